@@ -1,0 +1,20 @@
+/**
+ * Jest 30 on native ESM. Run via `npm test` (tsc first, so specs can spawn
+ * compiled JS from dist/), i.e. node --experimental-vm-modules .../jest.js.
+ * tsconfig.json has isolatedModules, so ts-jest transpiles per file without
+ * type checking (tsc does that); decorator metadata is still emitted.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,332 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConsumerShutdownError } from '../errors/shutdown.error.js';
+import { LeaseLostError } from '../errors/lease-lost.error.js';
+import { JobCancelledError } from '../errors/job-cancelled.error.js';
+import type { BackoffOptions } from '../interfaces/backoff-options.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { FinishBatch, JobStore } from '../persistence/job.store.js';
+import type { RunOutcome } from './job-runner.js';
+import { backoffDelayMs } from './backoff.util.js';
+
+/** Explicit states of a consumer; `stopping` means: no new claims, running jobs finish. */
+export const ConsumerState = Object.freeze({
+  Created: 'created',
+  Running: 'running',
+  Stopping: 'stopping',
+  Stopped: 'stopped',
+} as const);
+export type ConsumerState = (typeof ConsumerState)[keyof typeof ConsumerState];
+
+export interface LoopLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+}
+
+export interface LoopSettings {
+  concurrency: number;
+  names: string[];
+  queues?: string[];
+  pollIntervalMs: number;
+  maxJobs?: number;
+  timeoutMs?: number;
+  untilEmpty: boolean;
+  shutdownGraceMs: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  defaultBackoff: Required<BackoffOptions>;
+}
+
+export interface LoopCollaborators {
+  store: Pick<JobStore, 'claim' | 'finish' | 'heartbeat' | 'rescue'>;
+  execute(job: JobRecord, controller: AbortController): Promise<RunOutcome>;
+  /** Starts waking the loop on new jobs (LISTEN/NOTIFY); returns how to stop. */
+  listen?(wake: () => void): Promise<{ close(): Promise<void> }>;
+  logger: LoopLogger;
+}
+
+/** What a consumer did, returned when it stops. */
+export interface ConsumerSummary {
+  consumerId: string;
+  /** Attempts that ended (completed or failed), the unit of `maxJobs`. */
+  processed: number;
+  completed: number;
+  failed: number;
+  /** Jobs handed back at shutdown, lost leases and cancelled runs. */
+  aborted: number;
+}
+
+interface Active {
+  job: JobRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The consumer: claims due jobs in batches, runs up to `concurrency` at once, writes their
+ * results in batches (one transaction for everything that finished meanwhile), keeps their leases
+ * alive, rescues jobs of dead consumers, and stops gracefully. No Nest imports: everything it
+ * needs is passed in.
+ */
+export class ConsumerLoop {
+  readonly consumerId = `${hostname().slice(0, 30)}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private state: ConsumerState = ConsumerState.Created;
+  private readonly active = new Map<string, Active>();
+  /** Finished here, not yet written: still ours, so heartbeats keep their leases. */
+  private readonly unflushed = new Map<string, number>();
+  private batch: FinishBatch = { completed: [], failed: [], released: [] };
+  private flushing: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastHeartbeatOk = Date.now();
+  private localRetryUntil = 0;
+  private graceMs: number;
+  private started = 0;
+  private readonly summary: ConsumerSummary;
+  private runPromise: Promise<ConsumerSummary> | undefined;
+
+  constructor(private readonly s: LoopSettings, private readonly c: LoopCollaborators) {
+    this.graceMs = s.shutdownGraceMs;
+    this.summary = { consumerId: this.consumerId, processed: 0, completed: 0, failed: 0, aborted: 0 };
+  }
+
+  get currentState(): ConsumerState {
+    return this.state;
+  }
+
+  get runningJobs(): number {
+    return this.active.size;
+  }
+
+  run(): Promise<ConsumerSummary> {
+    if (this.state !== ConsumerState.Created) throw new Error('A ConsumerLoop runs once; create a new one.');
+    this.state = ConsumerState.Running;
+    this.runPromise = this.main();
+    return this.runPromise;
+  }
+
+  /** Graceful stop: no new claims; running jobs get `graceMs` (default: `shutdownGraceMs`), then are aborted and handed back. */
+  stop(graceMs?: number): Promise<ConsumerSummary> {
+    if (graceMs !== undefined) this.graceMs = Math.min(this.graceMs, graceMs);
+    if (this.state === ConsumerState.Running) this.state = ConsumerState.Stopping;
+    if (graceMs === 0) for (const a of this.active.values()) a.controller.abort(new ConsumerShutdownError('Consumer stopped at once'));
+    this.wake();
+    return this.runPromise ?? Promise.resolve(this.summary);
+  }
+
+  private wake = (): void => {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  };
+
+  private async main(): Promise<ConsumerSummary> {
+    const s = this.s;
+    const deadline = s.timeoutMs ? Date.now() + s.timeoutMs : Infinity;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), s.heartbeatMs);
+    const listener = await this.c.listen?.(this.wake).catch((err) => {
+      this.c.logger.warn(`LISTEN unavailable (${(err as Error).message}); polling every ${s.pollIntervalMs} ms`);
+      return undefined;
+    });
+    let failures = 0;
+    try {
+      while (this.state === ConsumerState.Running) {
+        if (Date.now() >= deadline) break;
+        if (s.maxJobs !== undefined && this.started >= s.maxJobs) {
+          if (this.active.size === 0) break;
+          await this.sleep(s.pollIntervalMs, deadline);
+          continue;
+        }
+        const free = s.concurrency - this.active.size;
+        let claimedAll = false;
+        if (free > 0) {
+          const limit = Math.min(free, s.maxJobs !== undefined ? s.maxJobs - this.started : free);
+          let jobs: JobRecord[];
+          try {
+            jobs = await this.c.store.claim({ consumerId: this.consumerId, limit, leaseMs: s.leaseMs, names: s.names, queues: s.queues });
+            failures = 0;
+          } catch (err) {
+            failures += 1;
+            this.c.logger.warn(`claim failed (${(err as Error).message}); retrying`);
+            await this.sleep(Math.min(5_000, 100 * 2 ** failures), deadline);
+            continue;
+          }
+          for (const job of jobs) this.start(job);
+          claimedAll = jobs.length === limit;
+          if (claimedAll) continue;
+          if (jobs.length === 0 && s.untilEmpty && this.isIdle()) break;
+        }
+        await this.sleep(s.pollIntervalMs, deadline);
+      }
+    } finally {
+      await this.shutdown();
+      await listener?.close();
+    }
+    return this.summary;
+  }
+
+  /** Nothing running, nothing left to write, and no retry of a job failed here is waiting. */
+  private isIdle(): boolean {
+    return this.active.size === 0 && !this.flushing && this.batchSize() === 0 && Date.now() >= this.localRetryUntil;
+  }
+
+  private sleep(ms: number, deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake(), Math.max(0, Math.min(ms, deadline - Date.now())));
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private start(job: JobRecord): void {
+    this.started += 1;
+    const controller = new AbortController();
+    const entry: Active = {
+      job,
+      controller,
+      done: this.c.execute(job, controller).then((outcome) => this.record(job, outcome)).catch((err) => {
+        this.c.logger.error(`internal error recording job ${job.id}: ${(err as Error).message}`, (err as Error).stack);
+      }).finally(() => {
+        this.active.delete(job.id);
+        this.wake();
+      }),
+    };
+    this.active.set(job.id, entry);
+  }
+
+  private record(job: JobRecord, outcome: RunOutcome): void {
+    const ms = job.startedAt ? Date.now() - job.startedAt.getTime() : 0;
+    const tag = `job ${job.id} '${job.name}' attempt ${job.attempts}/${job.maxAttempts}`;
+    if (outcome.kind === 'completed') {
+      this.summary.processed += 1;
+      this.summary.completed += 1;
+      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, apply: outcome.apply });
+    } else if (outcome.kind === 'failed') {
+      this.summary.processed += 1;
+      this.summary.failed += 1;
+      const final = job.attempts >= job.maxAttempts;
+      const backoff = { ...this.s.defaultBackoff, ...(job.backoff ?? {}) };
+      const delay = final ? 0 : backoffDelayMs(job.attempts, backoff);
+      if (!final) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + delay);
+      this.c.logger.warn(`${tag} failed after ${ms} ms: ${outcome.error.message}${final ? ' (no attempts left)' : `; retry in ${delay} ms`}`);
+      const log = { attempt: job.attempts, outcome: outcome.timeout ? 'timeout' : 'failed', error: outcome.error, consumer: this.consumerId };
+      this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error: JSON.stringify(outcome.error), log: JSON.stringify(log) });
+    } else {
+      this.summary.aborted += 1;
+      if (outcome.reason === 'lease-lost') {
+        this.c.logger.warn(`${tag}: lease lost, result dropped (${outcome.error.message})`);
+        return;
+      }
+      if (outcome.reason === 'shutdown') {
+        this.batch.released.push({ id: job.id, attempt: job.attempts });
+      } else {
+        const log = { attempt: job.attempts, outcome: 'aborted', error: outcome.error, consumer: this.consumerId };
+        this.batch.failed.push({ id: job.id, attempt: job.attempts, final: true, delay_ms: 0, error: JSON.stringify(outcome.error), log: JSON.stringify(log) });
+      }
+    }
+    this.unflushed.set(job.id, job.attempts);
+    this.flush();
+  }
+
+  private batchSize(): number {
+    return this.batch.completed.length + this.batch.failed.length + this.batch.released.length;
+  }
+
+  /** Group commit: one write in flight at a time; whatever finishes meanwhile goes in the next. */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        await new Promise((r) => setImmediate(r));
+        let failures = 0;
+        while (this.batchSize() > 0) {
+          const batch = this.batch;
+          this.batch = { completed: [], failed: [], released: [] };
+          try {
+            const applied = await this.c.store.finish(this.consumerId, batch);
+            failures = 0;
+            for (const j of [...batch.completed, ...batch.failed, ...batch.released]) {
+              this.unflushed.delete(j.id);
+              if (!applied.has(j.id)) this.c.logger.warn(`job ${j.id}: result not written, this consumer no longer holds its lease (another consumer rescued it)`);
+            }
+          } catch (err) {
+            failures += 1;
+            this.c.logger.warn(`writing ${batch.completed.length + batch.failed.length + batch.released.length} results failed (${(err as Error).message}); retrying`);
+            this.batch.completed.unshift(...batch.completed);
+            this.batch.failed.unshift(...batch.failed);
+            this.batch.released.unshift(...batch.released);
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failures)));
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+        this.wake();
+      }
+    })();
+    return this.flushing;
+  }
+
+  private heartbeating = false;
+
+  private async heartbeat(): Promise<void> {
+    if (this.heartbeating) return;
+    this.heartbeating = true;
+    try {
+      const held = [
+        ...[...this.active.values()].map((a) => ({ id: a.job.id, attempt: a.job.attempts })),
+        ...[...this.unflushed].map(([id, attempt]) => ({ id, attempt })),
+      ];
+      try {
+        const alive = await this.c.store.heartbeat(this.consumerId, this.s.leaseMs, held);
+        this.lastHeartbeatOk = Date.now();
+        for (const a of this.active.values()) {
+          if (!alive.has(a.job.id)) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: this consumer no longer holds its lease`));
+          else if (alive.get(a.job.id)) a.controller.abort(new JobCancelledError(`Job ${a.job.id} was cancelled while it ran`));
+        }
+      } catch (err) {
+        this.c.logger.warn(`heartbeat failed (${(err as Error).message})`);
+        if (Date.now() - this.lastHeartbeatOk > this.s.leaseMs) {
+          // Cut off longer than a lease: other consumers may have rescued these jobs already.
+          for (const a of this.active.values()) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: no heartbeat for ${this.s.leaseMs} ms; the lease may be gone`));
+        }
+        return;
+      }
+      try {
+        const rescued = await this.c.store.rescue();
+        for (const r of rescued) this.c.logger.warn(`rescued job ${r.id} '${r.name}' from a consumer whose lease lapsed; now ${r.state}`);
+        if (rescued.length) this.wake();
+      } catch (err) {
+        this.c.logger.warn(`rescue failed (${(err as Error).message})`);
+      }
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === ConsumerState.Running) this.state = ConsumerState.Stopping;
+    if (this.active.size > 0) {
+      const all = Promise.all([...this.active.values()].map((a) => a.done));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, this.graceMs)));
+      await Promise.race([all, grace]);
+      clearTimeout(timer);
+      for (const a of this.active.values()) a.controller.abort(new ConsumerShutdownError(`Consumer stopping: job ${a.job.id} did not finish within the ${this.graceMs} ms grace period; handed back`));
+      await all;
+    }
+    // Write what is left; if the database stays away, give up after a lease: those jobs are rescued.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.s.leaseMs)));
+    const written = (async () => {
+      while (this.flushing || this.batchSize() > 0) await this.flush();
+    })();
+    if ((await Promise.race([written, giveUp])) === 'timeout') {
+      this.c.logger.error(`could not write ${this.batchSize()} results before stopping; their leases will lapse and other consumers will rescue them`);
+    }
+    clearTimeout(timer);
+    clearInterval(this.heartbeatTimer);
+    this.state = ConsumerState.Stopped;
+  }
+}

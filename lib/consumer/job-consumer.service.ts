@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { JOBS_MODULE_OPTIONS, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../jobs.constants.js';
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
+import { JobRegistry } from '../discovery/job.registry.js';
+import type { ConsumerOptions } from '../interfaces/consumer-options.js';
+import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
+import { JobStore } from '../persistence/job.store.js';
+import { JobRowFactory } from '../queue/job-row.factory.js';
+import { QueueNotifier } from '../queue/queue.notifier.js';
+import { assertConsumerOptions } from '../queue/options.validator.js';
+import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
+import { JobRunner } from './job-runner.js';
+
+/**
+ * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
+ * `timeoutMs` or `untilEmpty` was reached, `stop()` was called, or a signal arrived).
+ * The application's shutdown stops every consumer gracefully before the ORM closes.
+ */
+@Injectable()
+export class JobConsumer implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('JobConsumer');
+  private readonly loops = new Set<ConsumerLoop>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly registry: JobRegistry,
+    private readonly rows: JobRowFactory,
+    private readonly notifier: QueueNotifier,
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+  ) {}
+
+  /** The job names a consumer with these options claims: its handlers (or `include`) minus `exclude`. */
+  claimableNames(options: Pick<ConsumerOptions, 'include' | 'exclude'>): string[] {
+    const unknown = (options.include ?? []).filter((n) => !this.registry.has(n));
+    if (unknown.length) {
+      throw new InvalidJobOptionsError(
+        `Option 'include' names jobs with no @Job() handler in this application: ${unknown.join(', ')}. Known jobs: ${this.registry.names().sort().join(', ') || 'none'}.`,
+      );
+    }
+    const exclude = new Set(options.exclude ?? []);
+    return (options.include ?? this.registry.names()).filter((n) => !exclude.has(n));
+  }
+
+  async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
+    assertConsumerOptions(options);
+    const names = this.claimableNames(options);
+    const runner = new JobRunner(this.store.orm, this.store, this.registry, this.rows, this.options.maxPayloadBytes);
+    const loop = new ConsumerLoop(
+      {
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        names,
+        queues: options.queues,
+        pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        maxJobs: options.maxJobs,
+        timeoutMs: options.timeoutMs,
+        untilEmpty: options.untilEmpty ?? false,
+        shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+        leaseMs: this.options.leaseMs,
+        heartbeatMs: this.options.heartbeatMs,
+        defaultBackoff: this.options.defaultBackoff,
+      },
+      {
+        store: this.store,
+        execute: (job, controller) => runner.execute(job, controller),
+        listen: (wake) => this.notifier.listen(wake),
+        logger: this.logger,
+      },
+    );
+    this.loops.add(loop);
+    const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
+    // A handler that leaves a rejected promise behind must not crash the process and the other jobs with it.
+    const onRejection = (reason: unknown) =>
+      this.logger.error(`unhandled rejection in a job handler: ${(reason as Error)?.stack ?? String(reason)}`);
+    process.on('unhandledRejection', onRejection);
+    this.logger.log(`consumer ${loop.consumerId} started: ${names.length} job names, concurrency ${options.concurrency ?? DEFAULT_CONCURRENCY}${options.exclude?.length ? `, excluding ${options.exclude.join(', ')}` : ''}`);
+    try {
+      const summary = await loop.run();
+      this.logger.log(`consumer ${loop.consumerId} stopped: ${summary.completed} completed, ${summary.failed} failed attempts, ${summary.aborted} aborted`);
+      return summary;
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      detach();
+      this.loops.delete(loop);
+    }
+  }
+
+  /** Stops every consumer of this process: no new claims; running jobs get `graceMs`, then are handed back. */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    await Promise.all([...this.loops].map((l) => l.stop(options.graceMs)));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  private handleSignals(loop: ConsumerLoop): () => void {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        this.logger.log(`${signal}: no new jobs; waiting for ${loop.runningJobs} running jobs (a second signal stops at once)`);
+        void loop.stop();
+      } else {
+        this.logger.warn(`${signal} again: aborting running jobs and handing them back`);
+        void loop.stop(0);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+}

@@ -1,0 +1,187 @@
+import type { MikroORM } from '@mikro-orm/core';
+import { JobCancelledError } from '../errors/job-cancelled.error.js';
+import { JobTimeoutError } from '../errors/job-timeout.error.js';
+import { LeaseLostError } from '../errors/lease-lost.error.js';
+import { ConsumerShutdownError } from '../errors/shutdown.error.js';
+import type { JobRegistry } from '../discovery/job.registry.js';
+import type { DependencyResult, JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { JobState } from '../interfaces/job-state.js';
+import type { Json } from '../interfaces/job-types.js';
+import type { JobStore } from '../persistence/job.store.js';
+import { parseJson } from '../persistence/row.mapper.js';
+import { insertEdges, addBlocking, mergeWorkspace, selectDependencyResults, selectEdgesFrom, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
+import { updateProgress } from '../persistence/statements/read-jobs.sql.js';
+import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
+import type { JobRowFactory } from '../queue/job-row.factory.js';
+import { validateInput } from '../queue/input.validator.js';
+import { toJson } from '../queue/json.util.js';
+import { assertJobName } from '../queue/options.validator.js';
+import { describeError } from './error.util.js';
+
+export type RunOutcome =
+  | { kind: 'completed'; output: string; apply?: (tx: Executor, dialect: Dialect) => Promise<void> }
+  | { kind: 'failed'; error: JobErrorInfo; timeout: boolean }
+  | { kind: 'aborted'; reason: 'cancelled' | 'lease-lost' | 'shutdown'; error: JobErrorInfo };
+
+interface StepContext {
+  dependencies: Record<string, DependencyResult>;
+  declared: DependencyResult[];
+  declaredSteps: string[];
+  children: Map<string, unknown[]>;
+  workspace: Record<string, Json>;
+}
+
+/**
+ * Runs one claimed job: builds its context (forked EntityManager, signal, dependency results),
+ * validates its input again, calls the handler, and turns whatever happens into an outcome.
+ * It never throws. Timeout, cancel, lease loss and shutdown abort `ctx.signal` and settle the
+ * outcome at once, even if the handler ignores the signal.
+ */
+export class JobRunner {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly store: JobStore,
+    private readonly registry: JobRegistry,
+    private readonly rows: JobRowFactory,
+    private readonly maxPayloadBytes: number,
+  ) {}
+
+  async execute(job: JobRecord, controller: AbortController): Promise<RunOutcome> {
+    const timer = job.timeoutMs
+      ? setTimeout(
+          () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
+          job.timeoutMs,
+        )
+      : undefined;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        if (controller.signal.aborted) reject(controller.signal.reason);
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      });
+      aborted.catch(() => undefined);
+      return await Promise.race([this.attempt(job, controller.signal), aborted]);
+    } catch (err) {
+      return this.failure(err);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private failure(err: unknown): RunOutcome {
+    const error = describeError(err);
+    if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
+    if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };
+    if (err instanceof ConsumerShutdownError) return { kind: 'aborted', reason: 'shutdown', error };
+    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError };
+  }
+
+  private async attempt(job: JobRecord, signal: AbortSignal): Promise<RunOutcome> {
+    const registered = this.registry.get(job.name);
+    const step = job.pipelineId ? await this.loadStep(job) : undefined;
+    let input: unknown = job.input;
+    if (step && input === null && step.declared.length > 0) {
+      input = step.declared.length === 1 ? step.declared[0]!.output : Object.fromEntries(step.declaredSteps.map((s, i) => [s, step.declared[i]!.output]));
+    }
+    if (registered.options.input) input = await validateInput(job.name, registered.options.input, input);
+
+    const spawned: SpawnRequest[] = [];
+    const workspace = structuredClone(step?.workspace ?? {});
+    const ctx: JobContext = {
+      jobId: job.id,
+      name: job.name,
+      queue: job.queue,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      signal,
+      em: this.orm.em.fork(),
+      pipelineId: job.pipelineId,
+      step: job.step,
+      dependencies: step?.dependencies ?? {},
+      childOutputs: (s) => step?.children.get(s) ?? [],
+      workspace,
+      spawn: (children) => {
+        for (const child of Array.isArray(children) ? children : [children]) {
+          assertJobName(child?.name, 'ctx.spawn()');
+          this.registry.get(child.name);
+          spawned.push(child);
+        }
+      },
+      progress: async (message, details) => {
+        const text = toJson({ message, details: details ?? null }, `Progress of job ${job.id}`, this.maxPayloadBytes);
+        await run(this.store.db, updateProgress(this.store.dialect, job.id, text));
+      },
+    };
+
+    const result = await registered.handler(input, ctx);
+    const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, this.maxPayloadBytes);
+    const patch = workspacePatch(step?.workspace ?? {}, workspace, this.maxPayloadBytes);
+    if (spawned.length === 0 && patch === null) return { kind: 'completed', output };
+    const childRows = await Promise.all(
+      spawned.map((c, i) =>
+        this.rows.build(this.store.dialect, i, c.name, c.input, {
+          priority: c.priority,
+          queue: c.queue,
+          maxAttempts: c.maxAttempts,
+          timeoutMs: c.timeoutMs,
+          pipelineId: job.pipelineId,
+          parentId: job.id,
+          step: c.step ?? `${job.step ?? job.name}[${i}]`,
+        }),
+      ),
+    );
+    return {
+      kind: 'completed',
+      output,
+      apply: async (tx, dialect) => {
+        if (childRows.length) {
+          const children = await this.store.insert(tx, childRows);
+          const edges = await run<{ job_id: unknown; policy: string }>(tx, selectEdgesFrom(dialect, job.id));
+          if (edges.length) {
+            await run(tx, insertEdges(dialect, edges.flatMap((e) =>
+              children.map((c) => ({ job_id: String(e.job_id), depends_on_id: c.id, policy: e.policy, via_id: job.id })))));
+            await run(tx, addBlocking(dialect, edges.map((e) => ({ id: String(e.job_id), n: children.length }))));
+          }
+        }
+        if (patch !== null && job.pipelineId) await run(tx, mergeWorkspace(dialect, job.pipelineId, patch));
+      },
+    };
+  }
+
+  /** Dependency results and the workspace of a pipeline step. */
+  private async loadStep(job: JobRecord): Promise<StepContext> {
+    const d = this.store.dialect;
+    const rows = await run<Record<string, any>>(this.store.db, selectDependencyResults(d, [job.id]));
+    const [ws] = await run<{ workspace: unknown }>(this.store.db, selectWorkspaces(d, [job.pipelineId!]));
+    const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace: parseJson(ws?.workspace) ?? {} };
+    const stepById = new Map<string, string>();
+    for (const r of rows) {
+      const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output), error: parseJson(r.error) };
+      const key = r.step ?? String(r.id);
+      ctx.dependencies[key] = result;
+      stepById.set(String(r.id), key);
+      if (r.via_id === null || r.via_id === undefined) {
+        ctx.declared.push(result);
+        ctx.declaredSteps.push(key);
+      }
+    }
+    for (const r of rows) {
+      if (r.via_id === null || r.via_id === undefined) continue;
+      const parentStep = stepById.get(String(r.via_id)) ?? String(r.via_id);
+      const list = ctx.children.get(parentStep) ?? [];
+      list.push(parseJson(r.output));
+      ctx.children.set(parentStep, list);
+    }
+    return ctx;
+  }
+}
+
+/** The top-level keys a step changed in its workspace, as JSON, or null when it changed none. */
+function workspacePatch(before: Record<string, Json>, after: Record<string, Json>, maxBytes: number): string | null {
+  const patch: Record<string, Json> = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) patch[key] = after[key]!;
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) patch[key] = null;
+  return Object.keys(patch).length ? toJson(patch, 'Pipeline workspace', maxBytes) : null;
+}

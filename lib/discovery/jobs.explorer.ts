@@ -1,0 +1,36 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { JobMetadataAccessor } from './job-metadata.accessor.js';
+import { JobRegistry } from './job.registry.js';
+import { assertJobName } from '../queue/options.validator.js';
+
+/** Walks every provider once at init and registers its `@Job()` methods. */
+@Injectable()
+export class JobsExplorer implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: JobMetadataAccessor,
+    private readonly registry: JobRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance } = wrapper;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance);
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const meta = this.accessor.getJobHandler(prototype[method]);
+        if (!meta) continue;
+        const source = `${instance.constructor.name}.${method}`;
+        assertJobName(meta.name, `@Job() on ${source}`);
+        this.registry.register({
+          name: meta.name,
+          options: meta.options,
+          source,
+          handler: (input, ctx) => (instance as any)[method](input, ctx),
+        });
+      }
+    }
+  }
+}

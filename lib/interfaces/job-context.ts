@@ -1,0 +1,70 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Json } from './job-types.js';
+import type { JobState } from './job-state.js';
+
+/** What a pipeline step sees of one of its dependencies. */
+export interface DependencyResult {
+  jobId: string;
+  state: JobState;
+  output: unknown;
+  error: JobErrorInfo | null;
+}
+
+/** A child step added at run time by `ctx.spawn()`. */
+export interface SpawnRequest {
+  name: string;
+  input?: unknown;
+  /** Key of the child in its pipeline; `<parent step>[<index>]` when omitted. */
+  step?: string;
+  priority?: number;
+  queue?: string;
+  maxAttempts?: number;
+  timeoutMs?: number;
+}
+
+/** The second argument of every handler. */
+export interface JobContext {
+  jobId: string;
+  name: string;
+  queue: string;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the job times out, is cancelled, its lease is lost, or the consumer shuts down. */
+  signal: AbortSignal;
+  /** A forked EntityManager for this job alone. */
+  em: EntityManager;
+  pipelineId: string | null;
+  step: string | null;
+  /** Results of this step's dependencies (and of children they spawned), keyed by step. */
+  dependencies: Record<string, DependencyResult>;
+  /** Outputs of the children that step `step` spawned, in spawn order. */
+  childOutputs(step: string): unknown[];
+  /**
+   * The pipeline's shared workspace (django-db-queue's idea): read it, change it, and the keys you
+   * change are merged into the stored workspace when this step completes. `{}` outside pipelines.
+   */
+  workspace: Record<string, Json>;
+  /**
+   * Add child steps to this job's pipeline. They are created, exactly once, when this step completes;
+   * every step that depends on this one then also waits for all of them.
+   */
+  spawn(children: SpawnRequest | SpawnRequest[]): void;
+  /** Store a progress note on the job (message and JSON details), visible through `get()` at once. */
+  progress(message: string, details?: Json): Promise<void>;
+}
+
+export interface JobErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** One attempt that did not complete: failed, timed out, or lost with its consumer. */
+export interface JobAttemptRecord {
+  attempt: number;
+  outcome: 'failed' | 'timeout' | 'lost' | 'aborted';
+  error: JobErrorInfo;
+  at: string;
+  consumer?: string;
+}

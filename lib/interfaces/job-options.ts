@@ -1,0 +1,47 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { BackoffOptions } from './backoff-options.js';
+
+/** Options shared by `@Job()` (as defaults) and `enqueue()` (per job). */
+export interface JobRunOptions {
+  /** Queue the job goes to; consumers can be limited to queues. @default 'default' */
+  queue?: string;
+  /** Higher runs first; a 32-bit integer. @default 0 */
+  priority?: number;
+  /** Attempts in all, the first included. @default 3 */
+  maxAttempts?: number;
+  /** Retry delays. @default { baseMs: 1000, maxMs: 3600000, jitter: true } */
+  backoff?: BackoffOptions;
+  /** Abort an attempt that runs longer than this; it then fails with `JobTimeoutError` and may retry. @default none */
+  timeoutMs?: number;
+}
+
+/** Options of `@Job(name, options)`. */
+export interface JobHandlerOptions extends JobRunOptions {
+  /**
+   * A class-validator DTO class. Inputs are validated against it at enqueue and again before the run;
+   * the handler receives an instance of it (needs `class-transformer`). @default none
+   */
+  input?: new (...args: any[]) => object;
+}
+
+/** Options of `JobQueue.enqueue()`. */
+export interface EnqueueOptions extends JobRunOptions {
+  /** Do not run before this time (compared with the database clock). @default now */
+  runAfter?: Date;
+  /**
+   * Write the job in this EntityManager's transaction: it commits or rolls back with your own rows.
+   * Without it the job is written at once in its own statement.
+   */
+  em?: EntityManager;
+  /**
+   * At most one job that is not finished (pending, blocked or running) may hold a given key;
+   * enqueueing another returns the existing job instead. @default none
+   */
+  uniqueKey?: string;
+}
+
+/** One entry of `JobQueue.enqueueMany()`. */
+export interface EnqueueManyItem<N extends string = string> extends Omit<EnqueueOptions, 'em'> {
+  name: N;
+  input?: unknown;
+}

@@ -1,0 +1,25 @@
+/** Metadata key that `@Job()` writes on a handler method. */
+export const JOB_HANDLER_METADATA = 'jobs:handler';
+/** Token of the validated module options. */
+export const JOBS_MODULE_OPTIONS = Symbol('JOBS_MODULE_OPTIONS');
+/** Token of the internal database handle (ORM + dialect + SQL store). */
+export const JOBS_DATABASE = Symbol('JOBS_DATABASE');
+
+export const DEFAULT_QUEUE = 'default';
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_BACKOFF_BASE_MS = 1_000;
+export const DEFAULT_BACKOFF_MAX_MS = 60 * 60 * 1_000;
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+/** Limits against abuse; each can be raised in the module options. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;
+export const MAX_JOB_NAME_LENGTH = 128;
+export const MAX_QUEUE_NAME_LENGTH = 64;
+export const DEFAULT_MAX_BATCH_SIZE = 10_000;
+/** Priorities are 32-bit signed integers so every database stores them the same way. */
+export const MAX_PRIORITY = 2_147_483_647;
+export const MIN_PRIORITY = -2_147_483_648;

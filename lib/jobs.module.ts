@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { JOBS_MODULE_OPTIONS } from './jobs.constants.js';
+import { JobsConfigurableModule, JOBS_RAW_OPTIONS } from './jobs.module-definition.js';
+import { resolveJobsOptions } from './jobs-options.resolver.js';
+import type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
+import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
+import { JobRegistry } from './discovery/job.registry.js';
+import { JobsExplorer } from './discovery/jobs.explorer.js';
+import { JobStore } from './persistence/job.store.js';
+import { JobsDatabaseInitializer } from './persistence/jobs-database.initializer.js';
+import { JobRowFactory } from './queue/job-row.factory.js';
+import { QueueNotifier } from './queue/queue.notifier.js';
+import { JobQueue } from './queue/job-queue.service.js';
+import { JobConsumer } from './consumer/job-consumer.service.js';
+import { Pipelines } from './pipeline/pipelines.service.js';
+
+/**
+ * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
+ * Global by default (`isGlobal: false` to opt out): inject `JobQueue` and `JobConsumer` anywhere.
+ * Needs `MikroOrmModule.forRoot()` in the same application, with `JOB_ENTITIES` among its entities.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: JOBS_MODULE_OPTIONS, useFactory: (raw: JobsModuleOptions) => resolveJobsOptions(raw), inject: [JOBS_RAW_OPTIONS] },
+    { provide: JobStore, useFactory: () => new JobStore() },
+    JobsDatabaseInitializer,
+    JobMetadataAccessor,
+    JobRegistry,
+    JobsExplorer,
+    JobRowFactory,
+    QueueNotifier,
+    Pipelines,
+    JobQueue,
+    JobConsumer,
+  ],
+  exports: [JobQueue, JobConsumer, JobRegistry],
+})
+export class JobsModule extends JobsConfigurableModule {}

@@ -1,0 +1,201 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { Kysely } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import { JobsConfigurationError } from '../errors/configuration.error.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
+import { mapJobRow, type JobRow } from './row.mapper.js';
+import { settleDependants } from './settle-dependants.js';
+import { cancelJobs } from './statements/cancel-jobs.sql.js';
+import { claimJobs, selectAnyDue, type ClaimFilter } from './statements/claim-jobs.sql.js';
+import { completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
+import { insertJobs, selectByUniqueKeys, type NewJobRow } from './statements/insert-jobs.sql.js';
+import { renewLeases, rescueExpired } from './statements/leases.sql.js';
+import { selectJobs } from './statements/read-jobs.sql.js';
+import { type Dialect, type Executor, inTransaction, run } from './sql.util.js';
+
+/** What one consumer hands back in one batch; written in one transaction. */
+export interface FinishBatch {
+  completed: (CompletedJob & { apply?: (tx: Executor, dialect: Dialect) => Promise<void> })[];
+  failed: FailedJob[];
+  released: { id: string; attempt: number }[];
+}
+
+type Ended = { id: unknown; pipeline_id: unknown; state: string };
+
+/**
+ * The one door to the queue's tables. Every statement is raw, parameterised SQL from
+ * `statements/`, run through MikroORM's own Kysely connection (real bound parameters, no ORM on the
+ * hot path). Entities exist for users' queries and for schema generation.
+ */
+export class JobStore {
+  private attached?: { orm: MikroORM; dialect: Dialect; db: Kysely<any> };
+
+  /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
+  attach(orm: MikroORM): this {
+    this.attached = { orm, dialect: detectDialect(orm), db: (orm.em.fork() as any).getKysely() as Kysely<any> };
+    return this;
+  }
+
+  private get a() {
+    if (!this.attached) {
+      throw new JobsConfigurationError('The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).');
+    }
+    return this.attached;
+  }
+
+  get orm(): MikroORM {
+    return this.a.orm;
+  }
+
+  get dialect(): Dialect {
+    return this.a.dialect;
+  }
+
+  get db(): Kysely<any> {
+    return this.a.db;
+  }
+
+  /** Per-connection settings. SQLite: WAL so readers never block the writer, and a busy timeout so several processes share one file. */
+  async prepare(): Promise<void> {
+    if (this.dialect === 'sqlite') {
+      await this.db.executeQuery(CompiledQuery.raw('PRAGMA journal_mode = WAL'));
+      await this.db.executeQuery(CompiledQuery.raw('PRAGMA busy_timeout = 15000'));
+      await this.db.executeQuery(CompiledQuery.raw('PRAGMA synchronous = NORMAL'));
+    }
+  }
+
+  /** The executor bound to `em`'s transaction, or the pool. */
+  executorFor(em?: EntityManager): Executor {
+    return em ? ((em as any).getKysely() as Kysely<any>) : this.db;
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, this.dialect, fn);
+  }
+
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
+  async insert(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    const inserted = (await run<JobRow>(ex, insertJobs(this.dialect, rows))).map((r) => mapJobRow(r));
+    if (inserted.length === rows.length) return inserted.sort(byNumericId);
+    // Rows left out hit a unique key held by an unfinished job (maybe one earlier in this batch).
+    // Inserted rows come back in input order, so walk both lists side by side.
+    const fresh = inserted.sort(byNumericId);
+    const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
+    const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r));
+    const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
+    let next = 0;
+    return rows.map((row) => {
+      const candidate = fresh[next];
+      if (candidate && candidate.uniqueKey === row.unique_key && candidate.name === row.name) {
+        next += 1;
+        return candidate;
+      }
+      return byKey.get(row.unique_key)!;
+    });
+  }
+
+  async claim(filter: ClaimFilter): Promise<JobRecord[]> {
+    if (filter.limit <= 0 || filter.names.length === 0) return [];
+    const rows = await run<JobRow>(this.db, claimJobs(this.dialect, filter));
+    return rows.map((r) => mapJobRow(r)).sort(claimOrder);
+  }
+
+  async anyDue(filter: Pick<ClaimFilter, 'names' | 'queues'>): Promise<boolean> {
+    if (filter.names.length === 0) return false;
+    return (await run(this.db, selectAnyDue(this.dialect, filter))).length > 0;
+  }
+
+  /**
+   * Completes, fails and releases a batch in one transaction, then, in the same transaction, lets
+   * each finished pipeline step unblock (or end) its dependants. Returns the ids whose write took
+   * effect: a job missing from it was no longer this consumer's (lease lost).
+   */
+  async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
+    return this.transaction(async (tx) => {
+      const ended: Ended[] = [];
+      const applied = new Set<string>();
+      if (batch.completed.length) {
+        const rows = await run<Ended>(tx, completeJobs(this.dialect, consumerId, batch.completed));
+        for (const r of rows) applied.add(String(r.id));
+        for (const job of batch.completed) if (applied.has(job.id) && job.apply) await job.apply(tx, this.dialect);
+        ended.push(...rows);
+      }
+      if (batch.failed.length) {
+        const rows = await run<Ended>(tx, failJobs(this.dialect, consumerId, batch.failed));
+        for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+      }
+      if (batch.released.length) {
+        const rows = await run<Ended>(tx, releaseJobs(this.dialect, consumerId, batch.released));
+        for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+      }
+      await this.settle(tx, ended);
+      return applied;
+    });
+  }
+
+  /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
+  async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]) {
+    if (jobs.length === 0) return new Map<string, boolean>();
+    const rows = await run<{ id: unknown; cancel_requested: unknown }>(
+      this.db,
+      renewLeases(this.dialect, consumerId, leaseMs, jobs),
+    );
+    return new Map(rows.map((r) => [String(r.id), r.cancel_requested === true || r.cancel_requested === 1]));
+  }
+
+  /** Rescues running jobs whose lease lapsed; returns them (id, name, new state). */
+  async rescue(limit = 500): Promise<{ id: string; name: string; state: JobState }[]> {
+    return this.transaction(async (tx) => {
+      const rows = await run<Ended & { name: string }>(tx, rescueExpired(this.dialect, limit));
+      await this.settle(tx, rows);
+      return rows.map((r) => ({ id: String(r.id), name: r.name, state: r.state as JobState }));
+    });
+  }
+
+  async cancel(ids: string[]): Promise<{ id: string; state: JobState }[]> {
+    if (ids.length === 0) return [];
+    return this.transaction(async (tx) => {
+      const rows = await run<Ended>(tx, cancelJobs(this.dialect, ids));
+      await this.settle(tx, rows);
+      return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
+    });
+  }
+
+  async get(ids: string[], ex: Executor = this.db): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    return (await run<JobRow>(ex, selectJobs(this.dialect, ids))).map((r) => mapJobRow(r));
+  }
+
+  async query<R = Record<string, unknown>>(q: { sql: string; params: unknown[] }, ex: Executor = this.db) {
+    return run<R>(ex, q);
+  }
+
+  private async settle(tx: Executor, rows: Ended[]) {
+    const ids = rows
+      .filter((r) => r.pipeline_id !== null && TERMINAL_JOB_STATES.includes(r.state as JobState))
+      .map((r) => String(r.id));
+    if (ids.length) await settleDependants(tx, this.dialect, ids);
+  }
+}
+
+function byNumericId(a: JobRecord, b: JobRecord) {
+  return Number(a.id) - Number(b.id);
+}
+
+/** The claim statement's order: priority (higher first), then run_after, then id. */
+function claimOrder(a: JobRecord, b: JobRecord) {
+  return b.priority - a.priority || a.runAfter.getTime() - b.runAfter.getTime() || byNumericId(a, b);
+}
+
+function detectDialect(orm: MikroORM): Dialect {
+  const platform = orm.em.getPlatform().constructor.name.toLowerCase();
+  if (platform.includes('postgre')) return 'postgresql';
+  if (platform.includes('sqlite')) return 'sqlite';
+  throw new JobsConfigurationError(
+    `nestjs-job-pipelines supports PostgreSQL and SQLite; this MikroORM uses ${orm.em.getPlatform().constructor.name}. ` +
+      'Give the queue its own PostgreSQL or SQLite database with JobsModule.forRoot({ contextName }).',
+  );
+}

@@ -1,0 +1,50 @@
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { JobState } from '../interfaces/job-state.js';
+import type { Dialect } from './sql.util.js';
+
+/** A `queue_job` row as the driver returns it (snake_case; types differ per dialect). */
+export type JobRow = Record<string, any>;
+
+/** PostgreSQL returns parsed JSON; SQLite returns text. */
+export function parseJson(value: unknown): any {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** SQLite stores epoch milliseconds; PostgreSQL returns text (MikroORM leaves timestamptz unparsed) or a Date. */
+export function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  return typeof value === 'string' && !/^\d+$/.test(value) ? new Date(value) : new Date(Number(value));
+}
+
+export function toId(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+export function mapJobRow(row: JobRow, _dialect?: Dialect): JobRecord {
+  return {
+    id: String(row.id),
+    name: row.name,
+    queue: row.queue,
+    state: row.state as JobState,
+    priority: Number(row.priority),
+    input: parseJson(row.input),
+    output: parseJson(row.output),
+    error: parseJson(row.error),
+    attemptLog: parseJson(row.attempt_log) ?? [],
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
+    backoff: parseJson(row.backoff),
+    runAfter: toDate(row.run_after)!,
+    createdAt: toDate(row.created_at)!,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDate(row.finished_at),
+    progress: parseJson(row.progress),
+    pipelineId: toId(row.pipeline_id),
+    step: row.step ?? null,
+    parentId: toId(row.parent_id),
+    uniqueKey: row.unique_key ?? null,
+  };
+}

@@ -1,0 +1,103 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+
+export type Dialect = 'postgresql' | 'sqlite';
+
+/** Anything that runs a compiled query: the pool, one connection, or a transaction. */
+export type Executor = Pick<Kysely<any>, 'executeQuery'>;
+
+/** A statement and its bound parameters; values never enter the SQL text. */
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/** Collects parameters and hands out the dialect's placeholder for each (`$n` or `?`). */
+export class Params {
+  readonly values: unknown[] = [];
+
+  constructor(private readonly dialect: Dialect) {}
+
+  /** Numbered placeholders in both dialects while building, so the order parameters are added in does not matter. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /**
+   * The finished statement. better-sqlite3 binds only anonymous `?` in textual order, so for SQLite
+   * each `$n` becomes `?` and the values are laid out in the order they appear in the text.
+   * (No SQL literal here contains `$` followed by a digit; JSON paths are `'$.x'` and `'$[#]'`.)
+   */
+  sql(text: string): Sql {
+    if (this.dialect === 'postgresql') return { sql: text, params: this.values };
+    const params: unknown[] = [];
+    const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
+      params.push(this.values[Number(n) - 1]);
+      return '?';
+    });
+    return { sql, params };
+  }
+
+  /** A list of values for `IN`: a typed array in PostgreSQL, a JSON array walked by `json_each` in SQLite. */
+  list(values: readonly (string | number)[], pgType: 'text' | 'bigint'): string {
+    if (this.dialect === 'postgresql') return `= ANY(${this.add(values)}::${pgType}[])`;
+    return `IN (SELECT value FROM json_each(${this.add(JSON.stringify(values))}))`;
+  }
+}
+
+export async function run<R = Record<string, unknown>>(ex: Executor, q: Sql): Promise<R[]> {
+  const result = await ex.executeQuery(CompiledQuery.raw(q.sql, q.params));
+  return result.rows as R[];
+}
+
+/** The database's clock, in the unit the dialect stores times in (timestamptz / epoch ms). */
+export function now(dialect: Dialect): string {
+  return dialect === 'postgresql' ? 'now()' : `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+}
+
+/** The database's clock plus a parameter holding milliseconds. */
+export function nowPlus(dialect: Dialect, msPlaceholder: string): string {
+  return dialect === 'postgresql'
+    ? `(now() + ${msPlaceholder}::bigint * interval '1 millisecond')`
+    : `(${now(dialect)} + ${msPlaceholder})`;
+}
+
+/**
+ * A batch of rows given as one JSON parameter, so a statement carries any number of rows with a
+ * fixed SQL text. PostgreSQL: `jsonb_to_recordset`; SQLite: `json_each` and `->>`.
+ * `columns` maps a field to its PostgreSQL type; SQLite reads the field by name.
+ */
+export function rowsSource(
+  dialect: Dialect,
+  p: Params,
+  rows: readonly object[],
+  columns: Record<string, string>,
+): { from: string; col: (name: string) => string } {
+  const param = p.add(JSON.stringify(rows));
+  if (dialect === 'postgresql') {
+    const defs = Object.entries(columns)
+      .map(([name, type]) => `${name} ${type}`)
+      .join(', ');
+    return { from: `jsonb_to_recordset(${param}::jsonb) AS v(${defs})`, col: (name) => `v.${name}` };
+  }
+  return { from: `json_each(${param}) AS v`, col: (name) => `(v.value ->> '$.${name}')` };
+}
+
+/** Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two processes never deadlock upgrading a read lock. */
+export async function inTransaction<T>(
+  db: Kysely<any>,
+  dialect: Dialect,
+  fn: (tx: Executor) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await conn.executeQuery(CompiledQuery.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'));
+    try {
+      const result = await fn(conn);
+      await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+      return result;
+    } catch (err) {
+      await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+      throw err;
+    }
+  });
+}

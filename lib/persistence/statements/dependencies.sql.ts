@@ -1,0 +1,118 @@
+import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
+import { JOB_TABLE } from '../job.entity.js';
+import { type Dialect, type Sql, Params, now, rowsSource } from '../sql.util.js';
+
+export interface EdgeRow {
+  job_id: string;
+  depends_on_id: string;
+  policy: string;
+  via_id: string | null;
+}
+
+export function insertEdges(dialect: Dialect, edges: readonly EdgeRow[]): Sql {
+  const p = new Params(dialect);
+  const { from, col } = rowsSource(dialect, p, edges, {
+    job_id: 'bigint',
+    depends_on_id: 'bigint',
+    policy: 'text',
+    via_id: 'bigint',
+  });
+  const sql = `INSERT INTO ${DEPENDENCY_TABLE} (job_id, depends_on_id, policy, via_id)
+    SELECT ${col('job_id')}, ${col('depends_on_id')}, ${col('policy')}, ${col('via_id')} FROM ${from}`;
+  return p.sql(sql);
+}
+
+/** The edges leaving the given jobs, with the state each dependency ended in. */
+export function selectDependants(dialect: Dialect, ids: readonly string[]): Sql {
+  const p = new Params(dialect);
+  const sql = `SELECT e.job_id, e.depends_on_id, e.policy, d.state AS dep_state, d.step AS dep_step
+    FROM ${DEPENDENCY_TABLE} e JOIN ${JOB_TABLE} d ON d.id = e.depends_on_id
+    WHERE e.depends_on_id ${p.list(ids, 'bigint')}`;
+  return p.sql(sql);
+}
+
+/** The edges into `spawnerId`'s dependants, so children it spawned can be wired to them. */
+export function selectEdgesFrom(dialect: Dialect, spawnerId: string): Sql {
+  const p = new Params(dialect);
+  return p.sql(`SELECT job_id, policy FROM ${DEPENDENCY_TABLE} WHERE depends_on_id = ${p.add(spawnerId)}`);
+}
+
+/** Adds `n` to blocking counts (children spawned before their spawner completes). */
+export function addBlocking(dialect: Dialect, rows: readonly { id: string; n: number }[]): Sql {
+  const p = new Params(dialect);
+  const { from, col } = rowsSource(dialect, p, rows, { id: 'bigint', n: 'int' });
+  const pg = dialect === 'postgresql';
+  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const sql = `UPDATE ${JOB_TABLE} ${pg ? 'j' : ''} SET blocking_deps = ${j}blocking_deps + ${col('n')}
+    FROM ${from} WHERE ${j}id = ${col('id')} AND ${j}state = 'blocked'`;
+  return p.sql(sql);
+}
+
+/**
+ * Counts `n` finished dependencies off each blocked dependant; one reaching 0 becomes pending.
+ * Runs in the transaction that finished the dependencies, so no dependant stays blocked after a crash.
+ */
+export function releaseBlocked(dialect: Dialect, rows: readonly { id: string; n: number }[]): Sql {
+  const p = new Params(dialect);
+  const { from, col } = rowsSource(dialect, p, rows, { id: 'bigint', n: 'int' });
+  const pg = dialect === 'postgresql';
+  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const sql = `UPDATE ${JOB_TABLE} ${pg ? 'j' : ''}
+    SET blocking_deps = ${j}blocking_deps - ${col('n')},
+      state = CASE WHEN ${j}blocking_deps - ${col('n')} <= 0 THEN 'pending' ELSE ${j}state END,
+      run_after = CASE WHEN ${j}blocking_deps - ${col('n')} <= 0 AND ${j}run_after < ${now(dialect)} THEN ${now(dialect)} ELSE ${j}run_after END
+    FROM ${from} WHERE ${j}id = ${col('id')} AND ${j}state = 'blocked'
+    RETURNING ${j}id, ${j}state`;
+  return p.sql(sql);
+}
+
+/** Ends blocked dependants without running them (a dependency failed, was skipped or cancelled). */
+export function endBlocked(
+  dialect: Dialect,
+  rows: readonly { id: string; state: string; error: string | null }[],
+): Sql {
+  const p = new Params(dialect);
+  const { from, col } = rowsSource(dialect, p, rows, { id: 'bigint', state: 'text', error: 'text' });
+  const pg = dialect === 'postgresql';
+  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const sql = `UPDATE ${JOB_TABLE} ${pg ? 'j' : ''}
+    SET state = ${col('state')}, error = ${pg ? `${col('error')}::jsonb` : col('error')},
+      finished_at = ${now(dialect)}
+    FROM ${from} WHERE ${j}id = ${col('id')} AND ${j}state = 'blocked'
+    RETURNING ${j}id, ${j}state`;
+  return p.sql(sql);
+}
+
+/**
+ * What a claimed step sees of its dependencies: every finished dependency, with `via_id` telling
+ * children spawned by a dependency apart from declared ones.
+ */
+export function selectDependencyResults(dialect: Dialect, jobIds: readonly string[]): Sql {
+  const p = new Params(dialect);
+  const sql = `SELECT e.job_id, e.via_id, d.id, d.step, d.state, d.output, d.error
+    FROM ${DEPENDENCY_TABLE} e JOIN ${JOB_TABLE} d ON d.id = e.depends_on_id
+    WHERE e.job_id ${p.list(jobIds, 'bigint')}
+    ORDER BY e.job_id, d.id`;
+  return p.sql(sql);
+}
+
+export function insertPipeline(dialect: Dialect, name: string | null, workspace: string): Sql {
+  const p = new Params(dialect);
+  const ws = dialect === 'postgresql' ? `${p.add(workspace)}::jsonb` : p.add(workspace);
+  return p.sql(`INSERT INTO ${PIPELINE_TABLE} (name, workspace, created_at) VALUES (${p.add(name)}, ${ws}, ${now(dialect)}) RETURNING id`);
+}
+
+export function selectWorkspaces(dialect: Dialect, pipelineIds: readonly string[]): Sql {
+  const p = new Params(dialect);
+  return p.sql(`SELECT id, workspace FROM ${PIPELINE_TABLE} WHERE id ${p.list(pipelineIds, 'bigint')}`);
+}
+
+/** Merges changed top-level keys into a pipeline's workspace (last writer wins per key). */
+export function mergeWorkspace(dialect: Dialect, pipelineId: string, patch: string): Sql {
+  const p = new Params(dialect);
+  const sql =
+    dialect === 'postgresql'
+      ? `UPDATE ${PIPELINE_TABLE} SET workspace = workspace || ${p.add(patch)}::jsonb WHERE id = ${p.add(pipelineId)}`
+      : `UPDATE ${PIPELINE_TABLE} SET workspace = json_patch(workspace, ${p.add(patch)}) WHERE id = ${p.add(pipelineId)}`;
+  return p.sql(sql);
+}

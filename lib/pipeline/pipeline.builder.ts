@@ -1,0 +1,56 @@
+import type { JobName } from '../interfaces/job-types.js';
+import type { PipelineDefinition, StepMap, StepOptions } from './pipeline.types.js';
+
+/**
+ * Builds a typed pipeline definition step by step:
+ * ```ts
+ * const def = pipeline('report')
+ *   .step('fetch', 'report.fetch', { input: { day } })
+ *   .step('render', 'report.render', { after: 'fetch' }) // gets fetch's output as input
+ *   .build();
+ * ```
+ */
+export class PipelineBuilder<S extends StepMap = {}> {
+  private readonly def: PipelineDefinition;
+
+  constructor(name?: string, workspace?: Record<string, unknown>) {
+    this.def = { name, workspace, steps: {} };
+  }
+
+  step<K extends string, N extends JobName, A extends keyof S & string = never>(
+    key: K,
+    job: N,
+    options?: StepOptions<S, N, A>,
+  ): PipelineBuilder<S & Record<K, N>> {
+    this.def.steps[key] = { job, ...(options ?? {}) } as PipelineDefinition['steps'][string];
+    return this as unknown as PipelineBuilder<S & Record<K, N>>;
+  }
+
+  /** Sets the shared workspace every step can read and update. */
+  workspace(workspace: Record<string, unknown>): this {
+    this.def.workspace = workspace;
+    return this;
+  }
+
+  build(): PipelineDefinition {
+    return { ...this.def, steps: { ...this.def.steps } };
+  }
+}
+
+export function pipeline(name?: string): PipelineBuilder {
+  return new PipelineBuilder(name);
+}
+
+/** A chain: each step gets the previous step's output. Keys are `0`, `1`, ... unless given. */
+export function chain(steps: { job: string; input?: unknown; key?: string }[], name?: string): PipelineDefinition {
+  const def: PipelineDefinition = { name, steps: {} };
+  let previous: string | undefined;
+  steps.forEach((s, i) => {
+    const key = s.key ?? String(i);
+    def.steps[key] = { job: s.job, input: s.input, after: previous };
+    if (s.input === undefined) delete def.steps[key]!.input;
+    if (previous === undefined) delete def.steps[key]!.after;
+    previous = key;
+  });
+  return def;
+}

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
+import { JobNotFoundError } from '../errors/job-not-found.error.js';
+import { WaitTimeoutError } from '../errors/wait-timeout.error.js';
+import type { EnqueueManyItem, EnqueueOptions } from '../interfaces/job-options.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import { JobState, TERMINAL_JOB_STATES } from '../interfaces/job-state.js';
+import type { JobInput, JobName, JobOutput } from '../interfaces/job-types.js';
+import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
+import { JobStore } from '../persistence/job.store.js';
+import { purgeFinished, selectQueueDepths } from '../persistence/statements/read-jobs.sql.js';
+import { guard, writeIn } from './db-guard.util.js';
+import { JobRowFactory } from './job-row.factory.js';
+import { QueueNotifier } from './queue.notifier.js';
+import { Pipelines } from '../pipeline/pipelines.service.js';
+import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
+import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
+import type { PipelineRecord } from '../interfaces/job-record.js';
+
+export interface WaitOptions {
+  /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
+  timeoutMs?: number;
+  /** How often to look. @default 100 (ms) */
+  pollIntervalMs?: number;
+}
+
+/** Enqueue jobs, look them up, cancel them and wait for them. Inject it anywhere. */
+@Injectable()
+export class JobQueue {
+  constructor(
+    private readonly store: JobStore,
+    private readonly rows: JobRowFactory,
+    private readonly notifier: QueueNotifier,
+    private readonly pipelines: Pipelines,
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+  ) {}
+
+  /**
+   * Stores one job and returns it. With `options.em` the job is written in that EntityManager's
+   * transaction. Throws a `JobsError` and writes nothing on an unknown name, bad options, an invalid
+   * DTO, a non-JSON input or an oversized payload.
+   */
+  async enqueue<N extends JobName>(
+    name: N,
+    input?: JobInput<N>,
+    options: EnqueueOptions = {},
+  ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+    const { em, ...rest } = options ?? {};
+    const [job] = await this.enqueueMany([{ name, input, ...rest }], { em });
+    return job as JobRecord<JobInput<N>, JobOutput<N>>;
+  }
+
+  /** Stores many jobs in one statement, all or nothing; returns them in the order given. */
+  async enqueueMany(items: EnqueueManyItem<JobName>[], options: { em?: EntityManager } = {}): Promise<JobRecord[]> {
+    if (!Array.isArray(items)) throw new InvalidJobOptionsError(`enqueueMany() takes an array of { name, input, ...options }; got ${typeof items}.`);
+    if (items.length > this.options.maxBatchSize) {
+      throw new InvalidJobOptionsError(
+        `enqueueMany() got ${items.length} jobs; the limit is ${this.options.maxBatchSize} (option maxBatchSize). Split the batch.`,
+      );
+    }
+    if (items.length === 0) return [];
+    const rows = await Promise.all(
+      items.map(({ name, input, ...opts }, i) => this.rows.build(this.store.dialect, i, name, input, opts)),
+    );
+    return writeIn(this.store, options.em, async (ex) => {
+      const jobs = await this.store.insert(ex, rows);
+      await this.notifier.notify(ex, jobs);
+      return jobs;
+    });
+  }
+
+  /** The job, or `JobNotFoundError`. */
+  async get<N extends JobName = JobName>(id: string | number): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+    const [job] = await guard(() => this.store.get([String(id)]));
+    if (!job) throw new JobNotFoundError(`No job has id ${id}; it may have been purged.`);
+    return job as JobRecord<JobInput<N>, JobOutput<N>>;
+  }
+
+  /**
+   * Cancels a job. One that has not started ends `cancelled` at once; a running one has its
+   * handler's `ctx.signal` aborted at its consumer's next heartbeat and then ends `cancelled`.
+   * A finished job is returned unchanged. Dependants in a pipeline follow their failure policy.
+   */
+  async cancel(id: string | number): Promise<JobRecord> {
+    await guard(() => this.store.cancel([String(id)]));
+    return this.get(id);
+  }
+
+  /** Resolves with the job once it is completed, failed, cancelled or skipped. */
+  async waitFor<N extends JobName = JobName>(id: string | number, options: WaitOptions = {}): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const started = Date.now();
+    for (;;) {
+      const job = await this.get<N>(id);
+      if (TERMINAL_JOB_STATES.includes(job.state)) return job;
+      if (Date.now() - started > timeoutMs) {
+        throw new WaitTimeoutError(`Job ${id} is still ${job.state} after ${timeoutMs} ms. Is a consumer running that handles '${job.name}'?`);
+      }
+      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
+    }
+  }
+
+  /** Unfinished jobs per queue: `{ default: { pending: 3, running: 1, blocked: 0 } }`. */
+  async queueDepths(): Promise<Record<string, Record<'pending' | 'running' | 'blocked', number>>> {
+    const rows = await guard(() => this.store.query<{ queue: string; state: string; n: unknown }>(selectQueueDepths(this.store.dialect)));
+    const depths: Record<string, Record<'pending' | 'running' | 'blocked', number>> = {};
+    for (const r of rows) {
+      depths[r.queue] ??= { pending: 0, running: 0, blocked: 0 };
+      depths[r.queue]![r.state as 'pending'] = Number(r.n);
+    }
+    return depths;
+  }
+
+  /** Deletes finished plain jobs older than `olderThanMs`; returns how many. Pipelines are kept. */
+  async purge(options: { olderThanMs: number; states?: JobState[] }): Promise<number> {
+    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled];
+    if (!Number.isInteger(options.olderThanMs) || options.olderThanMs < 0) {
+      throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
+    }
+    const bad = states.filter((s) => !TERMINAL_JOB_STATES.includes(s));
+    if (bad.length) throw new InvalidJobOptionsError(`purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`);
+    const rows = await guard(() => this.store.query(purgeFinished(this.store.dialect, states, options.olderThanMs)));
+    return rows.length;
+  }
+
+  /**
+   * Enqueues a pipeline atomically (all steps and edges, or nothing), optionally in `em`'s
+   * transaction. See `pipeline()` and `chain()` for building definitions.
+   */
+  enqueuePipeline(definition: PipelineDefinition | PipelineBuilder<any>, options: { em?: EntityManager } = {}): Promise<PipelineRecord> {
+    return this.pipelines.enqueue(definition, options);
+  }
+
+  /** The pipeline with its derived state, progress, steps (by key) and workspace. */
+  getPipeline(id: string | number): Promise<PipelineRecord> {
+    return this.pipelines.get(id);
+  }
+
+  /** Cancels every step that has not finished. */
+  cancelPipeline(id: string | number): Promise<PipelineRecord> {
+    return this.pipelines.cancel(id);
+  }
+
+  /** Resolves once every step of the pipeline has finished. */
+  waitForPipeline(id: string | number, options?: WaitOptions): Promise<PipelineRecord> {
+    return this.pipelines.waitFor(id, options);
+  }
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
+import { JobRegistry } from '../discovery/job.registry.js';
+import type { EnqueueOptions, JobRunOptions } from '../interfaces/job-options.js';
+import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
+import type { NewJobRow } from '../persistence/statements/insert-jobs.sql.js';
+import type { Dialect } from '../persistence/sql.util.js';
+import { validateInput } from './input.validator.js';
+import { toJson } from './json.util.js';
+import { assertJobName, assertRunOptions } from './options.validator.js';
+
+export type RowOptions = Omit<EnqueueOptions, 'em'> & {
+  pipelineId?: string | null;
+  step?: string | null;
+  parentId?: string | null;
+  blockingDeps?: number;
+};
+
+/**
+ * Turns (name, input, options) into a row ready to insert, or throws before anything is written:
+ * unknown name, bad options, DTO validation, non-JSON input, oversized payload. Options resolve as
+ * enqueue call > `@Job()` > module defaults.
+ */
+@Injectable()
+export class JobRowFactory {
+  constructor(
+    private readonly registry: JobRegistry,
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+  ) {}
+
+  async build(dialect: Dialect, ord: number, name: string, input: unknown, opts: RowOptions = {}): Promise<NewJobRow> {
+    assertJobName(name, 'enqueue');
+    const job = this.registry.get(name);
+    assertRunOptions(opts);
+    const merged: JobRunOptions = { ...job.options, ...definedOnly(opts) };
+    if (job.options.input) await validateInput(name, job.options.input, input);
+    const backoff = { ...this.options.defaultBackoff, ...(merged.backoff ?? {}) };
+    return {
+      ord,
+      name,
+      queue: merged.queue ?? 'default',
+      state: (opts.blockingDeps ?? 0) > 0 ? 'blocked' : 'pending',
+      priority: merged.priority ?? 0,
+      input: toJson(input, `Input of job '${name}'`, this.options.maxPayloadBytes),
+      max_attempts: merged.maxAttempts ?? this.options.defaultMaxAttempts,
+      backoff: JSON.stringify(backoff),
+      timeout_ms: merged.timeoutMs ?? null,
+      run_after: opts.runAfter ? (dialect === 'postgresql' ? opts.runAfter.toISOString() : opts.runAfter.getTime()) : null,
+      pipeline_id: opts.pipelineId ?? null,
+      step: opts.step ?? null,
+      parent_id: opts.parentId ?? null,
+      blocking_deps: opts.blockingDeps ?? 0,
+      unique_key: opts.uniqueKey ?? null,
+    };
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

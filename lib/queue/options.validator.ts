@@ -1,0 +1,111 @@
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
+import { JobsConfigurationError } from '../errors/configuration.error.js';
+import {
+  MAX_JOB_NAME_LENGTH,
+  MAX_PRIORITY,
+  MAX_QUEUE_NAME_LENGTH,
+  MIN_PRIORITY,
+} from '../jobs.constants.js';
+import type { BackoffOptions } from '../interfaces/backoff-options.js';
+import type { ConsumerOptions } from '../interfaces/consumer-options.js';
+import type { JobRunOptions } from '../interfaces/job-options.js';
+
+/**
+ * The one place that checks options. Each message names the option, what was given and the fix.
+ * `Err` selects the error class: options at a call (`InvalidJobOptionsError`) or at boot
+ * (`JobsConfigurationError`).
+ */
+type ErrCtor = new (message: string) => Error;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Date) return `Date(${value.toString()})`;
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+export function assertInt(
+  value: unknown,
+  option: string,
+  { min, max, Err = InvalidJobOptionsError }: { min: number; max?: number; Err?: ErrCtor },
+): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new Err(`Option '${option}' must be ${range}; got ${describe(value)}.`);
+  }
+}
+
+export function assertJobName(name: unknown, where: string, Err: ErrCtor = InvalidJobOptionsError): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_JOB_NAME_LENGTH) {
+    throw new Err(
+      `${where}: a job name must be a non-empty string of at most ${MAX_JOB_NAME_LENGTH} characters; got ${describe(name)}.`,
+    );
+  }
+}
+
+function assertQueueName(queue: unknown, option: string, Err: ErrCtor): void {
+  if (queue === undefined) return;
+  if (typeof queue !== 'string' || queue.length === 0 || queue.length > MAX_QUEUE_NAME_LENGTH) {
+    throw new Err(
+      `Option '${option}' must be a non-empty string of at most ${MAX_QUEUE_NAME_LENGTH} characters; got ${describe(queue)}.`,
+    );
+  }
+}
+
+export function assertBackoff(backoff: BackoffOptions | undefined, option: string, Err: ErrCtor = InvalidJobOptionsError) {
+  if (backoff === undefined) return;
+  if (typeof backoff !== 'object' || backoff === null) {
+    throw new Err(`Option '${option}' must be an object like { baseMs: 1000, maxMs: 3600000 }; got ${describe(backoff)}.`);
+  }
+  assertInt(backoff.baseMs, `${option}.baseMs`, { min: 0, Err });
+  assertInt(backoff.maxMs, `${option}.maxMs`, { min: 0, Err });
+  if (backoff.jitter !== undefined && typeof backoff.jitter !== 'boolean') {
+    throw new Err(`Option '${option}.jitter' must be true or false; got ${describe(backoff.jitter)}.`);
+  }
+}
+
+/** Checks the options shared by `@Job()`, `enqueue()` and pipeline steps. */
+export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; uniqueKey?: unknown }, Err: ErrCtor = InvalidJobOptionsError) {
+  if (o === null || typeof o !== 'object') throw new Err(`Options must be an object; got ${describe(o)}.`);
+  assertQueueName(o.queue, 'queue', Err);
+  assertInt(o.priority, 'priority', { min: MIN_PRIORITY, max: MAX_PRIORITY, Err });
+  assertInt(o.maxAttempts, 'maxAttempts', { min: 1, max: 1000, Err });
+  assertInt(o.timeoutMs, 'timeoutMs', { min: 1, max: 2_147_483_647, Err });
+  assertBackoff(o.backoff, 'backoff', Err);
+  if (o.runAfter !== undefined && (!(o.runAfter instanceof Date) || Number.isNaN(o.runAfter.getTime()))) {
+    throw new Err(`Option 'runAfter' must be a valid Date; got ${describe(o.runAfter)}. Pass e.g. new Date(Date.now() + 60_000).`);
+  }
+  if (o.uniqueKey !== undefined && (typeof o.uniqueKey !== 'string' || o.uniqueKey.length === 0 || o.uniqueKey.length > 255)) {
+    throw new Err(`Option 'uniqueKey' must be a non-empty string of at most 255 characters; got ${describe(o.uniqueKey)}.`);
+  }
+}
+
+function assertNameList(value: unknown, option: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
+    throw new InvalidJobOptionsError(`Option '${option}' must be an array of non-empty strings; got ${describe(value)}.`);
+  }
+}
+
+export function assertConsumerOptions(o: ConsumerOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
+  assertInt(o.concurrency, 'concurrency', { min: 1, max: 100_000 });
+  assertInt(o.pollIntervalMs, 'pollIntervalMs', { min: 1 });
+  assertInt(o.maxJobs, 'maxJobs', { min: 1 });
+  assertInt(o.timeoutMs, 'timeoutMs', { min: 1 });
+  assertInt(o.shutdownGraceMs, 'shutdownGraceMs', { min: 0 });
+  assertNameList(o.include, 'include');
+  assertNameList(o.exclude, 'exclude');
+  assertNameList(o.queues, 'queues');
+  for (const flag of ['untilEmpty', 'handleSignals'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
+      throw new InvalidJobOptionsError(`Option '${flag}' must be true or false; got ${describe(o[flag])}.`);
+    }
+  }
+}
+
+export { JobsConfigurationError };

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
+import { JobStore } from '../persistence/job.store.js';
+import { type Executor, run } from '../persistence/sql.util.js';
+
+const CHANNEL = 'queue_job_ready';
+
+export interface Listener {
+  close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL LISTEN/NOTIFY: enqueue notifies (inside the enqueue's transaction, so the message goes
+ * out on commit), consumers listen on one dedicated connection and wake at once instead of waiting
+ * for their next poll. Polling stays as the fallback; SQLite only polls.
+ */
+@Injectable()
+export class QueueNotifier {
+  private readonly logger = new Logger('JobsNotifier');
+
+  constructor(
+    private readonly store: JobStore,
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.notify && this.store.dialect === 'postgresql';
+  }
+
+  async notify(ex: Executor, jobs: readonly Pick<JobRecord, 'state'>[]): Promise<void> {
+    if (!this.enabled || !jobs.some((j) => j.state === 'pending')) return;
+    await run(ex, { sql: `SELECT pg_notify('${CHANNEL}', '')`, params: [] });
+  }
+
+  /** Calls `onWake` on every notification; reconnects with backoff if the connection drops. */
+  async listen(onWake: () => void): Promise<Listener> {
+    if (!this.enabled) return { close: async () => undefined };
+    const pg = (await import('pg')).default;
+    const connectionOptions = (this.store.orm.em.getConnection() as any).mapOptions({});
+    let client: InstanceType<typeof pg.Client> | undefined;
+    let closed = false;
+    let retryMs = 250;
+    const connect = async (): Promise<void> => {
+      if (closed) return;
+      const c = new pg.Client(connectionOptions);
+      c.on('notification', () => onWake());
+      c.on('error', (err) => {
+        this.logger.warn(`LISTEN connection lost (${err.message}); polling until it is back`);
+        c.removeAllListeners('error');
+        c.on('error', () => undefined);
+        void c.end().catch(() => undefined);
+        if (client === c) client = undefined;
+        setTimeout(() => void connect(), retryMs).unref();
+        retryMs = Math.min(retryMs * 2, 5_000);
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${CHANNEL}`);
+        client = c;
+        retryMs = 250;
+        onWake(); // catch up on anything enqueued while we were not listening
+      } catch (err) {
+        c.emit('error', err as Error);
+      }
+    };
+    await connect();
+    return {
+      close: async () => {
+        closed = true;
+        await client?.end().catch(() => undefined);
+      },
+    };
+  }
+}

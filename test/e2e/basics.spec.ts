@@ -1,0 +1,39 @@
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { runNode } from '../helpers/child-process.js';
+import { testDbEnv } from '../helpers/databases.js';
+
+describe.each(DB_KINDS)('basics on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createJobsApp(db.options, { jobs: { defaultBackoff: { baseMs: 10, jitter: false } } });
+  });
+
+  afterEach(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('enqueues, runs in process and stores the output', async () => {
+    const job = await t.queue.enqueue('test.echo', { hello: 'world' });
+    expect(job.state).toBe('pending');
+    const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary.completed).toBe(1);
+    const done = await t.queue.get(job.id);
+    expect(done.state).toBe('completed');
+    expect(done.output).toEqual({ hello: 'world' });
+  });
+
+  it('runs jobs in a real child consumer process', async () => {
+    const jobs = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo', input: { n } })));
+    const child = await runNode('test/fixtures/consumer.process.ts', {
+      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
+    });
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    for (const j of jobs) expect((await t.queue.get(j.id)).state).toBe('completed');
+  });
+});

