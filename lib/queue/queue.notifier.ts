@@ -58,6 +58,10 @@ export class QueueNotifier {
       try {
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
+        if (closed) {
+          await c.end().catch(() => undefined);
+          return;
+        }
         client = c;
         retryMs = 250;
         onWake(); // catch up on anything enqueued while we were not listening
