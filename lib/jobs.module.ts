@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JOBS_MODULE_OPTIONS } from './jobs.constants.js';
-import { JobsConfigurableModule, JOBS_RAW_OPTIONS } from './jobs.module-definition.js';
+import { JobsConfigurableModule, JOBS_OPTIONS_TYPE, JOBS_RAW_OPTIONS } from './jobs.module-definition.js';
 import { resolveJobsOptions } from './jobs-options.resolver.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
@@ -37,4 +37,9 @@ import { Pipelines } from './pipeline/pipelines.service.js';
   ],
   exports: [JobQueue, JobConsumer, JobRegistry],
 })
-export class JobsModule extends JobsConfigurableModule {}
+export class JobsModule extends JobsConfigurableModule {
+  /** Options are optional: `JobsModule.forRoot()` uses every default. */
+  static override forRoot(options: typeof JOBS_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}
