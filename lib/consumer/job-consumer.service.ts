@@ -10,6 +10,8 @@ import { QueueNotifier } from '../queue/queue.notifier.js';
 import { assertConsumerOptions } from '../queue/options.validator.js';
 import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
+import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
+import { JobQueue } from '../queue/job-queue.service.js';
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -26,6 +28,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly registry: JobRegistry,
     private readonly rows: JobRowFactory,
     private readonly notifier: QueueNotifier,
+    private readonly queue: JobQueue,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -67,6 +70,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       },
     );
     this.loops.add(loop);
+    const recurring = await this.startRecurring(names, options.schedule ?? true);
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
     // A handler that leaves a rejected promise behind must not crash the process and the other jobs with it.
     const onRejection = (reason: unknown) =>
@@ -78,10 +82,28 @@ export class JobConsumer implements BeforeApplicationShutdown {
       this.logger.log(`consumer ${loop.consumerId} stopped: ${summary.completed} completed, ${summary.failed} failed attempts, ${summary.aborted} aborted`);
       return summary;
     } finally {
+      recurring?.stop();
       process.off('unhandledRejection', onRejection);
       detach();
       this.loops.delete(loop);
     }
+  }
+
+  /** Keeps the next occurrence of every `cron` job this consumer handles enqueued. */
+  private async startRecurring(names: string[], enabled: boolean): Promise<RecurringScheduler | undefined> {
+    const jobs: RecurringJob[] = names
+      .map((n) => this.registry.get(n))
+      .filter((j) => j.options.cron !== undefined)
+      .map((j) => ({ name: j.name, cron: j.options.cron!, timeZone: j.options.cronTimeZone, input: j.options.cronInput }));
+    if (!enabled || jobs.length === 0) return undefined;
+    const scheduler = new RecurringScheduler(
+      jobs,
+      (name, input, runAfter, uniqueKey) => this.queue.enqueue(name, input, { runAfter, uniqueKey }),
+      await loadCron(),
+      (message) => this.logger.warn(message),
+    );
+    await scheduler.start();
+    return scheduler;
   }
 
   /** Stops every consumer of this process: no new claims; running jobs get `graceMs`, then are handed back. */

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry } from './job.registry.js';
 import { assertJobName } from '../queue/options.validator.js';
+import { assertCron } from '../consumer/recurring.scheduler.js';
 
 /** Walks every provider once at init and registers its `@Job()` methods. */
 @Injectable()
@@ -14,7 +15,7 @@ export class JobsExplorer implements OnModuleInit {
     private readonly registry: JobRegistry,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     for (const wrapper of this.discovery.getProviders()) {
       const { instance } = wrapper;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
@@ -24,6 +25,9 @@ export class JobsExplorer implements OnModuleInit {
         if (!meta) continue;
         const source = `${instance.constructor.name}.${method}`;
         assertJobName(meta.name, `@Job() on ${source}`);
+        if (meta.options.cron !== undefined) {
+          await assertCron({ name: meta.name, cron: meta.options.cron, timeZone: meta.options.cronTimeZone }, source);
+        }
         this.registry.register({
           name: meta.name,
           options: meta.options,

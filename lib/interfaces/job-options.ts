@@ -22,6 +22,16 @@ export interface JobHandlerOptions extends JobRunOptions {
    * the handler receives an instance of it (needs `class-transformer`). @default none
    */
   input?: new (...args: any[]) => object;
+  /**
+   * Run this job on a schedule: a cron expression (five or six fields, or `CronExpression` from
+   * @nestjs/schedule). Every consumer that handles it keeps the next occurrence enqueued; each
+   * occurrence runs once. Needs @nestjs/schedule installed. @default none
+   */
+  cron?: string;
+  /** Time zone of `cron`, e.g. 'Europe/Paris'. @default the process's */
+  cronTimeZone?: string;
+  /** Input of each scheduled run. @default null */
+  cronInput?: unknown;
 }
 
 /** Options of `JobQueue.enqueue()`. */

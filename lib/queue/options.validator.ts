@@ -101,7 +101,7 @@ export function assertConsumerOptions(o: ConsumerOptions): void {
   assertNameList(o.include, 'include');
   assertNameList(o.exclude, 'exclude');
   assertNameList(o.queues, 'queues');
-  for (const flag of ['untilEmpty', 'handleSignals'] as const) {
+  for (const flag of ['untilEmpty', 'handleSignals', 'schedule'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
       throw new InvalidJobOptionsError(`Option '${flag}' must be true or false; got ${describe(o[flag])}.`);
     }

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Job } from '../../lib/index.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+
+@Injectable()
+class Ticker {
+  @Job('test.tick', { cron: '* * * * * *', cronInput: { source: 'cron' } })
+  tick(input: { source: string }) {
+    return input;
+  }
+}
+
+describe.each(DB_KINDS)('recurring jobs on %s', (kind) => {
+  let db: TestDatabase;
+  let a: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    a = await createJobsApp(db.options, { providers: [Ticker] });
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await db.drop();
+  });
+
+  // Two consumers, each with its own scheduler, agree through the unique key. (They share one app:
+  // two SQLite connections to one file in one process can block each other's event loop.)
+  it('two consumers run each occurrence of a cron job exactly once', async () => {
+    const run = { include: ['test.tick'], pollIntervalMs: 50, timeoutMs: 3_500 };
+    await Promise.all([a.consumer.run(run), a.consumer.run(run)]);
+    const rows = await a.orm.em.fork().getConnection().execute(
+      `select unique_key, state, input from queue_job where name = 'test.tick' order by run_after`,
+    );
+    const completed = rows.filter((r: any) => r.state === 'completed');
+    expect(completed.length).toBeGreaterThanOrEqual(2);
+    const keys = rows.map((r: any) => r.unique_key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.every((k: string) => /^cron:test\.tick:\d{4}-\d\d-\d\dT/.test(k))).toBe(true);
+    // the occurrence after the last run stays scheduled (pending, in the future)
+    expect(rows.filter((r: any) => r.state === 'pending').length).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects an invalid cron expression at boot', async () => {
+    @Injectable()
+    class Broken {
+      @Job('test.broken', { cron: 'every tuesday' })
+      run() {}
+    }
+    await expect(createJobsApp(db.options, { providers: [Broken], createSchema: false })).rejects.toThrow(/cron 'every tuesday' is invalid/);
+  });
+});
