@@ -184,10 +184,11 @@ export class ConsumerLoop {
   private start(job: JobRecord): void {
     this.started += 1;
     const controller = new AbortController();
+    const startedAt = Date.now();
     const entry: Active = {
       job,
       controller,
-      done: this.c.execute(job, controller).then((outcome) => this.record(job, outcome)).catch((err) => {
+      done: this.c.execute(job, controller).then((outcome) => this.record(job, outcome, Date.now() - startedAt)).catch((err) => {
         this.c.logger.error(`internal error recording job ${job.id}: ${(err as Error).message}`, (err as Error).stack);
       }).finally(() => {
         this.active.delete(job.id);
@@ -197,8 +198,7 @@ export class ConsumerLoop {
     this.active.set(job.id, entry);
   }
 
-  private record(job: JobRecord, outcome: RunOutcome): void {
-    const ms = job.startedAt ? Date.now() - job.startedAt.getTime() : 0;
+  private record(job: JobRecord, outcome: RunOutcome, ms: number): void {
     const tag = `job ${job.id} '${job.name}' attempt ${job.attempts}/${job.maxAttempts}`;
     if (outcome.kind === 'completed') {
       this.summary.processed += 1;
@@ -207,7 +207,7 @@ export class ConsumerLoop {
     } else if (outcome.kind === 'failed') {
       this.summary.processed += 1;
       this.summary.failed += 1;
-      const final = job.attempts >= job.maxAttempts;
+      const final = outcome.permanent || job.attempts >= job.maxAttempts;
       const backoff = { ...this.s.defaultBackoff, ...(job.backoff ?? {}) };
       const delay = final ? 0 : backoffDelayMs(job.attempts, backoff);
       if (!final) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + delay);

@@ -3,6 +3,7 @@ import { JobCancelledError } from '../errors/job-cancelled.error.js';
 import { JobTimeoutError } from '../errors/job-timeout.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { ConsumerShutdownError } from '../errors/shutdown.error.js';
+import { InvalidJobInputError } from '../errors/invalid-input.error.js';
 import type { JobRegistry } from '../discovery/job.registry.js';
 import type { DependencyResult, JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
 import type { JobRecord } from '../interfaces/job-record.js';
@@ -21,7 +22,7 @@ import { describeError } from './error.util.js';
 
 export type RunOutcome =
   | { kind: 'completed'; output: string; apply?: (tx: Executor, dialect: Dialect) => Promise<void> }
-  | { kind: 'failed'; error: JobErrorInfo; timeout: boolean }
+  | { kind: 'failed'; error: JobErrorInfo; timeout: boolean; /** Retrying cannot help (invalid input). */ permanent: boolean }
   | { kind: 'aborted'; reason: 'cancelled' | 'lease-lost' | 'shutdown'; error: JobErrorInfo };
 
 interface StepContext {
@@ -73,7 +74,7 @@ export class JobRunner {
     if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
     if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };
     if (err instanceof ConsumerShutdownError) return { kind: 'aborted', reason: 'shutdown', error };
-    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError };
+    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError };
   }
 
   private async attempt(job: JobRecord, signal: AbortSignal): Promise<RunOutcome> {
