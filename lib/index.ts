@@ -1,6 +1,7 @@
 // The public API of nestjs-job-pipelines. Everything a user needs, and nothing internal.
 export { JobsModule } from './jobs.module.js';
 export { Job } from './decorators/job.decorator.js';
+export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './decorators/job-hooks.decorator.js';
 export { JobQueue, type WaitOptions } from './queue/job-queue.service.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';

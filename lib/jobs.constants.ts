@@ -23,3 +23,5 @@ export const DEFAULT_MAX_BATCH_SIZE = 10_000;
 /** Priorities are 32-bit signed integers so every database stores them the same way. */
 export const MAX_PRIORITY = 2_147_483_647;
 export const MIN_PRIORITY = -2_147_483_648;
+/** Metadata key of the lifecycle hook decorators (@BeforeJob, @AfterJob, @OnJobFailed, @OnJobEnqueued). */
+export const JOB_HOOK_METADATA = 'jobs:hook';

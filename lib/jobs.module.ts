@@ -6,6 +6,7 @@ import { resolveJobsOptions } from './jobs-options.resolver.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
 import { JobRegistry } from './discovery/job.registry.js';
+import { JobHooksRegistry } from './discovery/job-hooks.registry.js';
 import { JobsExplorer } from './discovery/jobs.explorer.js';
 import { JobStore } from './persistence/job.store.js';
 import { JobsDatabaseInitializer } from './persistence/jobs-database.initializer.js';
@@ -28,6 +29,7 @@ import { Pipelines } from './pipeline/pipelines.service.js';
     JobsDatabaseInitializer,
     JobMetadataAccessor,
     JobRegistry,
+    JobHooksRegistry,
     JobsExplorer,
     JobRowFactory,
     QueueNotifier,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { JOBS_MODULE_OPTIONS, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../jobs.constants.js';
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
+import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import type { ConsumerOptions } from '../interfaces/consumer-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
@@ -29,6 +30,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly rows: JobRowFactory,
     private readonly notifier: QueueNotifier,
     private readonly queue: JobQueue,
+    private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -47,7 +49,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
   async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
     assertConsumerOptions(options);
     const names = this.claimableNames(options);
-    const runner = new JobRunner(this.store.orm, this.store, this.registry, this.rows, this.options.maxPayloadBytes);
+    const runner = new JobRunner(this.store.orm, this.store, this.registry, this.rows, this.options.maxPayloadBytes, this.hooks, (m) => this.logger.error(m));
     const loop = new ConsumerLoop(
       {
         concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,

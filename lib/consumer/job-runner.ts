@@ -5,6 +5,8 @@ import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { ConsumerShutdownError } from '../errors/shutdown.error.js';
 import { InvalidJobInputError } from '../errors/invalid-input.error.js';
 import type { JobRegistry } from '../discovery/job.registry.js';
+import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
+import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import type { DependencyResult, JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
@@ -46,9 +48,35 @@ export class JobRunner {
     private readonly registry: JobRegistry,
     private readonly rows: JobRowFactory,
     private readonly maxPayloadBytes: number,
+    private readonly hooks: JobHooksRegistry,
+    private readonly onHookError: (message: string) => void,
   ) {}
 
   async execute(job: JobRecord, controller: AbortController): Promise<RunOutcome> {
+    let ctx: JobContext | undefined;
+    const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
+    if (ctx) await this.afterHooks(job, ctx, outcome);
+    return outcome;
+  }
+
+  /** @AfterJob hooks after every attempt, @OnJobFailed when it was the last; their errors are logged only. */
+  private async afterHooks(job: JobRecord, ctx: JobContext, outcome: RunOutcome): Promise<void> {
+    const error = outcome.kind === 'completed' ? undefined : outcome.error;
+    const output = outcome.kind === 'completed' ? JSON.parse(outcome.output) : undefined;
+    const calls: [RegisteredHook, unknown[]][] = this.hooks.for(JobHookKind.After, job.name).map((h) => [h, [ctx, { error, output }]]);
+    if (outcome.kind === 'failed' && (outcome.permanent || job.attempts >= job.maxAttempts)) {
+      calls.push(...this.hooks.for(JobHookKind.Failed, job.name).map((h): [RegisteredHook, unknown[]] => [h, [ctx, outcome.error]]));
+    }
+    for (const [hook, args] of calls) {
+      try {
+        await hook.fn(...args);
+      } catch (err) {
+        this.onHookError(`hook ${hook.source} failed for job ${job.id}: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
+  }
+
+  private async executeAttempt(job: JobRecord, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
     const timer = job.timeoutMs
       ? setTimeout(
           () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
@@ -61,7 +89,7 @@ export class JobRunner {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => undefined);
-      return await Promise.race([this.attempt(job, controller.signal), aborted]);
+      return await Promise.race([this.attempt(job, controller.signal, exposeCtx), aborted]);
     } catch (err) {
       return this.failure(err);
     } finally {
@@ -77,7 +105,7 @@ export class JobRunner {
     return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError };
   }
 
-  private async attempt(job: JobRecord, signal: AbortSignal): Promise<RunOutcome> {
+  private async attempt(job: JobRecord, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
     const registered = this.registry.get(job.name);
     const step = job.pipelineId ? await this.loadStep(job) : undefined;
     let input: unknown = job.input;
@@ -114,6 +142,8 @@ export class JobRunner {
       },
     };
 
+    exposeCtx(ctx);
+    for (const hook of this.hooks.for(JobHookKind.Before, job.name)) await hook.fn(input, ctx);
     const result = await registered.handler(input, ctx);
     const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, this.maxPayloadBytes);
     const patch = workspacePatch(step?.workspace ?? {}, workspace, this.maxPayloadBytes);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JOB_HANDLER_METADATA } from '../jobs.constants.js';
+import { JOB_HANDLER_METADATA, JOB_HOOK_METADATA } from '../jobs.constants.js';
+import type { JobHookMetadata } from '../decorators/job-hooks.decorator.js';
 import type { JobHandlerMetadata } from '../decorators/job.decorator.js';
 
 /** Reads `@Job()` metadata off a method. */
@@ -10,5 +11,9 @@ export class JobMetadataAccessor {
 
   getJobHandler(target: Function): JobHandlerMetadata | undefined {
     return this.reflector.get<JobHandlerMetadata>(JOB_HANDLER_METADATA, target);
+  }
+
+  getJobHook(target: Function): JobHookMetadata | undefined {
+    return this.reflector.get<JobHookMetadata>(JOB_HOOK_METADATA, target);
   }
 }

@@ -14,6 +14,8 @@ import { purgeFinished, selectQueueDepths } from '../persistence/statements/read
 import { guard, writeIn } from './db-guard.util.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { QueueNotifier } from './queue.notifier.js';
+import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
+import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
@@ -34,6 +36,7 @@ export class JobQueue {
     private readonly rows: JobRowFactory,
     private readonly notifier: QueueNotifier,
     private readonly pipelines: Pipelines,
+    private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -67,6 +70,8 @@ export class JobQueue {
     return writeIn(this.store, options.em, async (ex) => {
       const jobs = await this.store.insert(ex, rows);
       await this.notifier.notify(ex, jobs);
+      // @OnJobEnqueued hooks run inside the write: a hook that throws rolls the enqueue back.
+      for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       return jobs;
     });
   }
