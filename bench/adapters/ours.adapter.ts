@@ -1,0 +1,83 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Countdown, withTimeout } from '../drain.util.js';
+import { probe } from '../probe.js';
+import { createOursApp, enqueueAll } from '../ours/bench.app.js';
+import type { QueueSystem } from './queue-system.js';
+
+/** This library, driven through a Nest application context with its defaults (no tuning). */
+export const ours: QueueSystem = {
+  id: 'ours',
+  settings: {
+    tuned: { note: 'defaults (users do not tune)', consumer: 'JobConsumer.run({ untilEmpty: true })' },
+    default: { note: 'defaults', consumer: 'JobConsumer.run({ untilEmpty: true })' },
+  },
+
+  async bulkEnqueue(url, n) {
+    const o = await createOursApp({ postgresUrl: url });
+    try {
+      const inputs = Array.from({ length: n }, (_, i) => ({ i }));
+      const t0 = performance.now();
+      await enqueueAll(o.queue, 'bench.noop', inputs);
+      return performance.now() - t0;
+    } finally {
+      await o.close();
+    }
+  },
+
+  async drain(url, n) {
+    return drainOurs({ postgresUrl: url }, n);
+  },
+
+  async sleepRun(url, durations, concurrency) {
+    const o = await createOursApp({ postgresUrl: url });
+    try {
+      await enqueueAll(o.queue, 'bench.sleep', durations.map((ms) => ({ ms })));
+      const t0 = performance.now();
+      await withTimeout(o.consumer.run({ concurrency, untilEmpty: true, schedule: false }), 300_000, 'ours sleep run');
+      return performance.now() - t0;
+    } finally {
+      await o.close();
+    }
+  },
+
+  async latency(url, samples) {
+    const o = await createOursApp({ postgresUrl: url });
+    const running = o.consumer.run({ schedule: false });
+    try {
+      await sleep(300); // LISTEN connected, first empty claim done: the worker is idle
+      const out: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        let t0 = 0;
+        const started = new Promise<number>((r) => (probe.onJob = () => r(performance.now() - t0)));
+        t0 = performance.now();
+        await o.queue.enqueue('bench.noop', {});
+        out.push(await withTimeout(started, 10_000, 'ours latency sample'));
+        await sleep(20); // let the completion be written: the next job meets an idle worker
+      }
+      return out;
+    } finally {
+      await o.consumer.stop();
+      await running;
+      await o.close();
+    }
+  },
+};
+
+/** Stores `n` no-op jobs, then times one consumer with default settings running them all. */
+export async function drainOurs(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed?: (o: Awaited<ReturnType<typeof createOursApp>>) => Promise<void>): Promise<number> {
+  const o = await createOursApp(db);
+  try {
+    await seed?.(o);
+    await enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })));
+    const seen = new Countdown(n);
+    probe.onJob = (k) => seen.hit(k);
+    const t0 = performance.now();
+    await withTimeout(o.consumer.run({ untilEmpty: true, schedule: false }), 180_000, 'ours drain');
+    const ms = performance.now() - t0;
+    if (seen.seen !== n) throw new Error(`ours ran ${seen.seen} of ${n} jobs`);
+    return ms;
+  } finally {
+    await o.close();
+  }
+}

@@ -1,0 +1,40 @@
+/** Command-line options of `npm run bench`. */
+export interface BenchArgs {
+  /** Jobs per throughput workload. @default 20000 (2000 with --quick) */
+  jobs: number;
+  /** Repetitions per system and workload. @default 3 (1 with --quick) */
+  reps: number;
+  quick: boolean;
+  /** Write the results as JSON here. */
+  json?: string;
+  /** Only these workload ids (comma-separated `--only`). */
+  only?: string[];
+}
+
+const USAGE = 'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...]';
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const args: Partial<BenchArgs> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value. Usage: ${USAGE}`);
+      return v;
+    };
+    const int = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1. Usage: ${USAGE}`);
+      return n;
+    };
+    if (flag === '--') continue;
+    else if (flag === '--quick') args.quick = true;
+    else if (flag === '--jobs') args.jobs = int();
+    else if (flag === '--reps') args.reps = int();
+    else if (flag === '--json') args.json = value();
+    else if (flag === '--only') args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else throw new Error(`Unknown flag '${flag}'. Usage: ${USAGE}`);
+  }
+  const quick = args.quick ?? false;
+  return { quick, jobs: args.jobs ?? (quick ? 2_000 : 20_000), reps: args.reps ?? (quick ? 1 : 3), json: args.json, only: args.only };
+}

