@@ -57,6 +57,16 @@ export interface ConsumerSummary {
   aborted: number;
 }
 
+/**
+ * Claimed jobs are kept in a local buffer beyond the free slots, sized to what this consumer runs in
+ * about PREFETCH_WINDOW_MS, so a claim round trip is paid per batch, not per free slot. Bench
+ * (`npm run bench`, noop-drain, 20,000 jobs, concurrency 10): 2,290 jobs/s claiming only free slots.
+ * The window also bounds how long a buffered job can keep a newer higher-priority job, or an idle
+ * consumer elsewhere, waiting.
+ */
+const PREFETCH_WINDOW_MS = 100;
+const MAX_PREFETCH = 1_000;
+
 interface Active {
   job: JobRecord;
   controller: AbortController;
@@ -73,6 +83,12 @@ export class ConsumerLoop {
   readonly consumerId = `${hostname().slice(0, 30)}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private state: ConsumerState = ConsumerState.Created;
   private readonly active = new Map<string, Active>();
+  /** Claimed (leased, heartbeated) but not started yet, in claim order (priority first). */
+  private readonly buffer: JobRecord[] = [];
+  /** Jobs per second this consumer finishes (moving average), to size the buffer. */
+  private rate = 0;
+  private rateSample = { at: Date.now(), ended: 0 };
+  private ended = 0;
   /** Finished here, not yet written: still ours, so heartbeats keep their leases. */
   private readonly unflushed = new Map<string, number>();
   private batch: FinishBatch = { completed: [], failed: [], released: [] };
@@ -138,10 +154,18 @@ export class ConsumerLoop {
           await this.sleep(s.pollIntervalMs, deadline);
           continue;
         }
+        this.fillSlots();
         const free = s.concurrency - this.active.size;
+        const target = this.prefetchTarget();
         let claimedAll = false;
-        if (free > 0) {
-          const limit = Math.min(free, s.maxJobs !== undefined ? s.maxJobs - this.started : free);
+        // Refill when the buffer is down to half its target, so the next batch arrives before it runs dry.
+        if (this.buffer.length <= target / 2 && free + target - this.buffer.length > 0) {
+          const want = free + target - this.buffer.length;
+          const limit = Math.min(want, s.maxJobs !== undefined ? s.maxJobs - this.started - this.buffer.length : want);
+          if (limit <= 0) {
+            await this.sleep(s.pollIntervalMs, deadline);
+            continue;
+          }
           let jobs: JobRecord[];
           try {
             jobs = await this.c.store.claim({ consumerId: this.consumerId, limit, leaseMs: s.leaseMs, names: s.names, queues: s.queues });
@@ -152,7 +176,8 @@ export class ConsumerLoop {
             await this.sleep(Math.min(5_000, 100 * 2 ** failures), deadline);
             continue;
           }
-          for (const job of jobs) this.start(job);
+          this.buffer.push(...jobs);
+          this.fillSlots();
           claimedAll = jobs.length === limit;
           if (claimedAll) continue;
           if (jobs.length === 0 && s.untilEmpty && this.isIdle()) break;
@@ -168,7 +193,7 @@ export class ConsumerLoop {
 
   /** Nothing running, nothing left to write, and no retry of a job failed here is waiting. */
   private isIdle(): boolean {
-    return this.active.size === 0 && !this.flushing && this.batchSize() === 0 && Date.now() >= this.localRetryUntil;
+    return this.active.size === 0 && this.buffer.length === 0 && !this.flushing && this.batchSize() === 0 && Date.now() >= this.localRetryUntil;
   }
 
   private sleep(ms: number, deadline: number): Promise<void> {
@@ -179,6 +204,25 @@ export class ConsumerLoop {
         resolve();
       };
     });
+  }
+
+  /** Starts buffered jobs while slots are free (and the consumer is not stopping). */
+  private fillSlots(): void {
+    while (this.state === ConsumerState.Running && this.active.size < this.s.concurrency && this.buffer.length > 0) {
+      this.start(this.buffer.shift()!);
+    }
+  }
+
+  /** How many jobs to hold beyond the free slots: what this consumer finishes in PREFETCH_WINDOW_MS, at least one round of `concurrency`. */
+  private prefetchTarget(): number {
+    const now = Date.now();
+    const elapsed = now - this.rateSample.at;
+    if (elapsed >= 50) {
+      const recent = ((this.ended - this.rateSample.ended) * 1000) / elapsed;
+      this.rate = this.rate === 0 ? recent : 0.5 * this.rate + 0.5 * recent;
+      this.rateSample = { at: now, ended: this.ended };
+    }
+    return Math.min(MAX_PREFETCH, Math.max(this.s.concurrency, Math.round((this.rate * PREFETCH_WINDOW_MS) / 1000)));
   }
 
   private start(job: JobRecord): void {
@@ -192,6 +236,8 @@ export class ConsumerLoop {
         this.c.logger.error(`internal error recording job ${job.id}: ${(err as Error).message}`, (err as Error).stack);
       }).finally(() => {
         this.active.delete(job.id);
+        this.ended += 1;
+        this.fillSlots();
         this.wake();
       }),
     };
@@ -277,6 +323,7 @@ export class ConsumerLoop {
       const held = [
         ...[...this.active.values()].map((a) => ({ id: a.job.id, attempt: a.job.attempts })),
         ...[...this.unflushed].map(([id, attempt]) => ({ id, attempt })),
+        ...this.buffer.map((j) => ({ id: j.id, attempt: j.attempts })),
       ];
       try {
         const alive = await this.c.store.heartbeat(this.consumerId, this.s.leaseMs, held);
@@ -285,11 +332,13 @@ export class ConsumerLoop {
           if (!alive.has(a.job.id)) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: this consumer no longer holds its lease`));
           else if (alive.get(a.job.id)) a.controller.abort(new JobCancelledError(`Job ${a.job.id} was cancelled while it ran`));
         }
+        this.checkBuffered(alive);
       } catch (err) {
         this.c.logger.warn(`heartbeat failed (${(err as Error).message})`);
         if (Date.now() - this.lastHeartbeatOk > this.s.leaseMs) {
           // Cut off longer than a lease: other consumers may have rescued these jobs already.
           for (const a of this.active.values()) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: no heartbeat for ${this.s.leaseMs} ms; the lease may be gone`));
+          this.buffer.length = 0; // not started: their leases lapse and they are rescued
         }
         return;
       }
@@ -305,8 +354,27 @@ export class ConsumerLoop {
     }
   }
 
+  /** Buffered jobs whose lease is gone are dropped; cancelled ones are handed back (the release ends them cancelled). */
+  private checkBuffered(alive: Map<string, boolean>): void {
+    for (let i = this.buffer.length - 1; i >= 0; i--) {
+      const job = this.buffer[i]!;
+      if (alive.has(job.id) && !alive.get(job.id)) continue;
+      this.buffer.splice(i, 1);
+      if (alive.has(job.id)) this.handBack(job);
+      else this.c.logger.warn(`job ${job.id} '${job.name}': lease lost before it started; not running it`);
+    }
+  }
+
+  /** Returns a claimed, never started job to the queue without using up its attempt. */
+  private handBack(job: JobRecord): void {
+    this.batch.released.push({ id: job.id, attempt: job.attempts });
+    this.unflushed.set(job.id, job.attempts);
+    void this.flush();
+  }
+
   private async shutdown(): Promise<void> {
     if (this.state === ConsumerState.Running) this.state = ConsumerState.Stopping;
+    for (const job of this.buffer.splice(0)) this.handBack(job);
     if (this.active.size > 0) {
       const all = Promise.all([...this.active.values()].map((a) => a.done));
       let timer: NodeJS.Timeout | undefined;

@@ -83,6 +83,37 @@ export function rowsSource(
   return { from: `json_each(${param}) AS v`, col: (name) => `(v.value ->> '$.${name}')` };
 }
 
+/**
+ * A batch of per-job values for an UPDATE of the jobs with these ids, joined by id without a join.
+ * PostgreSQL: `WHERE j.id = ANY(ids)` and each value picked from a typed array at the row's
+ * position, so the plan is the same whatever the table statistics say. With a join, a freshly
+ * filled table (not analysed yet) got a nested loop that re-read the whole batch per running row:
+ * one completion batch of 500 took 1.4 s (bench noop-drain, 20,000 jobs: 3,660 jobs/s; without the
+ * join the same batch takes a few ms). SQLite: `json_each`, as `rowsSource`.
+ * `rows` need an `id`; `columns` maps the other fields to their PostgreSQL type.
+ */
+export function keyedRows(
+  dialect: Dialect,
+  p: Params,
+  rows: readonly ({ id: string } & object)[],
+  columns: Record<string, string>,
+  table: string,
+): { from: string; match: string; col: (name: string) => string } {
+  if (dialect === 'sqlite') {
+    const { from, col } = rowsSource(dialect, p, rows, { id: 'bigint', ...columns });
+    return { from: `FROM ${from}`, match: `${table}.id = ${col('id')}`, col };
+  }
+  const ids = `${p.add(rows.map((r) => r.id))}::bigint[]`;
+  const arrays = Object.fromEntries(
+    Object.entries(columns).map(([name, type]) => [name, `${p.add(rows.map((r) => (r as Record<string, unknown>)[name]))}::${type}[]`]),
+  );
+  return {
+    from: '',
+    match: `${table}.id = ANY(${ids})`,
+    col: (name) => `(${arrays[name]})[array_position(${ids}, ${table}.id)]`,
+  };
+}
+
 /** Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two processes never deadlock upgrading a read lock. */
 export async function inTransaction<T>(
   db: Kysely<any>,

@@ -30,9 +30,12 @@ export function claimJobs(dialect: Dialect, f: ClaimFilter): Sql {
   if (dialect === 'postgresql') {
     const due = `SELECT id FROM ${JOB_TABLE} WHERE ${where(p)}
       ORDER BY priority DESC, run_after, id LIMIT ${p.add(f.limit)} FOR UPDATE SKIP LOCKED`;
+    // `= ANY(ARRAY(...))`, not a join with `due`: the ids are collected once and the rows found by
+    // primary key, whatever the statistics say. A join planned on a freshly filled, not yet analysed
+    // table re-scanned it per row (bench noop-drain, 20,000 jobs: 17 ms per claim of ~400 jobs).
     const sql = `WITH due AS (${due})
       UPDATE ${JOB_TABLE} j SET ${set(p)}
-      FROM due WHERE j.id = due.id RETURNING j.*`;
+      WHERE j.id = ANY(ARRAY(SELECT id FROM due)) RETURNING j.*`;
     return p.sql(sql);
   }
   // SQLite binds `?` in textual order: SET comes before the sub-select.

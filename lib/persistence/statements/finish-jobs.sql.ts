@@ -1,5 +1,5 @@
 import { JOB_TABLE } from '../job.entity.js';
-import { type Dialect, type Sql, Params, now, rowsSource } from '../sql.util.js';
+import { type Dialect, type Sql, Params, keyedRows, now } from '../sql.util.js';
 
 /**
  * Every statement here is fenced: it changes a row only while this consumer still holds the job's
@@ -18,15 +18,15 @@ export interface CompletedJob {
 export function completeJobs(dialect: Dialect, consumerId: string, jobs: readonly CompletedJob[]): Sql {
   const p = new Params(dialect);
   const owner = p.add(consumerId);
-  const { from, col } = rowsSource(dialect, p, jobs, { id: 'bigint', attempt: 'int', output: 'text' });
   const j = dialect === 'postgresql' ? 'j.' : `${JOB_TABLE}.`;
+  const { from, match, col } = keyedRows(dialect, p, jobs, { attempt: 'int', output: 'text' }, j.slice(0, -1));
   const output = dialect === 'postgresql' ? `${col('output')}::jsonb` : col('output');
   const sql = `
     UPDATE ${JOB_TABLE} ${dialect === 'postgresql' ? 'j' : ''}
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' ELSE 'completed' END,
       output = ${output}, finished_at = ${now(dialect)}, locked_by = NULL, lease_until = NULL
-    FROM ${from}
-    WHERE ${j}id = ${col('id')} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
+    ${from}
+    WHERE ${match} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
       AND ${j}state = 'running'
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
   return p.sql(sql);
@@ -48,16 +48,15 @@ export interface FailedJob {
 export function failJobs(dialect: Dialect, consumerId: string, jobs: readonly FailedJob[]): Sql {
   const p = new Params(dialect);
   const owner = p.add(consumerId);
-  const { from, col } = rowsSource(dialect, p, jobs, {
-    id: 'bigint',
+  const pg = dialect === 'postgresql';
+  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const { from, match, col } = keyedRows(dialect, p, jobs, {
     attempt: 'int',
     final: 'boolean',
     delay_ms: 'bigint',
     error: 'text',
     log: 'text',
-  });
-  const pg = dialect === 'postgresql';
-  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  }, j.slice(0, -1));
   const final = pg ? col('final') : `${col('final')} = 1`;
   const ends = `(${final} OR ${j}cancel_requested)`;
   const logEntry = pg
@@ -77,8 +76,8 @@ export function failJobs(dialect: Dialect, consumerId: string, jobs: readonly Fa
       error = ${pg ? `${col('error')}::jsonb` : col('error')},
       attempt_log = ${appendLog},
       locked_by = NULL, lease_until = NULL
-    FROM ${from}
-    WHERE ${j}id = ${col('id')} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
+    ${from}
+    WHERE ${match} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
       AND ${j}state = 'running'
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
   return p.sql(sql);
@@ -95,17 +94,17 @@ export function releaseJobs(
 ): Sql {
   const p = new Params(dialect);
   const owner = p.add(consumerId);
-  const { from, col } = rowsSource(dialect, p, jobs, { id: 'bigint', attempt: 'int' });
   const pg = dialect === 'postgresql';
   const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const { from, match, col } = keyedRows(dialect, p, jobs, { attempt: 'int' }, j.slice(0, -1));
   const sql = `
     UPDATE ${JOB_TABLE} ${pg ? 'j' : ''}
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' ELSE 'pending' END,
       attempts = CASE WHEN ${j}cancel_requested THEN ${j}attempts ELSE ${j}attempts - 1 END,
       finished_at = CASE WHEN ${j}cancel_requested THEN ${now(dialect)} ELSE NULL END,
       run_after = ${now(dialect)}, locked_by = NULL, lease_until = NULL
-    FROM ${from}
-    WHERE ${j}id = ${col('id')} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
+    ${from}
+    WHERE ${match} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
       AND ${j}state = 'running'
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
   return p.sql(sql);

@@ -1,5 +1,5 @@
 import { JOB_TABLE } from '../job.entity.js';
-import { type Dialect, type Sql, Params, now, nowPlus, rowsSource } from '../sql.util.js';
+import { type Dialect, type Sql, Params, keyedRows, now, nowPlus } from '../sql.util.js';
 
 /**
  * Renews this consumer's leases on its running jobs. A job missing from the result was lost
@@ -15,13 +15,13 @@ export function renewLeases(
   const p = new Params(dialect);
   const owner = p.add(consumerId);
   const until = nowPlus(dialect, p.add(leaseMs));
-  const { from, col } = rowsSource(dialect, p, jobs, { id: 'bigint', attempt: 'int' });
   const pg = dialect === 'postgresql';
   const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const { from, match, col } = keyedRows(dialect, p, jobs, { attempt: 'int' }, j.slice(0, -1));
   const sql = `
     UPDATE ${JOB_TABLE} ${pg ? 'j' : ''} SET lease_until = ${until}
-    FROM ${from}
-    WHERE ${j}id = ${col('id')} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
+    ${from}
+    WHERE ${match} AND ${j}attempts = ${col('attempt')} AND ${j}locked_by = ${owner}
       AND ${j}state = 'running'
     RETURNING ${j}id, ${j}cancel_requested`;
   return p.sql(sql);
