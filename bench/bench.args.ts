@@ -9,9 +9,11 @@ export interface BenchArgs {
   json?: string;
   /** Only these workload ids (comma-separated `--only`). */
   only?: string[];
+  /** Only these systems (comma-separated `--systems ours,pg-boss`). */
+  systems?: string[];
 }
 
-const USAGE = 'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...]';
+const USAGE = 'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...] [--systems ours,graphile-worker,pg-boss]';
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: Partial<BenchArgs> = {};
@@ -33,8 +35,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--reps') args.reps = int();
     else if (flag === '--json') args.json = value();
     else if (flag === '--only') args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--systems') args.systems = value().split(',').map((s) => s.trim()).filter(Boolean);
     else throw new Error(`Unknown flag '${flag}'. Usage: ${USAGE}`);
   }
   const quick = args.quick ?? false;
-  return { quick, jobs: args.jobs ?? (quick ? 2_000 : 20_000), reps: args.reps ?? (quick ? 1 : 3), json: args.json, only: args.only };
+  return { quick, jobs: args.jobs ?? (quick ? 2_000 : 20_000), reps: args.reps ?? (quick ? 1 : 3), json: args.json, only: args.only, systems: args.systems };
 }

@@ -49,7 +49,7 @@ try {
     if (args.only && !w.figures.some((f) => args.only!.includes(f.id))) continue;
     const entries = w.figures.map((figure): Collected => ({ figure, values: {}, ideal: w.ideal?.(ctx) }));
     collected.push(...entries);
-    const systems = w.systems === 'all' ? SYSTEMS : [ours];
+    const systems = (w.systems === 'all' ? SYSTEMS : [ours]).filter((s) => !args.systems || args.systems.includes(s.id));
     for (let rep = 0; rep < args.reps; rep++) {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
       const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);

@@ -6,6 +6,7 @@ export { JobQueue, type WaitOptions } from './queue/job-queue.service.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
+export { runJobsBenchmark, type JobsBenchmarkOptions, type JobsBenchmarkSummary } from './bench/jobs-bench.js';
 export { pipeline, chain, PipelineBuilder } from './pipeline/pipeline.builder.js';
 export type { PipelineDefinition, PipelineStep, After } from './pipeline/pipeline.types.js';
 export { JOB_ENTITIES } from './persistence/entities.js';
