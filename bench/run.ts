@@ -25,6 +25,13 @@ import { formatTable, toResults, writeJson, type Collected } from './report.js';
 const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgLimit];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
+// Dropping a measured database terminates any connection a library left open (57P01); a pool
+// without an error listener would otherwise take the whole run down with it.
+process.on('uncaughtException', (err) => {
+  if ((err as { code?: string }).code === '57P01') return;
+  console.error(err);
+  process.exit(1);
+});
 const args = parseBenchArgs(process.argv.slice(2));
 const pg = await startBenchPostgres();
 const ctx: BenchContext = {

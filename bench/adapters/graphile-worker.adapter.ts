@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { Logger, makeWorkerUtils, run, runMigrations, type RunnerOptions, type Runner } from 'graphile-worker';
 import { Countdown, waitUntilZero, withTimeout } from '../drain.util.js';
 import { probe } from '../probe.js';
@@ -42,17 +43,26 @@ async function seed(url: string, identifier: string, payloads: unknown[]): Promi
   }
 }
 
+/** A pool owned here (errors handled), so dropping the database afterwards cannot crash the bench. */
+function ownPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 async function timeRun(url: string, n: number, opts: RunnerOptions): Promise<number> {
   const seen = new Countdown(n);
   probe.onJob = (k) => seen.hit(k);
+  const pool = ownPool(url, opts.maxPoolSize ?? 10);
   const t0 = performance.now();
-  const runner: Runner = await run(opts);
+  const runner: Runner = await run({ ...opts, pgPool: pool });
   try {
     await withTimeout(seen.done, 180_000, 'graphile-worker run');
     await waitUntilZero(url, UNFINISHED);
     return performance.now() - t0;
   } finally {
     await runner.stop();
+    await pool.end();
   }
 }
 
@@ -79,7 +89,8 @@ export const graphileWorker: QueueSystem = {
   async latency(url, samples) {
     await runMigrations({ connectionString: url, logger: silent });
     const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
-    const runner = await run(options(url, 'tuned'));
+    const pool = ownPool(url);
+    const runner = await run({ ...options(url, 'tuned'), pgPool: pool });
     try {
       await sleep(300);
       const out: number[] = [];
@@ -94,6 +105,7 @@ export const graphileWorker: QueueSystem = {
       return out;
     } finally {
       await runner.stop();
+      await pool.end();
       await utils.release();
     }
   },

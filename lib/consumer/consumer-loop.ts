@@ -332,7 +332,7 @@ export class ConsumerLoop {
           if (!alive.has(a.job.id)) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: this consumer no longer holds its lease`));
           else if (alive.get(a.job.id)) a.controller.abort(new JobCancelledError(`Job ${a.job.id} was cancelled while it ran`));
         }
-        this.checkBuffered(alive);
+        this.checkBuffered(alive, new Set(held.map((h) => h.id)));
       } catch (err) {
         this.c.logger.warn(`heartbeat failed (${(err as Error).message})`);
         if (Date.now() - this.lastHeartbeatOk > this.s.leaseMs) {
@@ -355,10 +355,11 @@ export class ConsumerLoop {
   }
 
   /** Buffered jobs whose lease is gone are dropped; cancelled ones are handed back (the release ends them cancelled). */
-  private checkBuffered(alive: Map<string, boolean>): void {
+  private checkBuffered(alive: Map<string, boolean>, asked: Set<string>): void {
     for (let i = this.buffer.length - 1; i >= 0; i--) {
       const job = this.buffer[i]!;
-      if (alive.has(job.id) && !alive.get(job.id)) continue;
+      // Claimed while the heartbeat was on its way: not asked about, so not lost.
+      if (!asked.has(job.id) || (alive.has(job.id) && !alive.get(job.id))) continue;
       this.buffer.splice(i, 1);
       if (alive.has(job.id)) this.handBack(job);
       else this.c.logger.warn(`job ${job.id} '${job.name}': lease lost before it started; not running it`);
