@@ -55,7 +55,7 @@ async function timeRun(url: string, n: number, opts: RunnerOptions): Promise<num
   probe.onJob = (k) => seen.hit(k);
   const pool = ownPool(url, opts.maxPoolSize ?? 10);
   const t0 = performance.now();
-  const runner: Runner = await run({ ...opts, pgPool: pool });
+  const runner: Runner = await run({ ...opts, connectionString: undefined, pgPool: pool });
   try {
     await withTimeout(seen.done, 180_000, 'graphile-worker run');
     await waitUntilZero(url, UNFINISHED);
@@ -90,7 +90,7 @@ export const graphileWorker: QueueSystem = {
     await runMigrations({ connectionString: url, logger: silent });
     const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
     const pool = ownPool(url);
-    const runner = await run({ ...options(url, 'tuned'), pgPool: pool });
+    const runner = await run({ ...options(url, 'tuned'), connectionString: undefined, pgPool: pool });
     try {
       await sleep(300);
       const out: number[] = [];
