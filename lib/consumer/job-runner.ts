@@ -184,10 +184,10 @@ export class JobRunner {
     const d = this.store.dialect;
     const rows = await run<Record<string, any>>(this.store.db, selectDependencyResults(d, [job.id]));
     const [ws] = await run<{ workspace: unknown }>(this.store.db, selectWorkspaces(d, [job.pipelineId!]));
-    const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace: parseJson(ws?.workspace) ?? {} };
+    const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace: parseJson(ws?.workspace, d) ?? {} };
     const stepById = new Map<string, string>();
     for (const r of rows) {
-      const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output), error: parseJson(r.error) };
+      const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output, d), error: parseJson(r.error, d) };
       const key = r.step ?? String(r.id);
       ctx.dependencies[key] = result;
       stepById.set(String(r.id), key);
@@ -200,7 +200,7 @@ export class JobRunner {
       if (r.via_id === null || r.via_id === undefined) continue;
       const parentStep = stepById.get(String(r.via_id)) ?? String(r.via_id);
       const list = ctx.children.get(parentStep) ?? [];
-      list.push(parseJson(r.output));
+      list.push(parseJson(r.output, d));
       ctx.children.set(parentStep, list);
     }
     return ctx;

@@ -76,13 +76,13 @@ export class JobStore {
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
   async insert(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const inserted = (await run<JobRow>(ex, insertJobs(this.dialect, rows))).map((r) => mapJobRow(r));
+    const inserted = (await run<JobRow>(ex, insertJobs(this.dialect, rows))).map((r) => mapJobRow(r, this.dialect));
     if (inserted.length === rows.length) return inserted.sort(byNumericId);
     // Rows left out hit a unique key held by an unfinished job (maybe one earlier in this batch).
     // Inserted rows come back in input order, so walk both lists side by side.
     const fresh = inserted.sort(byNumericId);
     const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
-    const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r));
+    const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r, this.dialect));
     const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
     let next = 0;
     return rows.map((row) => {
@@ -98,7 +98,7 @@ export class JobStore {
   async claim(filter: ClaimFilter): Promise<JobRecord[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const rows = await run<JobRow>(this.db, claimJobs(this.dialect, filter));
-    return rows.map((r) => mapJobRow(r)).sort(claimOrder);
+    return rows.map((r) => mapJobRow(r, this.dialect)).sort(claimOrder);
   }
 
   async anyDue(filter: Pick<ClaimFilter, 'names' | 'queues'>): Promise<boolean> {
@@ -166,7 +166,7 @@ export class JobStore {
 
   async get(ids: string[], ex: Executor = this.db): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
-    return (await run<JobRow>(ex, selectJobs(this.dialect, ids))).map((r) => mapJobRow(r));
+    return (await run<JobRow>(ex, selectJobs(this.dialect, ids))).map((r) => mapJobRow(r, this.dialect));
   }
 
   async query<R = Record<string, unknown>>(q: { sql: string; params: unknown[] }, ex: Executor = this.db) {

@@ -5,10 +5,13 @@ import type { Dialect } from './sql.util.js';
 /** A `queue_job` row as the driver returns it (snake_case; types differ per dialect). */
 export type JobRow = Record<string, any>;
 
-/** PostgreSQL returns parsed JSON; SQLite returns text. */
-export function parseJson(value: unknown): any {
+/**
+ * PostgreSQL returns jsonb already parsed; SQLite returns text. The dialect is needed: on PostgreSQL
+ * a JS string is a JSON string value (an output `'hello'`), which must not be parsed again.
+ */
+export function parseJson(value: unknown, dialect: Dialect): any {
   if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? JSON.parse(value) : value;
+  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
 }
 
 /** SQLite stores epoch milliseconds; PostgreSQL returns text (MikroORM leaves timestamptz unparsed) or a Date. */
@@ -22,26 +25,26 @@ export function toId(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export function mapJobRow(row: JobRow, _dialect?: Dialect): JobRecord {
+export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
   return {
     id: String(row.id),
     name: row.name,
     queue: row.queue,
     state: row.state as JobState,
     priority: Number(row.priority),
-    input: parseJson(row.input),
-    output: parseJson(row.output),
-    error: parseJson(row.error),
-    attemptLog: parseJson(row.attempt_log) ?? [],
+    input: parseJson(row.input, dialect),
+    output: parseJson(row.output, dialect),
+    error: parseJson(row.error, dialect),
+    attemptLog: parseJson(row.attempt_log, dialect) ?? [],
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
     timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
-    backoff: parseJson(row.backoff),
+    backoff: parseJson(row.backoff, dialect),
     runAfter: toDate(row.run_after)!,
     createdAt: toDate(row.created_at)!,
     startedAt: toDate(row.started_at),
     finishedAt: toDate(row.finished_at),
-    progress: parseJson(row.progress),
+    progress: parseJson(row.progress, dialect),
     pipelineId: toId(row.pipeline_id),
     step: row.step ?? null,
     parentId: toId(row.parent_id),

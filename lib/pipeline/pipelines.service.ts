@@ -76,7 +76,7 @@ export class Pipelines {
     return guard(async () => {
       const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)));
       if (!row) throw new JobNotFoundError(`No pipeline has id ${id}.`);
-      const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)))).map((r) => mapJobRow(r));
+      const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)))).map((r) => mapJobRow(r, d));
       const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)));
       const steps: Record<string, JobRecord> = {};
       for (const j of jobs) steps[j.step ?? j.id] = j;
@@ -88,7 +88,7 @@ export class Pipelines {
         createdAt: toDate(row.created_at)!,
         progress: { done, total: jobs.length },
         steps,
-        workspace: parseJson(row.workspace) ?? {},
+        workspace: parseJson(row.workspace, d) ?? {},
       };
     });
   }

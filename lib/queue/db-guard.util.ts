@@ -1,11 +1,21 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { JobsError } from '../errors/jobs.error.js';
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
 import type { JobStore } from '../persistence/job.store.js';
 import type { Executor } from '../persistence/sql.util.js';
 
 /** Runs `fn` in `em`'s transaction (opening one if `em` has none), or in one of the store's own. */
 export function writeIn<T>(store: JobStore, em: EntityManager | undefined, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  // An EntityManager of another MikroORM (the app's database while the queue has its own, see
+  // `contextName`) would write the job into a database that has no queue: refuse it before writing.
+  if (em && em.getDriver() !== store.orm.em.getDriver()) {
+    return Promise.reject(
+      new InvalidJobOptionsError(
+        "Option 'em' belongs to another MikroORM than the queue's database (JobsModule option 'contextName'). A job can only be written in a transaction of the queue's own database: pass an EntityManager of that MikroORM, or leave 'em' out.",
+      ),
+    );
+  }
   return guard(() => {
     if (!em) return store.transaction(fn);
     if (em.isInTransaction()) return fn(store.executorFor(em));
