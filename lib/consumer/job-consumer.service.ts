@@ -13,6 +13,7 @@ import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
 import { JobQueue } from '../queue/job-queue.service.js';
+import type { JobName } from '../interfaces/job-types.js';
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -100,7 +101,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
     if (!enabled || jobs.length === 0) return undefined;
     const scheduler = new RecurringScheduler(
       jobs,
-      (name, input, runAfter, uniqueKey) => this.queue.enqueue(name, input, { runAfter, uniqueKey }),
+      // Names come from the registry, not from the app's JobTypes declaration: cast, so this compiles under any.
+      (name, input, runAfter, uniqueKey) => this.queue.enqueue(name as JobName, input as never, { runAfter, uniqueKey }),
       await loadCron(),
       (message) => this.logger.warn(message),
     );
