@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { JobsModule } from '../lib/index.js';
+import { CrmModule } from './crm/crm.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { MailModule } from './mail/mail.module.js';
+import { MediaModule } from './media/media.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { StatusModule } from './status/status.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/**
+ * The whole app. `main.ts` serves it over HTTP (producer), `consumer.ts` runs its jobs in an
+ * application context (no HTTP server): one codebase, as many processes as you like.
+ */
+@Module({
+  imports: [
+    DatabaseModule, // SQLite file by default, PostgreSQL when DATABASE_URL is set
+    JobsModule.forRoot(),
+    UsersModule,
+    MailModule,
+    ReportsModule,
+    MediaModule,
+    CrmModule,
+    StatusModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,17 @@
+/**
+ * The HTTP side of the sample app (the producer): `npm start` (nest start), or after a build
+ * `node dist/sample-app/main.js`. PORT (default 3000), DATABASE_URL or SAMPLE_APP_SQLITE.
+ * It enqueues and shows jobs; `consumer.ts` runs them.
+ */
+import 'reflect-metadata';
+import { Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { describeDatabase } from './database/orm.config.js';
+
+const app = await NestFactory.create(AppModule);
+app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+app.enableShutdownHooks();
+const port = Number(process.env.PORT ?? 3000);
+await app.listen(port);
+new Logger('SampleApp').log(`listening on http://localhost:${port} (${describeDatabase()})`);
