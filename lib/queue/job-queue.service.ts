@@ -21,6 +21,11 @@ import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
 
+/** Job ids are positive integers (as strings); anything else names no job, rather than failing in SQL. */
+function assertJobId(id: unknown): void {
+  if (!/^[1-9]\d{0,18}$/.test(String(id))) throw new JobNotFoundError(`No job has id ${String(id)}: job ids are positive integers.`);
+}
+
 export interface WaitOptions {
   /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
   timeoutMs?: number;
@@ -78,6 +83,7 @@ export class JobQueue {
 
   /** The job, or `JobNotFoundError`. */
   async get<N extends JobName = JobName>(id: string | number): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+    assertJobId(id);
     const [job] = await guard(() => this.store.get([String(id)]));
     if (!job) throw new JobNotFoundError(`No job has id ${id}; it may have been purged.`);
     return job as JobRecord<JobInput<N>, JobOutput<N>>;
@@ -89,6 +95,7 @@ export class JobQueue {
    * A finished job is returned unchanged. Dependants in a pipeline follow their failure policy.
    */
   async cancel(id: string | number): Promise<JobRecord> {
+    assertJobId(id);
     await guard(() => this.store.cancel([String(id)]));
     return this.get(id);
   }

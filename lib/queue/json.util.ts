@@ -5,7 +5,8 @@ import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
  * Serialises a value that must survive a JSON round trip unchanged. Rejects, naming the path:
  * functions, symbols, BigInt, NaN/Infinity, cycles, `undefined` in arrays, and objects that JSON
  * would turn into something else (Date, Map, Set, RegExp, Buffer, typed arrays, Error, Promise,
- * anything with `toJSON`). Plain objects and instances of plain data classes (such as DTOs) pass.
+ * anything with `toJSON`, class instances with getters). Plain objects and instances of plain data
+ * classes (such as DTOs) pass.
  */
 export function toJson(value: unknown, what: string, maxBytes: number): string {
   assertJsonSafe(value === undefined ? null : value, what, new Set());
@@ -17,6 +18,20 @@ export function toJson(value: unknown, what: string, maxBytes: number): string {
     );
   }
   return text;
+}
+
+/**
+ * A getter on the class of an instance (typically in front of a `#private` field) holds data that
+ * JSON.stringify never reads: the stored copy would silently lose it. Plain objects, arrays and
+ * data classes with only own fields have none.
+ */
+function hiddenAccessor(obj: object): string | undefined {
+  for (let proto = Object.getPrototypeOf(obj); proto && proto !== Object.prototype && proto !== Array.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (descriptor.get) return key;
+    }
+  }
+  return undefined;
 }
 
 function fail(path: string, reason: string): never {
@@ -49,6 +64,10 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
     || obj instanceof Error || obj instanceof Promise || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer
     || obj instanceof WeakMap || obj instanceof WeakSet) {
     fail(path, `a ${obj.constructor?.name ?? 'special object'}, which JSON would not keep as it is`);
+  }
+  const hidden = hiddenAccessor(obj);
+  if (hidden) {
+    fail(path, `an instance of ${obj.constructor?.name ?? 'a class'} whose data JSON cannot see (getter '${hidden}' on its class)`);
   }
   seen.add(obj);
   if (Array.isArray(obj)) {

@@ -1,0 +1,156 @@
+/**
+ * JobQueue: enqueue, enqueueMany (all or nothing), get, cancel and waitFor, on both databases.
+ */
+import {
+  InvalidJobOptionsError,
+  JobNotFoundError,
+  JobState,
+  NonJsonValueError,
+  UnknownJobError,
+  WaitTimeoutError,
+} from '../../lib/index.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { countRows, ledgerRows } from '../helpers/job-rows.js';
+
+describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createJobsApp(db.options);
+  });
+
+  afterEach(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('enqueue returns the stored job with its defaults, and get returns the same record', async () => {
+    const before = Date.now();
+    const job = await t.queue.enqueue('test.echo', { hello: 'world', list: [1, 'two', null, { deep: true }] });
+    expect(job).toMatchObject({
+      name: 'test.echo',
+      queue: 'default',
+      state: JobState.Pending,
+      priority: 0,
+      input: { hello: 'world', list: [1, 'two', null, { deep: true }] },
+      output: null,
+      error: null,
+      attemptLog: [],
+      attempts: 0,
+      maxAttempts: 3,
+      timeoutMs: null,
+      startedAt: null,
+      finishedAt: null,
+      pipelineId: null,
+      uniqueKey: null,
+    });
+    expect(typeof job.id).toBe('string');
+    expect(job.createdAt).toBeInstanceOf(Date);
+    expect(job.runAfter).toBeInstanceOf(Date);
+    // Same machine, same clock: created "now", give or take a generous margin for the database clock.
+    expect(Math.abs(job.createdAt.getTime() - before)).toBeLessThan(60_000);
+    expect(await t.queue.get(job.id)).toEqual(job);
+    expect(await t.queue.get(Number(job.id))).toEqual(job);
+  });
+
+  it('enqueue options override the @Job() options, which override the module defaults', async () => {
+    const runAfter = new Date(Date.now() + 3_600_000);
+    const job = await t.queue.enqueue('test.fail', null, { priority: 7, queue: 'slow', maxAttempts: 9, runAfter, timeoutMs: 5000 });
+    expect(job).toMatchObject({ priority: 7, queue: 'slow', maxAttempts: 9, timeoutMs: 5000 });
+    expect(job.runAfter.getTime()).toBe(runAfter.getTime());
+    // test.fail declares maxAttempts 3 and a backoff in @Job(); without overrides they apply.
+    const plain = await t.queue.enqueue('test.fail', null);
+    expect(plain.maxAttempts).toBe(3);
+    expect(plain.backoff).toMatchObject({ baseMs: 20, maxMs: 100, jitter: false });
+  });
+
+  it('enqueueMany writes every job in order and returns them', async () => {
+    const jobs = await t.queue.enqueueMany([
+      { name: 'test.echo', input: { n: 1 } },
+      { name: 'test.gpu', input: { n: 2 }, queue: 'gpu', priority: 3 },
+      { name: 'test.echo', input: { n: 3 } },
+    ]);
+    expect(jobs.map((j) => [j.name, j.input, j.queue, j.priority])).toEqual([
+      ['test.echo', { n: 1 }, 'default', 0],
+      ['test.gpu', { n: 2 }, 'gpu', 3],
+      ['test.echo', { n: 3 }, 'default', 0],
+    ]);
+    const ids = jobs.map((j) => Number(j.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(3);
+    expect(await countRows(t.orm)).toBe(3);
+    expect(await t.queue.enqueueMany([])).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown name', { name: 'test.nope', input: {} }, UnknownJobError],
+    ['a non-JSON input', { name: 'test.echo', input: { when: new Date() } }, NonJsonValueError],
+    ['a bad option', { name: 'test.echo', input: {}, priority: 0.5 }, InvalidJobOptionsError],
+  ])('enqueueMany with one item with %s writes nothing', async (_what, bad, ErrorClass) => {
+    const items = [
+      { name: 'test.echo', input: { n: 1 } },
+      { name: 'test.echo', input: { n: 2 } },
+      bad as any,
+      { name: 'test.echo', input: { n: 4 } },
+    ];
+    await expect(t.queue.enqueueMany(items)).rejects.toBeInstanceOf(ErrorClass);
+    expect(await countRows(t.orm)).toBe(0);
+  });
+
+  it('get of an unknown id throws JobNotFoundError', async () => {
+    await t.queue.enqueue('test.echo', {});
+    await expect(t.queue.get('987654321')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.get(987654321)).rejects.toBeInstanceOf(JobNotFoundError);
+    // Not even a number: still "no such job", not a database error.
+    await expect(t.queue.get('not-an-id')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.cancel('987654321')).rejects.toBeInstanceOf(JobNotFoundError);
+  });
+
+  it('cancel of a pending job ends it cancelled, and no consumer runs it', async () => {
+    const doomed = await t.queue.enqueue('test.ledger', null);
+    const kept = await t.queue.enqueue('test.echo', { kept: true });
+    const cancelled = await t.queue.cancel(doomed.id);
+    expect(cancelled.state).toBe(JobState.Cancelled);
+    expect(cancelled.finishedAt).toBeInstanceOf(Date);
+    expect(cancelled.attempts).toBe(0);
+
+    const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary.processed).toBe(1);
+    expect((await t.queue.get(doomed.id)).state).toBe(JobState.Cancelled);
+    expect((await t.queue.get(kept.id)).state).toBe(JobState.Completed);
+    expect(await ledgerRows(t.orm)).toEqual([]);
+    // Cancelling a finished job changes nothing.
+    expect((await t.queue.cancel(kept.id)).state).toBe(JobState.Completed);
+    expect((await t.queue.cancel(doomed.id)).state).toBe(JobState.Cancelled);
+  });
+
+  it('waitFor resolves with the finished job, or throws WaitTimeoutError', async () => {
+    const job = await t.queue.enqueue('test.echo', { n: 1 });
+    await expect(t.queue.waitFor(job.id, { timeoutMs: 150, pollIntervalMs: 20 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    const waiting = t.queue.waitFor(job.id, { timeoutMs: 30_000, pollIntervalMs: 20 });
+    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    const done = await waiting;
+    expect(done.state).toBe(JobState.Completed);
+    expect(done.output).toEqual({ n: 1 });
+    expect(done.attempts).toBe(1);
+    expect(done.startedAt).toBeInstanceOf(Date);
+    expect(done.finishedAt).toBeInstanceOf(Date);
+    expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(done.startedAt!.getTime());
+    await expect(t.queue.waitFor('987654321', { timeoutMs: 100 })).rejects.toBeInstanceOf(JobNotFoundError);
+  });
+
+  it('queueDepths counts unfinished jobs per queue', async () => {
+    await t.queue.enqueueMany([
+      { name: 'test.echo', input: 1 },
+      { name: 'test.echo', input: 2 },
+      { name: 'test.gpu', input: 3, queue: 'gpu' },
+    ]);
+    expect(await t.queue.queueDepths()).toEqual({
+      default: { pending: 2, running: 0, blocked: 0 },
+      gpu: { pending: 1, running: 0, blocked: 0 },
+    });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Transactional enqueue: `enqueue(name, input, { em })` inside the caller's `em.transactional()`
+ * commits and rolls back with the caller's own rows.
+ */
+import { JobState } from '../../lib/index.js';
+import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { countRows } from '../helpers/job-rows.js';
+
+class Rollback extends Error {}
+
+describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createJobsApp(db.options);
+  });
+
+  afterEach(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  /** The caller's own row: an entity written through the EntityManager. */
+  function ownRow(em: any, tag: string) {
+    em.create(LedgerEntrySchema, { jobId: tag, attempt: 0, consumer: 'caller', event: 'own-row', at: new Date() });
+  }
+
+  it('commit: the job and the caller\'s row both exist, and the job runs', async () => {
+    const job = await t.orm.em.fork().transactional(async (em: any) => {
+      ownRow(em, 'commit');
+      await em.flush();
+      return t.queue.enqueue('test.echo', { committed: true }, { em });
+    });
+    expect(await countRows(t.orm, 'test_ledger')).toBe(1);
+    expect(await countRows(t.orm)).toBe(1);
+    expect((await t.queue.get(job.id)).state).toBe(JobState.Pending);
+    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    const done = await t.queue.get(job.id);
+    expect(done.state).toBe(JobState.Completed);
+    expect(done.output).toEqual({ committed: true });
+  });
+
+  it('commit: the caller\'s row flushed after the enqueue commits too', async () => {
+    await t.orm.em.fork().transactional(async (em: any) => {
+      await t.queue.enqueueMany([{ name: 'test.echo', input: 1 }, { name: 'test.echo', input: 2 }], { em });
+      ownRow(em, 'after');
+    });
+    expect(await countRows(t.orm, 'test_ledger')).toBe(1);
+    expect(await countRows(t.orm)).toBe(2);
+  });
+
+  it('rollback: neither the job nor the caller\'s row exists, and nothing runs', async () => {
+    let enqueuedId: string | undefined;
+    await expect(
+      t.orm.em.fork().transactional(async (em: any) => {
+        ownRow(em, 'rollback');
+        await em.flush();
+        const job = await t.queue.enqueue('test.ledger', null, { em });
+        enqueuedId = job.id;
+        await t.queue.enqueueMany([{ name: 'test.echo', input: 1 }], { em });
+        throw new Rollback('changed my mind');
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    expect(enqueuedId).toBeDefined();
+    expect(await countRows(t.orm, 'test_ledger')).toBe(0);
+    expect(await countRows(t.orm)).toBe(0);
+    const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary.processed).toBe(0);
+  });
+
+  it('a failed enqueue inside the transaction rolls the caller\'s rows back with it', async () => {
+    await expect(
+      t.orm.em.fork().transactional(async (em: any) => {
+        ownRow(em, 'bad');
+        await em.flush();
+        await t.queue.enqueue('test.nope' as string, null, { em });
+      }),
+    ).rejects.toThrow(/test\.nope/);
+    expect(await countRows(t.orm, 'test_ledger')).toBe(0);
+    expect(await countRows(t.orm)).toBe(0);
+  });
+
+  it('an em outside a transaction gets one of its own', async () => {
+    const em = t.orm.em.fork();
+    const job = await t.queue.enqueue('test.echo', { alone: true }, { em });
+    expect((await t.queue.get(job.id)).state).toBe(JobState.Pending);
+  });
+});
