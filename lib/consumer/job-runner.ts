@@ -13,7 +13,8 @@ import type { JobState } from '../interfaces/job-state.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
 import { parseJson } from '../persistence/row.mapper.js';
-import { insertEdges, addBlocking, mergeWorkspace, selectDependencyResults, selectEdgesFrom, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
+import { insertEdges, addBlocking, selectDependencyResults, selectEdgesFrom, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
+import { mergeWorkspace, type WorkspacePatch } from '../persistence/merge-workspace.js';
 import { updateProgress } from '../persistence/statements/read-jobs.sql.js';
 import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
 import type { JobRowFactory } from '../queue/job-row.factory.js';
@@ -115,7 +116,8 @@ export class JobRunner {
     if (registered.options.input) input = await validateInput(job.name, registered.options.input, input);
 
     const spawned: SpawnRequest[] = [];
-    const workspace = structuredClone(step?.workspace ?? {});
+    // A JSON copy (the workspace is JSON), made with this realm's own objects.
+    const workspace: Record<string, Json> = JSON.parse(JSON.stringify(step?.workspace ?? {}));
     const ctx: JobContext = {
       jobId: job.id,
       name: job.name,
@@ -174,7 +176,7 @@ export class JobRunner {
             await run(tx, addBlocking(dialect, edges.map((e) => ({ id: String(e.job_id), n: children.length }))));
           }
         }
-        if (patch !== null && job.pipelineId) await run(tx, mergeWorkspace(dialect, job.pipelineId, patch));
+        if (patch !== null && job.pipelineId) await mergeWorkspace(tx, dialect, job.pipelineId, patch);
       },
     };
   }
@@ -207,12 +209,14 @@ export class JobRunner {
   }
 }
 
-/** The top-level keys a step changed in its workspace, as JSON, or null when it changed none. */
-function workspacePatch(before: Record<string, Json>, after: Record<string, Json>, maxBytes: number): string | null {
-  const patch: Record<string, Json> = {};
+/** The top-level keys a step changed or deleted in its workspace, or null when it changed none. */
+function workspacePatch(before: Record<string, Json>, after: Record<string, Json>, maxBytes: number): WorkspacePatch | null {
+  const set: Record<string, Json> = {};
   for (const key of Object.keys(after)) {
-    if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) patch[key] = after[key]!;
+    if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) set[key] = after[key]!;
   }
-  for (const key of Object.keys(before)) if (!(key in after)) patch[key] = null;
-  return Object.keys(patch).length ? toJson(patch, 'Pipeline workspace', maxBytes) : null;
+  const unset = Object.keys(before).filter((key) => !(key in after));
+  if (Object.keys(set).length === 0 && unset.length === 0) return null;
+  toJson(set, 'Pipeline workspace', maxBytes); // JSON only, size-checked; throws otherwise
+  return { set, unset };
 }

@@ -118,7 +118,10 @@ export class JobStore {
       if (batch.completed.length) {
         const rows = await run<Ended>(tx, completeJobs(this.dialect, consumerId, batch.completed));
         for (const r of rows) applied.add(String(r.id));
-        for (const job of batch.completed) if (applied.has(job.id) && job.apply) await job.apply(tx, this.dialect);
+        // Children and workspace changes only from a step that really completed: one whose cancel
+        // was requested meanwhile ended `cancelled`, and must not start anything.
+        const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
+        for (const job of batch.completed) if (completed.has(job.id) && job.apply) await job.apply(tx, this.dialect);
         ended.push(...rows);
       }
       if (batch.failed.length) {

@@ -1,3 +1,4 @@
+import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import type { JobName } from '../interfaces/job-types.js';
 import type { PipelineDefinition, StepMap, StepOptions } from './pipeline.types.js';
 
@@ -22,6 +23,9 @@ export class PipelineBuilder<S extends StepMap = {}> {
     job: N,
     options?: StepOptions<S, N, A>,
   ): PipelineBuilder<S & Record<K, N>> {
+    if (Object.hasOwn(this.def.steps, key)) {
+      throw new InvalidPipelineError(`Step '${key}' is declared twice in pipeline${this.def.name ? ` '${this.def.name}'` : ''}; step keys must be unique.`);
+    }
     this.def.steps[key] = { job, ...(options ?? {}) } as PipelineDefinition['steps'][string];
     return this as unknown as PipelineBuilder<S & Record<K, N>>;
   }
@@ -47,6 +51,7 @@ export function chain(steps: { job: string; input?: unknown; key?: string }[], n
   let previous: string | undefined;
   steps.forEach((s, i) => {
     const key = s.key ?? String(i);
+    if (Object.hasOwn(def.steps, key)) throw new InvalidPipelineError(`chain(): step key '${key}' is used twice; step keys must be unique.`);
     def.steps[key] = { job: s.job, input: s.input, after: previous };
     if (s.input === undefined) delete def.steps[key]!.input;
     if (previous === undefined) delete def.steps[key]!.after;

@@ -12,6 +12,9 @@ export interface PlannedStep {
 
 const POLICIES = new Set<string>(Object.values(DependencyPolicy));
 
+/** What a step may say: the job, its input and dependencies, and the options `enqueue` takes that fit a step. */
+const STEP_FIELDS = new Set(['job', 'input', 'after', 'queue', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'runAfter']);
+
 /**
  * Checks a definition and orders its steps so each comes after its dependencies. Throws
  * `InvalidPipelineError` for an empty pipeline, a bad key, an unknown dependency, a bad policy, a
@@ -29,6 +32,9 @@ export function planPipeline(def: PipelineDefinition, hasJob: (name: string) => 
     const step = def.steps[key]!;
     if (key.length === 0 || key.length > MAX_JOB_NAME_LENGTH) throw new InvalidPipelineError(`Step key '${key}' must be 1 to ${MAX_JOB_NAME_LENGTH} characters.`);
     if (!step || typeof step.job !== 'string') throw new InvalidPipelineError(`Step '${key}' needs a 'job' naming a @Job() handler.`);
+    // A typo (\`prority\`) or an option that makes no sense for a step (\`uniqueKey\`, \`em\`) is refused, not ignored.
+    const unknown = Object.keys(step).filter((f) => !STEP_FIELDS.has(f));
+    if (unknown.length) throw new InvalidPipelineError(`Step '${key}' has unknown field(s) ${unknown.join(', ')}; a step takes ${[...STEP_FIELDS].join(', ')}.`);
     if (!hasJob(step.job)) throw new InvalidPipelineError(`Step '${key}' runs job '${step.job}', which has no @Job() handler in this application.`);
     planned.set(key, { key, step, deps: parseAfter(key, step.after) });
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
 import { JobNotFoundError } from '../errors/job-not-found.error.js';
+import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import { WaitTimeoutError } from '../errors/wait-timeout.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import type { JobRecord, PipelineRecord } from '../interfaces/job-record.js';
@@ -9,9 +10,12 @@ import { DependencyPolicy, JobState, PipelineState, TERMINAL_JOB_STATES } from '
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { mapJobRow, parseJson, toDate, type JobRow } from '../persistence/row.mapper.js';
-import { insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
+import { cancelPipelineSteps, insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
+import { settleDependants } from '../persistence/settle-dependants.js';
 import { selectPipeline, selectPipelineEdges, selectPipelineJobs } from '../persistence/statements/read-jobs.sql.js';
-import { run } from '../persistence/sql.util.js';
+import { type Executor, run } from '../persistence/sql.util.js';
+import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
+import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { guard, writeIn } from '../queue/db-guard.util.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
 import { toJson } from '../queue/json.util.js';
@@ -29,6 +33,7 @@ export class Pipelines {
     private readonly registry: JobRegistry,
     private readonly rows: JobRowFactory,
     private readonly notifier: QueueNotifier,
+    private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -39,23 +44,29 @@ export class Pipelines {
   async enqueue(definition: PipelineDefinition | PipelineBuilder<any>, options: { em?: EntityManager } = {}): Promise<PipelineRecord> {
     const def = definition instanceof PipelineBuilder ? definition.build() : definition;
     const plan = planPipeline(def, (n) => this.registry.has(n), this.options.maxBatchSize);
+    if (def.workspace !== undefined && (def.workspace === null || typeof def.workspace !== 'object' || Array.isArray(def.workspace))) {
+      throw new InvalidPipelineError(`A pipeline's workspace must be a JSON object such as { requestedBy: 42 }; got ${Array.isArray(def.workspace) ? 'an array' : typeof def.workspace}.`);
+    }
     const workspace = toJson(def.workspace ?? {}, 'Pipeline workspace', this.options.maxPayloadBytes);
     const d = this.store.dialect;
     const rows = await Promise.all(
       plan.map(async ({ key, step, deps }, i) => {
         const { job, input, after: _after, ...opts } = step;
         try {
-          return await this.rows.build(d, i, job, input === undefined && deps.length > 0 ? null : input, {
+          // A step fed by its dependencies has no input yet: its DTO is checked before it runs.
+          const fed = input === undefined && deps.length > 0;
+          return await this.rows.build(d, i, job, fed ? null : input, {
             ...opts,
             step: key,
             blockingDeps: deps.length,
+            inputFromDependencies: fed,
           });
         } catch (err) {
           return wrapStepError(key, err);
         }
       }),
     );
-    const id = await writeIn(this.store, options.em, async (ex) => {
+    return writeIn(this.store, options.em, async (ex) => {
       const [created] = await run<{ id: unknown }>(ex, insertPipeline(d, def.name ?? null, workspace));
       const pipelineId = String(created!.id);
       for (const r of rows) r.pipeline_id = pipelineId;
@@ -66,18 +77,24 @@ export class Pipelines {
       );
       if (edges.length) await run(ex, insertEdges(d, edges));
       await this.notifier.notify(ex, jobs);
-      return pipelineId;
+      for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
+      // Read back in the same transaction: the caller's may not be committed yet (and on SQLite
+      // another connection would wait for its write lock).
+      return this.read(pipelineId, ex);
     });
-    return this.get(id);
   }
 
   async get(id: string | number): Promise<PipelineRecord> {
+    return guard(() => this.read(id, this.store.db));
+  }
+
+  private async read(id: string | number, ex: Executor): Promise<PipelineRecord> {
     const d = this.store.dialect;
-    return guard(async () => {
-      const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)));
+    {
+      const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)), ex);
       if (!row) throw new JobNotFoundError(`No pipeline has id ${id}.`);
-      const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)))).map((r) => mapJobRow(r, d));
-      const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)));
+      const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)), ex)).map((r) => mapJobRow(r, d));
+      const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)), ex);
       const steps: Record<string, JobRecord> = {};
       for (const j of jobs) steps[j.step ?? j.id] = j;
       const done = jobs.filter((j) => TERMINAL_JOB_STATES.includes(j.state)).length;
@@ -90,14 +107,28 @@ export class Pipelines {
         steps,
         workspace: parseJson(row.workspace, d) ?? {},
       };
-    });
+    }
   }
 
-  /** Cancels every step that has not finished: unstarted ones at once, running ones through their signal. */
+  /**
+   * Cancels every step that has not finished: unstarted ones at once, running ones through their
+   * signal. Steps are found by pipeline in the statement itself, so a child spawned a moment ago is
+   * cancelled too; dependants of the cancelled steps settle in the same transaction.
+   */
   async cancel(id: string | number): Promise<PipelineRecord> {
-    const pipeline = await this.get(id);
-    const open = Object.values(pipeline.steps).filter((s) => !TERMINAL_JOB_STATES.includes(s.state));
-    await guard(() => this.store.cancel(open.map((s) => s.id)));
+    await this.get(id); // JobNotFoundError for an unknown id
+    const d = this.store.dialect;
+    await guard(async () => {
+      for (let round = 0; round < 10; round++) {
+        const rows = await this.store.transaction(async (tx) => {
+          const ended = await run<{ id: unknown; state: string }>(tx, cancelPipelineSteps(d, String(id)));
+          const finished = ended.filter((r) => r.state === JobState.Cancelled).map((r) => String(r.id));
+          if (finished.length) await settleDependants(tx, d, finished);
+          return ended;
+        });
+        if (rows.length === 0) break;
+      }
+    });
     return this.get(id);
   }
 

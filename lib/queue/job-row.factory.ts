@@ -14,6 +14,8 @@ export type RowOptions = Omit<EnqueueOptions, 'em'> & {
   step?: string | null;
   parentId?: string | null;
   blockingDeps?: number;
+  /** A pipeline step whose input its dependencies will produce: its DTO is checked before the run, not now. */
+  inputFromDependencies?: boolean;
 };
 
 /**
@@ -33,7 +35,7 @@ export class JobRowFactory {
     const job = this.registry.get(name);
     assertRunOptions(opts);
     const merged: JobRunOptions = { ...job.options, ...definedOnly(opts) };
-    if (job.options.input) await validateInput(name, job.options.input, input);
+    if (job.options.input && !opts.inputFromDependencies) await validateInput(name, job.options.input, input);
     const backoff = { ...this.options.defaultBackoff, ...(merged.backoff ?? {}) };
     return {
       ord,

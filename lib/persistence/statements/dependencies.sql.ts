@@ -107,12 +107,39 @@ export function selectWorkspaces(dialect: Dialect, pipelineIds: readonly string[
   return p.sql(`SELECT id, workspace FROM ${PIPELINE_TABLE} WHERE id ${p.list(pipelineIds, 'bigint')}`);
 }
 
-/** Merges changed top-level keys into a pipeline's workspace (last writer wins per key). */
-export function mergeWorkspace(dialect: Dialect, pipelineId: string, patch: string): Sql {
+/**
+ * A pipeline's workspace, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+ * `BEGIN IMMEDIATE` already holds the write lock), so concurrent steps merge one after another.
+ */
+export function selectWorkspaceForUpdate(dialect: Dialect, pipelineId: string): Sql {
   const p = new Params(dialect);
-  const sql =
-    dialect === 'postgresql'
-      ? `UPDATE ${PIPELINE_TABLE} SET workspace = workspace || ${p.add(patch)}::jsonb WHERE id = ${p.add(pipelineId)}`
-      : `UPDATE ${PIPELINE_TABLE} SET workspace = json_patch(workspace, ${p.add(patch)}) WHERE id = ${p.add(pipelineId)}`;
+  const lock = dialect === 'postgresql' ? ' FOR UPDATE' : '';
+  return p.sql(`SELECT workspace FROM ${PIPELINE_TABLE} WHERE id = ${p.add(pipelineId)}${lock}`);
+}
+
+export function updateWorkspace(dialect: Dialect, pipelineId: string, workspace: string): Sql {
+  const p = new Params(dialect);
+  const ws = dialect === 'postgresql' ? `${p.add(workspace)}::jsonb` : p.add(workspace);
+  return p.sql(`UPDATE ${PIPELINE_TABLE} SET workspace = ${ws} WHERE id = ${p.add(pipelineId)}`);
+}
+
+/**
+ * Cancels a pipeline's unfinished steps, whatever the caller last read of it: unstarted ones
+ * (pending, blocked) end `cancelled` at once, running ones get `cancel_requested` (their consumer
+ * aborts them at its next heartbeat). A running step already asked is not returned again, so the
+ * caller can repeat this until it returns nothing, which also catches children that a step spawned
+ * while the cancel was on its way.
+ */
+export function cancelPipelineSteps(dialect: Dialect, pipelineId: string): Sql {
+  const p = new Params(dialect);
+  const notStarted = `state IN ('pending', 'blocked')`;
+  const sql = `
+    UPDATE ${JOB_TABLE}
+    SET cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
+      finished_at = CASE WHEN ${notStarted} THEN ${now(dialect)} ELSE finished_at END,
+      state = CASE WHEN ${notStarted} THEN 'cancelled' ELSE state END
+    WHERE pipeline_id = ${p.add(pipelineId)}
+      AND (${notStarted} OR (state = 'running' AND cancel_requested = false))
+    RETURNING id, pipeline_id, state`;
   return p.sql(sql);
 }
