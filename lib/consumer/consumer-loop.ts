@@ -293,6 +293,11 @@ export class ConsumerLoop {
           try {
             const applied = await this.c.store.finish(this.consumerId, batch);
             failures = 0;
+            // The database set each retry's runAfter from its clock when this write ran, which can
+            // be well after the failure was recorded: `untilEmpty` must wait from now, not from then.
+            for (const f of batch.failed) {
+              if (!f.final && applied.has(f.id)) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
+            }
             for (const j of [...batch.completed, ...batch.failed, ...batch.released]) {
               this.unflushed.delete(j.id);
               if (!applied.has(j.id)) this.c.logger.warn(`job ${j.id}: result not written, this consumer no longer holds its lease (another consumer rescued it)`);
