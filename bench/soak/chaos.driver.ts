@@ -41,6 +41,8 @@ export interface ChaosResult {
   spuriousLosses: number;
   /** Longest time from a kill to the rescue of the last job the killed consumer held. */
   maxRecoveryMs: number;
+  /** Per kill that caught jobs: kill to first and to last rescue of its jobs (ms). */
+  recoveries: [number, number][];
   /** From the last kill to every job completed (or to giving up). */
   lastKillToDoneMs: number;
   durationMs: number;
@@ -82,7 +84,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const spawnConsumer = () => {
     const c = new NodeChild(entry, { env, keepBytes: 200_000 });
     children.add(c);
-    c.waitFor(/^READY$/m, 60_000).then(() => ready.add(c), (e: Error) => problems.push(`consumer ${c.pid} never ready: ${e.message.slice(0, 500)}`));
+    // (A consumer that never got ready is reported below if it exited on its own.)
+    c.waitFor(/^READY$/m, 60_000).then(() => ready.add(c), () => undefined);
     void c.exited.then(() => {
       children.delete(c);
       ended.push(c);
@@ -104,25 +107,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const first = Array.from({ length: o.consumers }, spawnConsumer);
     await Promise.all(first.map((c) => c.waitFor(/^READY$/m, 60_000)));
 
-    // Progress samples, to pace the kills over the run: (time, jobs finished).
-    const samples: [number, number][] = [[Date.now(), await terminal()]];
-    let done = samples[0]![1];
+    let done = await terminal();
     let kills = 0;
     let lastKillAt = Date.now();
     let lastLog = Date.now();
-    let nextKillAt = Date.now() + 300;
     while (done < o.jobs) {
       await sleep(100);
       done = await terminal();
       const now = Date.now();
-      samples.push([now, done]);
-      while (samples.length > 2 && now - samples[0]![0] > 3_000) samples.shift();
       if (now - lastLog > 5_000) {
         lastLog = now;
         log(`${done}/${o.jobs} finished, ${kills}/${o.kills} kills, ${children.size} consumers`);
       }
       if (kills < o.kills) {
-        if (now < nextKillAt) continue;
+        // Kills are spread by progress, not time: kill k comes when 5% + 75% * k / kills of the jobs are
+        // finished, so all of them land while there is work, whatever the pace of this machine.
+        if (done < o.jobs * (0.05 + (0.75 * kills) / o.kills) || now - lastKillAt < 100) continue;
         const candidates = [...children].filter((c) => ready.has(c) && c.alive);
         if (candidates.length === 0) continue;
         const victim = candidates[Math.floor(Math.random() * candidates.length)]!;
@@ -131,13 +131,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         kills += 1;
         lastKillAt = Date.now();
         spawnConsumer();
-        // Spread the remaining kills over ~60% of the time the remaining jobs should take at the recent pace.
-        const [t0, d0] = samples[0]!;
-        const rate = (done - d0) / Math.max(1, now - t0); // jobs per ms
-        const left = o.jobs - done;
-        const eta = rate > 0 ? left / rate : 5_000;
-        const interval = Math.min(10_000, Math.max(150, (0.6 * eta) / Math.max(1, o.kills - kills)));
-        nextKillAt = Date.now() + interval;
       } else if (now - lastKillAt > (o.giveUpMs ?? 60_000)) {
         problems.push(`gave up ${o.giveUpMs ?? 60_000} ms after the last kill with ${o.jobs - done} jobs unfinished`);
         break;
@@ -188,7 +181,7 @@ async function analyse(
   o: ChaosOptions,
   killed: Map<number, number>,
   problems: string[],
-): Promise<Pick<ChaosResult, 'lost' | 'repeats' | 'unrecordedRepeats' | 'lostAttempts' | 'spuriousLosses' | 'maxRecoveryMs'>> {
+): Promise<Pick<ChaosResult, 'lost' | 'repeats' | 'unrecordedRepeats' | 'lostAttempts' | 'spuriousLosses' | 'maxRecoveryMs' | 'recoveries'>> {
   const jobs: { id: unknown; state: string; attempts: number; attempt_log: unknown }[] = await conn.execute(
     `SELECT id, state, attempts, attempt_log FROM queue_job`,
   );
@@ -207,6 +200,7 @@ async function analyse(
   let lostAttempts = 0;
   let spurious = 0;
   const lastRescue = new Map<number, number>(); // killed pid -> latest rescue of its jobs
+  const firstRescue = new Map<number, number>();
   for (const job of jobs) {
     const id = String(job.id);
     if (job.state !== 'completed') {
@@ -220,7 +214,10 @@ async function analyse(
       lostAttempts += 1;
       const pid = Number(String(e.consumer ?? '').split(':').at(-2));
       const at = typeof e.at === 'number' ? e.at : Date.parse(String(e.at));
-      if (killed.has(pid)) lastRescue.set(pid, Math.max(lastRescue.get(pid) ?? 0, at));
+      if (killed.has(pid)) {
+        lastRescue.set(pid, Math.max(lastRescue.get(pid) ?? 0, at));
+        firstRescue.set(pid, Math.min(firstRescue.get(pid) ?? Infinity, at));
+      }
       else {
         spurious += 1;
         if (problems.length < 20) problems.push(`job ${id}: attempt ${e.attempt} lost by ${e.consumer}, which was not killed`);
@@ -240,9 +237,13 @@ async function analyse(
     }
   }
   let maxRecoveryMs = 0;
-  for (const [pid, at] of lastRescue) maxRecoveryMs = Math.max(maxRecoveryMs, at - killed.get(pid)!);
+  const recoveries: [number, number][] = [];
+  for (const [pid, at] of lastRescue) {
+    maxRecoveryMs = Math.max(maxRecoveryMs, at - killed.get(pid)!);
+    recoveries.push([firstRescue.get(pid)! - killed.get(pid)!, at - killed.get(pid)!]);
+  }
   void o;
-  return { lost, repeats, unrecordedRepeats: unrecorded, lostAttempts, spuriousLosses: spurious, maxRecoveryMs };
+  return { lost, repeats, unrecordedRepeats: unrecorded, lostAttempts, spuriousLosses: spurious, maxRecoveryMs, recoveries };
 }
 
 /** The soak's last line. */

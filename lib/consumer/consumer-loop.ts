@@ -116,8 +116,9 @@ export class ConsumerLoop {
   }
 
   run(): Promise<ConsumerSummary> {
-    if (this.state !== ConsumerState.Created) throw new Error('A ConsumerLoop runs once; create a new one.');
-    this.state = ConsumerState.Running;
+    if (this.runPromise || this.state === ConsumerState.Stopped) throw new Error('A ConsumerLoop runs once; create a new one.');
+    // Stopped before it ran (stop() in the same tick as JobConsumer.run()): it starts and ends at once.
+    if (this.state === ConsumerState.Created) this.state = ConsumerState.Running;
     this.runPromise = this.main();
     return this.runPromise;
   }
@@ -125,7 +126,7 @@ export class ConsumerLoop {
   /** Graceful stop: no new claims; running jobs get `graceMs` (default: `shutdownGraceMs`), then are aborted and handed back. */
   stop(graceMs?: number): Promise<ConsumerSummary> {
     if (graceMs !== undefined) this.graceMs = Math.min(this.graceMs, graceMs);
-    if (this.state === ConsumerState.Running) this.state = ConsumerState.Stopping;
+    if (this.state === ConsumerState.Running || this.state === ConsumerState.Created) this.state = ConsumerState.Stopping;
     if (graceMs === 0) for (const a of this.active.values()) a.controller.abort(new ConsumerShutdownError('Consumer stopped at once'));
     this.wake();
     return this.runPromise ?? Promise.resolve(this.summary);
@@ -330,14 +331,19 @@ export class ConsumerLoop {
         ...[...this.unflushed].map(([id, attempt]) => ({ id, attempt })),
         ...this.buffer.map((j) => ({ id: j.id, attempt: j.attempts })),
       ];
+      const asked = new Set(held.map((h) => h.id));
+      // The renewed leases run from about when the statement was sent, not from when it returned.
+      const sentAt = Date.now();
       try {
         const alive = await this.c.store.heartbeat(this.consumerId, this.s.leaseMs, held);
-        this.lastHeartbeatOk = Date.now();
+        this.lastHeartbeatOk = sentAt;
         for (const a of this.active.values()) {
+          // Claimed and started while the heartbeat was on its way: not asked about, so not lost.
+          if (!asked.has(a.job.id)) continue;
           if (!alive.has(a.job.id)) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: this consumer no longer holds its lease`));
           else if (alive.get(a.job.id)) a.controller.abort(new JobCancelledError(`Job ${a.job.id} was cancelled while it ran`));
         }
-        this.checkBuffered(alive, new Set(held.map((h) => h.id)));
+        this.checkBuffered(alive, asked);
       } catch (err) {
         this.c.logger.warn(`heartbeat failed (${(err as Error).message})`);
         if (Date.now() - this.lastHeartbeatOk > this.s.leaseMs) {
