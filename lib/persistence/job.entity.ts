@@ -39,7 +39,9 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
   name: 'QueueJob',
   tableName: JOB_TABLE,
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
+    // SQLite stores an autoincrement key as `integer` whatever the declared type; without this,
+    // orm.schema.update() sees a type change and rebuilds the table on every run.
+    id: { type: 'bigint', primary: true, autoincrement: true, ignoreSchemaChanges: ['type'] },
     name: { type: 'string', length: 128 },
     queue: { type: 'string', length: 64, default: 'default' },
     state: { type: 'string', length: 16 },

@@ -14,7 +14,9 @@ export const PipelineEntitySchema = new EntitySchema<PipelineEntity>({
   name: 'QueuePipeline',
   tableName: PIPELINE_TABLE,
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
+    // SQLite stores an autoincrement key as `integer` whatever the declared type; without this,
+    // orm.schema.update() sees a type change and rebuilds the table on every run.
+    id: { type: 'bigint', primary: true, autoincrement: true, ignoreSchemaChanges: ['type'] },
     name: { type: 'string', length: 128, nullable: true },
     workspace: { type: 'json', defaultRaw: "'{}'" },
     createdAt: { type: 'datetime', fieldName: 'created_at' },

@@ -10,7 +10,8 @@ const TIMESTAMP: Record<Dialect, string> = { postgresql: 'timestamptz', sqlite: 
 const JSON_TYPE: Record<Dialect, string> = { postgresql: 'jsonb', sqlite: 'json' };
 const ID: Record<Dialect, string> = {
   postgresql: 'bigserial primary key',
-  sqlite: 'integer primary key autoincrement',
+  // `not null` as MikroORM declares it (SQLite reports a bare `integer primary key` as nullable).
+  sqlite: 'integer not null primary key autoincrement',
 };
 
 /**
@@ -20,7 +21,8 @@ const ID: Record<Dialect, string> = {
 export function jobsSchemaSql(dialect: Dialect, from = 0): string[] {
   const ts = TIMESTAMP[dialect];
   const json = JSON_TYPE[dialect];
-  const big = dialect === 'postgresql' ? 'bigint' : 'integer';
+  // `bigint` on SQLite too: the same INTEGER affinity, and the type MikroORM compares the entities with.
+  const big = 'bigint';
   const out: string[] = [];
   if (from < 1) {
     out.push(
