@@ -1,0 +1,220 @@
+/**
+ * JobConsumer.run() and stop(): graceful stop with a running job, maxJobs, timeoutMs, untilEmpty,
+ * real concurrency (seen in ledger rows, not clocks), and jobs whose name this consumer has no
+ * handler for.
+ */
+import { Injectable } from '@nestjs/common';
+import { ConsumerState, InvalidJobOptionsError, Job, JobState, type JobContext } from '../../lib/index.js';
+import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { deferred, ledgerRows, maxOverlap } from '../helpers/job-rows.js';
+
+/** Lets a test hold handlers and see when they start. */
+const gate = {
+  started: deferred(),
+  release: deferred(),
+  reset() {
+    this.started = deferred();
+    this.release = deferred();
+  },
+};
+
+/** Groups of handlers that wait until `size` of their group are running at once. */
+const barriers = new Map<string, { arrived: number; all: ReturnType<typeof deferred<void>> }>();
+
+async function writeLedger(ctx: JobContext, event: string) {
+  const em = ctx.em.fork();
+  em.create(LedgerEntrySchema, { jobId: ctx.jobId, attempt: ctx.attempt, consumer: 'in-process', event, at: new Date() });
+  await em.flush();
+}
+
+@Injectable()
+class ControlledJobs {
+  /** Starts, tells the test, and finishes only when the test releases it. */
+  @Job('control.hold')
+  async hold(_input: unknown, ctx: JobContext) {
+    await writeLedger(ctx, 'start');
+    gate.started.resolve();
+    await gate.release.promise;
+    await writeLedger(ctx, 'finish');
+    return { released: true };
+  }
+
+  /** Finishes only once `size` jobs of its group have started: proof that they ran side by side. */
+  @Job('control.barrier')
+  async barrier(input: { group: string; size: number }, ctx: JobContext) {
+    await writeLedger(ctx, 'start');
+    let b = barriers.get(input.group);
+    if (!b) barriers.set(input.group, (b = { arrived: 0, all: deferred<void>() }));
+    if (++b.arrived >= input.size) b.all.resolve();
+    await Promise.race([
+      b.all.promise,
+      new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true })),
+    ]);
+    await writeLedger(ctx, 'finish');
+  }
+}
+
+/** Another application's handlers: shares the database, knows none of the fixture jobs. */
+@Injectable()
+class OtherAppJobs {
+  @Job('other.only')
+  only() {
+    return 'other';
+  }
+}
+
+describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    gate.reset();
+    barriers.clear();
+    db = await createTestDatabase(kind);
+    t = await createJobsApp(db.options, { providers: [ControlledJobs] });
+  });
+
+  afterEach(async () => {
+    gate.release.resolve();
+    await t.close();
+    await db.drop();
+  });
+
+  it('stop() is graceful: no new claims, the running job finishes, run() and stop() resolve', async () => {
+    const held = await t.queue.enqueue('control.hold');
+    const events: string[] = [];
+    const run = t.consumer.run({ concurrency: 1, pollIntervalMs: 20 }).then((summary) => {
+      events.push('run resolved');
+      return summary;
+    });
+    await gate.started.promise;
+    // Enqueued while the consumer stops: it must stay pending.
+    const stopping = t.consumer.stop().then(() => events.push('stop resolved'));
+    const late = await t.queue.enqueue('test.echo', { late: true });
+    setTimeout(() => {
+      events.push('released');
+      gate.release.resolve();
+    }, 200);
+    const summary = await run;
+    await stopping;
+    expect(events[0]).toBe('released');
+    expect(summary).toMatchObject({ completed: 1, aborted: 0 });
+    expect((await t.queue.get(held.id))).toMatchObject({ state: JobState.Completed, output: { released: true } });
+    expect((await t.queue.get(late.id)).state).toBe(JobState.Pending);
+    expect((await ledgerRows(t.orm)).map((r) => r.event)).toEqual(['start', 'finish']);
+  });
+
+  it('stop() of an idle consumer resolves without waiting for its poll interval', async () => {
+    const run = t.consumer.run({ pollIntervalMs: 600_000 });
+    await new Promise((r) => setImmediate(r));
+    await t.consumer.stop();
+    expect((await run).processed).toBe(0);
+  });
+
+  it('stop() called in the same tick as run() still stops it', async () => {
+    await t.queue.enqueue('test.echo', 1);
+    const run = t.consumer.run({ pollIntervalMs: 600_000 });
+    await t.consumer.stop();
+    const summary = await run;
+    expect(summary.processed).toBeLessThanOrEqual(1);
+  });
+
+  it('maxJobs stops after that many attempts and hands back what it had claimed', async () => {
+    const jobs = await t.queue.enqueueMany([1, 2, 3, 4, 5].map((n) => ({ name: 'test.echo', input: n })));
+    const summary = await t.consumer.run({ maxJobs: 2, concurrency: 1, pollIntervalMs: 20 });
+    expect(summary.processed).toBe(2);
+    const states = await Promise.all(jobs.map(async (j) => (await t.queue.get(j.id))));
+    expect(states.filter((j) => j.state === JobState.Completed)).toHaveLength(2);
+    const rest = states.filter((j) => j.state === JobState.Pending);
+    expect(rest).toHaveLength(3);
+    for (const j of rest) expect(j.attempts).toBe(0);
+  });
+
+  it('maxJobs counts failed attempts too', async () => {
+    await t.queue.enqueueMany([
+      { name: 'test.fail', input: { message: 'x' }, maxAttempts: 1 },
+      { name: 'test.fail', input: { message: 'y' }, maxAttempts: 1 },
+      { name: 'test.echo', input: 1 },
+    ]);
+    const summary = await t.consumer.run({ maxJobs: 2, concurrency: 1, pollIntervalMs: 20 });
+    expect(summary).toMatchObject({ processed: 2, failed: 2, completed: 0 });
+  });
+
+  it('timeoutMs stops claiming but never abandons a running job', async () => {
+    const slow = await t.queue.enqueue('test.sleep', { ms: 500 });
+    const summary = await t.consumer.run({ timeoutMs: 50, pollIntervalMs: 10 });
+    expect(summary.completed).toBe(1);
+    expect((await t.queue.get(slow.id))).toMatchObject({ state: JobState.Completed, output: { slept: 500 } });
+    // With nothing to do it simply stops.
+    expect((await t.consumer.run({ timeoutMs: 50, pollIntervalMs: 10 })).processed).toBe(0);
+  });
+
+  it('untilEmpty stops when nothing is due, after the retries of jobs that failed here', async () => {
+    const future = await t.queue.enqueue('test.echo', 'later', { runAfter: new Date(Date.now() + 3_600_000) });
+    const flaky = await t.queue.enqueue('test.fail', { failTimes: 2 });
+    const jobs = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo', input: n })));
+    const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary).toMatchObject({ completed: 4, failed: 2 });
+    expect((await t.queue.get(flaky.id)).state).toBe(JobState.Completed);
+    for (const j of jobs) expect((await t.queue.get(j.id)).state).toBe(JobState.Completed);
+    expect((await t.queue.get(future.id)).state).toBe(JobState.Pending);
+  });
+
+  it('concurrency N runs N jobs at once, and never more', async () => {
+    const items = ['a', 'a', 'a', 'b', 'b', 'b'].map((group) => ({ name: 'control.barrier', input: { group, size: 3 } }));
+    await t.queue.enqueueMany(items);
+    const summary = await t.consumer.run({ concurrency: 3, untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary.completed).toBe(6);
+    const rows = await ledgerRows(t.orm);
+    expect(rows.filter((r) => r.event === 'start')).toHaveLength(6);
+    expect(maxOverlap(rows)).toBe(3);
+  });
+
+  it('concurrency 1 runs one job at a time', async () => {
+    await t.queue.enqueueMany([1, 2, 3, 4].map(() => ({ name: 'test.ledger', input: { ms: 20 } })));
+    await t.consumer.run({ concurrency: 1, untilEmpty: true, pollIntervalMs: 20 });
+    const rows = await ledgerRows(t.orm);
+    expect(rows).toHaveLength(8);
+    expect(maxOverlap(rows)).toBe(1);
+  });
+
+  it('a job whose name this consumer has no handler for stays pending for one that has it', async () => {
+    const job = await t.queue.enqueue('test.gpu', { n: 1 });
+    // A second application on the same database, without the fixture handlers.
+    const other = await createJobsApp(db.options, { fixtures: false, providers: [OtherAppJobs], createSchema: false });
+    try {
+      const mine = await other.queue.enqueue('other.only');
+      const summary = await other.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+      expect(summary.completed).toBe(1);
+      expect((await other.queue.get(mine.id)).state).toBe(JobState.Completed);
+      const untouched = await other.queue.get(job.id);
+      expect(untouched).toMatchObject({ state: JobState.Pending, attempts: 0, error: null });
+      expect(await other.queue.queueDepths()).toEqual({ default: { pending: 1, running: 0, blocked: 0 } });
+    } finally {
+      await other.close();
+    }
+    const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    expect(summary.completed).toBe(1);
+    expect((await t.queue.get(job.id)).state).toBe(JobState.Completed);
+  });
+
+  it.each([
+    [{ concurrency: 0 }, 'concurrency'],
+    [{ maxJobs: -1 }, 'maxJobs'],
+    [{ pollIntervalMs: 'fast' }, 'pollIntervalMs'],
+    [{ untilEmpty: 'yes' }, 'untilEmpty'],
+    [{ exclude: 'test.gpu' }, 'exclude'],
+  ])('bad options %j fail with InvalidJobOptionsError naming them', async (options, option) => {
+    const error = (await t.consumer.run(options as any).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InvalidJobOptionsError);
+    expect(error.message).toContain(option);
+  });
+
+  it('ConsumerState is a frozen const object', () => {
+    expect(Object.isFrozen(ConsumerState)).toBe(true);
+    expect(Object.values(ConsumerState)).toEqual(['created', 'running', 'stopping', 'stopped']);
+    expect(Object.isFrozen(JobState)).toBe(true);
+  });
+});
