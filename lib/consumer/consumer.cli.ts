@@ -20,7 +20,9 @@ const LIST_FLAGS = { '--include': 'include', '--exclude': 'exclude', '--queues':
  */
 export function parseConsumerArgs(argv: readonly string[]): ConsumerOptions {
   const options: ConsumerOptions = {};
-  const args = argv.flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
+  const args = argv
+    .map(unquote)
+    .flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
     if (flag === '--') continue;
@@ -46,6 +48,20 @@ export function parseConsumerArgs(argv: readonly string[]): ConsumerOptions {
     );
   }
   return options;
+}
+
+/**
+ * `nest start --no-shell -- --exclude a` hands each argument over JSON-quoted (`"--exclude"`), as
+ * Nest CLI 12 quotes them for a shell it then does not use: take such an argument as the string it quotes.
+ */
+function unquote(arg: string): string {
+  if (arg.length < 2 || !arg.startsWith('"') || !arg.endsWith('"')) return arg;
+  try {
+    const value: unknown = JSON.parse(arg);
+    return typeof value === 'string' ? value : arg;
+  } catch {
+    return arg;
+  }
 }
 
 /**
