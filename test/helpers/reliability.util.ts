@@ -3,6 +3,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { ConsumerOptions, JobsModuleOptions } from '../../lib/index.js';
 import { testDbEnv, type TestDatabase } from './databases.js';
 import { spawnNode, type NodeChild } from './spawned-process.js';
+import { createJobsApp, type JobsTestApp } from './jobs-app.js';
+import { ReliabilityJobs } from '../fixtures/reliability-jobs.js';
 
 export const RELIABILITY_CONSUMER = 'test/fixtures/reliability-consumer.process.ts';
 
@@ -41,4 +43,9 @@ export async function ledgerRows(orm: MikroORM<any, any, any>, jobId?: string): 
 export async function countJobs(orm: MikroORM<any, any, any>, where = 'true'): Promise<number> {
   const rows = await orm.em.getConnection().execute(`SELECT count(*) AS n FROM queue_job WHERE ${where}`);
   return Number(rows[0].n);
+}
+
+/** The test's own application (schema created): fixture and reliability handlers, to enqueue and inspect. */
+export function createReliabilityApp(db: TestDatabase, jobs: JobsModuleOptions = {}): Promise<JobsTestApp> {
+  return createJobsApp(db.options, { jobs, providers: [ReliabilityJobs] });
 }

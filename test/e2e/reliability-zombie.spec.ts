@@ -1,0 +1,65 @@
+import type { JobAttemptRecord } from '../../lib/index.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import type { JobsTestApp } from '../helpers/jobs-app.js';
+import { createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { killAll, waitUntil } from '../helpers/spawned-process.js';
+
+/**
+ * Fencing: a consumer frozen with SIGSTOP past its lease is a zombie. Another consumer rescues its
+ * jobs and completes them. When the zombie resumes, its completion of one job changes 0 rows (and it
+ * logs that it lost the lease), the handler of the other sees its AbortSignal fire, and each job
+ * completes exactly once, with the rescuer's output.
+ */
+describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+  const jobs = { leaseMs: 1_500, heartbeatMs: 250 };
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createReliabilityApp(db);
+  });
+
+  afterEach(async () => {
+    await killAll();
+    await t.close();
+    await db.drop();
+  });
+
+  it('a consumer frozen past its lease cannot complete, is aborted, and each job completes once', async () => {
+    // A finishes the moment the zombie resumes (a late completion); B is still running then.
+    // B first, so it has started before A stalls the zombie's event loop.
+    const b = await t.queue.enqueue('rel.watch', { ms: 6_000 });
+    const a = await t.queue.enqueue('rel.stall', { stallIn: 'zombie' });
+    const zombie = await startConsumer(db, { jobs, name: 'zombie', consumer: { concurrency: 2, pollIntervalMs: 100 } });
+    await waitUntil(async () => {
+      const rows = await ledgerRows(t.orm);
+      return rows.some((r) => r.job_id === b.id && r.event === 'start') && rows.some((r) => r.job_id === a.id && r.event === 'stalling');
+    }, 'the zombie to start both jobs', 20_000, 20);
+
+    zombie.child.signal('SIGSTOP');
+    const rescuer = await startConsumer(db, { jobs, name: 'rescuer', consumer: { concurrency: 2, pollIntervalMs: 100 } });
+    await waitUntil(async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start' && r.consumer === 'rescuer').length === 2, 'the rescuer to run both jobs', 20_000);
+    zombie.child.signal('SIGCONT');
+
+    await zombie.child.waitFor(new RegExp(`job ${a.id}: result not written, this consumer no longer holds its lease`), 10_000);
+    await zombie.child.waitFor(new RegExp(`job ${b.id} 'rel.watch' attempt 1/\\d+: lease lost`), 10_000);
+    const [doneA, doneB] = await Promise.all([t.queue.waitFor(a.id, { timeoutMs: 20_000 }), t.queue.waitFor(b.id, { timeoutMs: 20_000 })]);
+
+    for (const job of [doneA, doneB]) {
+      expect(job.state).toBe('completed');
+      expect(job.attempts).toBe(2);
+      expect(job.output).toMatchObject({ consumer: 'rescuer' });
+      const lost = job.attemptLog.filter((e: JobAttemptRecord) => e.outcome === 'lost');
+      expect(lost).toEqual([expect.objectContaining({ attempt: 1, consumer: zombie.consumerId })]);
+    }
+    const ledgerB = await ledgerRows(t.orm, b.id);
+    // B's zombie run was aborted (its signal fired), never finished; the rescuer's run finished once.
+    expect(ledgerB.filter((r) => r.consumer === 'zombie').map((r) => r.event)).toEqual(expect.arrayContaining(['start', 'abort:LeaseLostError']));
+    expect(ledgerB.filter((r) => r.event === 'finish')).toEqual([expect.objectContaining({ consumer: 'rescuer', attempt: 2 })]);
+    // Both consumers are alive and well.
+    expect(zombie.child.alive && rescuer.child.alive).toBe(true);
+    const completedRows = await t.orm.em.getConnection().execute(`SELECT count(*) AS n FROM queue_job WHERE state = 'completed'`);
+    expect(Number(completedRows[0].n)).toBe(2);
+  }, 60_000);
+});
