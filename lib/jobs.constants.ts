@@ -11,8 +11,13 @@ export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 export const DEFAULT_BACKOFF_MAX_MS = 60 * 60 * 1_000;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_CONCURRENCY = 10;
-export const DEFAULT_LEASE_MS = 30_000;
-export const DEFAULT_HEARTBEAT_MS = 5_000;
+/**
+ * A dead consumer's jobs come back after about a lease; a cancel reaches a running handler at the
+ * next heartbeat ("within a second or two", issue 4). A heartbeat is one indexed UPDATE per
+ * consumer per second, whatever its concurrency.
+ */
+export const DEFAULT_LEASE_MS = 10_000;
+export const DEFAULT_HEARTBEAT_MS = 1_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 /** Limits against abuse; each can be raised in the module options. */

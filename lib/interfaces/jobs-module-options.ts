@@ -15,9 +15,9 @@ export interface JobsModuleOptions {
   maxPayloadBytes?: number;
   /** Most jobs accepted by one `enqueueMany()` or pipeline. @default 10000 */
   maxBatchSize?: number;
-  /** How long a consumer holds a running job without a heartbeat before others rescue it. @default 30000 (ms) */
+  /** How long a consumer holds a running job without a heartbeat before others rescue it. @default 10000 (ms) */
   leaseMs?: number;
-  /** How often a consumer renews its leases; must be well under `leaseMs`. @default 5000 (ms) */
+  /** How often a consumer renews its leases, sees cancels and rescues lapsed jobs; at most half of `leaseMs`. @default 1000 (ms) */
   heartbeatMs?: number;
   /**
    * PostgreSQL only: wake consumers with LISTEN/NOTIFY when jobs are enqueued. Set false behind
