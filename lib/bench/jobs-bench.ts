@@ -5,6 +5,7 @@ import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { JobConsumer } from '../consumer/job-consumer.service.js';
 import { JobQueue } from '../queue/job-queue.service.js';
 import type { JobName } from '../interfaces/job-types.js';
+import type { EnqueueManyItem } from '../interfaces/job-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { JOBS_BENCH_JOB, JOBS_BENCH_QUEUE, JobsBenchHandler } from './jobs-bench.handler.js';
 import { ProgressBar, formatSummary } from './progress-bar.util.js';
@@ -103,7 +104,7 @@ async function runMain(app: INestApplicationContext, o: Required<JobsBenchmarkOp
   try {
     for (let i = 0; i < o.jobs; i += 1_000) {
       // Cast: an app's JobTypes declaration does not list this internal job.
-      const batch = Array.from({ length: Math.min(1_000, o.jobs - i) }, () => ({ name: JOBS_BENCH_JOB as JobName, input: { ms: o.durationMs } }));
+      const batch = Array.from({ length: Math.min(1_000, o.jobs - i) }, () => ({ name: JOBS_BENCH_JOB, input: { ms: o.durationMs } }) as unknown as EnqueueManyItem<JobName>);
       ids.push(...(await queue.enqueueMany(batch)).map((j) => j.id));
     }
     for (;;) {

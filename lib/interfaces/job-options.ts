@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { BackoffOptions } from './backoff-options.js';
+import type { JobInput } from './job-types.js';
 
 /** Options shared by `@Job()` (as defaults) and `enqueue()` (per job). */
 export interface JobRunOptions {
@@ -50,8 +51,10 @@ export interface EnqueueOptions extends JobRunOptions {
   uniqueKey?: string;
 }
 
-/** One entry of `JobQueue.enqueueMany()`. */
-export interface EnqueueManyItem<N extends string = string> extends Omit<EnqueueOptions, 'em'> {
-  name: N;
-  input?: unknown;
-}
+/**
+ * One entry of `JobQueue.enqueueMany()`. With `JobTypes` declared it is a union with one member per
+ * job name, so each item's input is checked against its own name's declaration.
+ */
+export type EnqueueManyItem<N extends string = string> = N extends string
+  ? Omit<EnqueueOptions, 'em'> & { name: N; input?: JobInput<N> }
+  : never;

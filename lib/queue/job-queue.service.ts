@@ -56,7 +56,7 @@ export class JobQueue {
     options: EnqueueOptions = {},
   ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
     const { em, ...rest } = options ?? {};
-    const [job] = await this.enqueueMany([{ name, input, ...rest }], { em });
+    const [job] = await this.enqueueMany([{ name, input, ...rest } as EnqueueManyItem<JobName>], { em });
     return job as JobRecord<JobInput<N>, JobOutput<N>>;
   }
 

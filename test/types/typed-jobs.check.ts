@@ -52,6 +52,8 @@ export async function typedMany() {
   await queue.enqueueMany([{ name: 'mail.welcome', input: { userId: 1 } }, { name: 'report.build', input: { month: 'x' } }]);
   // @ts-expect-error unknown job name in a batch
   await queue.enqueueMany([{ name: 'mail.welcom', input: { userId: 1 } }]);
+  // @ts-expect-error each item's input is checked against its own name
+  await queue.enqueueMany([{ name: 'mail.welcome', input: { month: '2026-11' } }]);
 }
 
 // The helper types follow the declarations.
