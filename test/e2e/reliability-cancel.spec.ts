@@ -1,0 +1,41 @@
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import type { JobsTestApp } from '../helpers/jobs-app.js';
+import { createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { killAll, waitUntil } from '../helpers/spawned-process.js';
+
+/** Cancelling a job that runs in another process, with the default heartbeat: its signal fires within ~2 s and it ends cancelled. */
+describe.each(DB_KINDS)('cancel a running job on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createReliabilityApp(db);
+  });
+
+  afterEach(async () => {
+    await killAll();
+    await t.close();
+    await db.drop();
+  });
+
+  it('aborts the handler in the consumer process and ends the job cancelled; other jobs go on', async () => {
+    const [victim, other] = await t.queue.enqueueMany([
+      { name: 'rel.watch', input: { ms: 60_000 } },
+      { name: 'rel.watch', input: { ms: 1_500 } },
+    ]);
+    const c = await startConsumer(db, { consumer: { concurrency: 2 } });
+    await waitUntil(async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start').length === 2, 'both jobs running');
+
+    const cancelledAt = Date.now();
+    const returned = await t.queue.cancel(victim!.id);
+    expect(returned.state).toBe('running'); // the consumer ends it at its next heartbeat
+    await waitUntil(async () => (await ledgerRows(t.orm, victim!.id)).some((r) => r.event === 'abort:JobCancelledError'), 'the handler signal to abort', 5_000, 20);
+    expect(Date.now() - cancelledAt).toBeLessThan(2_500);
+
+    const done = await t.queue.waitFor(victim!.id, { timeoutMs: 5_000 });
+    expect(done.state).toBe('cancelled');
+    expect((await t.queue.waitFor(other!.id, { timeoutMs: 10_000 })).state).toBe('completed');
+    expect(c.child.alive).toBe(true);
+  });
+});
