@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Packaging check (issue 2's acceptance): a separate Nest app that installs the packed library and
+# uses only the README can enqueue, consume, exclude, prioritise and schedule jobs on SQLite and
+# PostgreSQL.
+#
+#   bash test/pack/pack-check.sh            # SQLite, and PostgreSQL too when DATABASE_URL is set
+#
+# 1. Build the library as `npm run build` does, and `npm pack` it.
+# 2. A new app in a temp dir: the README's quick-start files, taken from the README itself (each
+#    ```ts block whose first line is `// <file>.ts`), plus the glue they leave to the reader
+#    (test/pack/app: the mail client, a User entity, MailModule, JobTypes, the check script).
+# 3. The tarball unpacked into the app's node_modules as npm would, its peers and dependencies linked
+#    from this repo's node_modules (see below), then `tsc`: the README code must type-check against
+#    the packed .d.ts, typed jobs included.
+# 4. check.ts on a SQLite file, and on a fresh PostgreSQL database (AppModule with the PostgreSQL
+#    driver, as the README's install line says) when DATABASE_URL is set.
+# PACK_CHECK_KEEP=1 keeps the temp dir. Prints `pack check passed in N s` and exits 0 on success.
+set -euo pipefail
+started=$(date +%s)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pack-check.XXXXXX")
+PG_DB=""
+pg_admin() { # pg_admin 'SQL' : one statement on the DATABASE_URL server
+  node -e "const pg=require(process.argv[1]);const c=new pg.Client({connectionString:process.argv[2]});c.connect().then(()=>c.query(process.argv[3])).finally(()=>c.end())" \
+    "$ROOT/node_modules/pg" "$DATABASE_URL" "$1"
+}
+cleanup() {
+  if [[ -n "$PG_DB" ]]; then pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" || true; fi
+  if [[ -z "${PACK_CHECK_KEEP:-}" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
+trap cleanup EXIT
+step() { echo "pack-check: $*"; }
+
+# `npm run build` (tsc -p tsconfig.lib.json) into a staging copy rather than the shared dist/, which
+# other builds may be rewriting meanwhile; `npm pack` there honours package.json's `files` the same way.
+step "build and pack"
+STAGE="$WORK/stage"
+mkdir -p "$STAGE"
+node "$ROOT/node_modules/typescript/bin/tsc" -p "$ROOT/tsconfig.lib.json" --outDir "$STAGE/dist"
+cp "$ROOT/package.json" "$ROOT/README.md" "$STAGE/"
+if [[ -d "$ROOT/migrations" ]]; then cp -r "$ROOT/migrations" "$STAGE/"; fi
+(cd "$STAGE" && npm pack --silent --pack-destination "$WORK" >/dev/null)
+TARBALL=$(ls "$WORK"/nestjs-job-pipelines-*.tgz)
+listing=$(tar -tzf "$TARBALL")
+for f in package/dist/lib/index.js package/dist/lib/index.d.ts package/README.md; do
+  grep -qx "$f" <<<"$listing" || { echo "the tarball lacks $f"; exit 1; }
+done
+if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\|migrations/\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
+step "$(basename "$TARBALL"): $(wc -l <<<"$listing") files, $(du -k "$TARBALL" | cut -f1) KiB"
+
+step "app from the README in $WORK/app"
+APP="$WORK/app"
+mkdir -p "$APP/sqlite/src"
+echo '{ "name": "pack-check-app", "private": true, "type": "module" }' > "$APP/package.json"
+node - "$ROOT/README.md" "$APP/sqlite/src" <<'JS'
+const fs = require('node:fs');
+const path = require('node:path');
+const [readme, out] = process.argv.slice(2);
+const files = [];
+for (const m of fs.readFileSync(readme, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
+  const header = /^\/\/ ([\w./-]+\.ts)\n/.exec(m[1]);
+  if (!header) continue;
+  fs.mkdirSync(path.join(out, path.dirname(header[1])), { recursive: true });
+  fs.writeFileSync(path.join(out, header[1]), m[1]);
+  files.push(header[1]);
+}
+const expected = ['app.module.ts', 'mail/mail.jobs.ts', 'signup.controller.ts', 'consumer.ts'];
+const missing = expected.filter((f) => !files.includes(f));
+if (missing.length) throw new Error(`README quick start lacks ${missing.join(', ')} (found ${files.join(', ')})`);
+console.log(`pack-check: README files: ${files.join(', ')}`);
+JS
+cp -r "$ROOT/test/pack/app/." "$APP/sqlite/src/"
+mv "$APP/sqlite/src/tsconfig.json" "$APP/sqlite/tsconfig.json"
+# PostgreSQL: the same app with the README's PostgreSQL driver (`@mikro-orm/postgresql instead`).
+cp -r "$APP/sqlite" "$APP/postgresql"
+sed -i -e "s#from '@mikro-orm/sqlite'#from '@mikro-orm/postgresql'#" -e 's#SqliteDriver#PostgreSqlDriver#g' \
+  -e "s#dbName: 'app.sqlite'#clientUrl: process.env.DATABASE_URL#" "$APP/postgresql/src/app.module.ts"
+grep -q 'clientUrl: process.env.DATABASE_URL' "$APP/postgresql/src/app.module.ts" || { echo "README's AppModule changed: update the PostgreSQL edit"; exit 1; }
+
+# npm cannot resolve a fresh app offline (the npm cache holds tarballs, not registry metadata), and
+# this check must not download the world: the tarball is unpacked as npm would, and what the app needs
+# beside it (the library's dependencies and required peers, the drivers, @types/node) is linked to
+# this repo's copies, after checking their versions against the packed package.json's ranges.
+step "install the tarball; link its peers"
+mkdir -p "$APP/node_modules/nestjs-job-pipelines"
+tar -xzf "$TARBALL" -C "$APP/node_modules/nestjs-job-pipelines" --strip-components=1
+node - "$ROOT" "$APP" <<'JS'
+const fs = require('node:fs');
+const path = require('node:path');
+const [root, app] = process.argv.slice(2);
+const semver = require(path.join(root, 'node_modules/semver'));
+const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/nestjs-job-pipelines/package.json'), 'utf8'));
+const optional = pkg.peerDependenciesMeta ?? {};
+const peers = Object.keys(pkg.peerDependencies ?? {}).filter((p) => !optional[p]?.optional);
+const wanted = [...new Set([...Object.keys(pkg.dependencies ?? {}), ...peers, '@mikro-orm/sqlite', '@mikro-orm/postgresql', '@types/node'])];
+for (const name of wanted) {
+  const target = path.join(root, 'node_modules', name);
+  const { version } = JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8'));
+  const range = pkg.peerDependencies?.[name] ?? pkg.dependencies?.[name];
+  if (range && !semver.satisfies(version, range)) throw new Error(`${name}@${version} does not satisfy the packed range ${range}`);
+  fs.mkdirSync(path.dirname(path.join(app, 'node_modules', name)), { recursive: true });
+  fs.symlinkSync(target, path.join(app, 'node_modules', name));
+}
+console.log(`pack-check: linked ${wanted.join(', ')}`);
+JS
+
+step "tsc"
+for db in sqlite postgresql; do (cd "$APP/$db" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json); done
+
+step "run on SQLite"
+(cd "$APP/sqlite" && PACK_DB=sqlite DATABASE_URL='' node dist/check.js)
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  step "run on PostgreSQL"
+  PG_DB="pack_check_$$_$RANDOM"
+  pg_admin "CREATE DATABASE \"$PG_DB\""
+  PG_URL=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$DATABASE_URL" "$PG_DB")
+  (cd "$APP/postgresql" && PACK_DB=postgresql DATABASE_URL="$PG_URL" node dist/check.js)
+else
+  step "DATABASE_URL is not set: PostgreSQL skipped"
+fi
+echo "pack check passed in $(($(date +%s) - started)) s"
