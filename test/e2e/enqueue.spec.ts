@@ -142,6 +142,25 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     await expect(t.queue.waitFor('987654321', { timeoutMs: 100 })).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
+  it('uniqueKey: a second enqueue while the first is unfinished returns the first job; after it, a new one', async () => {
+    const first = await t.queue.enqueue('test.echo', { n: 1 }, { uniqueKey: 'sync:42' });
+    const again = await t.queue.enqueue('test.echo', { n: 2 }, { uniqueKey: 'sync:42' });
+    expect(again.id).toBe(first.id);
+    expect(again.input).toEqual({ n: 1 });
+    const batch = await t.queue.enqueueMany([
+      { name: 'test.echo', input: { n: 3 }, uniqueKey: 'sync:42' },
+      { name: 'test.echo', input: { n: 4 }, uniqueKey: 'sync:43' },
+      { name: 'test.echo', input: { n: 5 }, uniqueKey: 'sync:43' },
+    ]);
+    expect(batch[0]!.id).toBe(first.id);
+    expect(batch[2]!.id).toBe(batch[1]!.id);
+    expect(await countRows(t.orm)).toBe(2);
+    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+    const later = await t.queue.enqueue('test.echo', { n: 6 }, { uniqueKey: 'sync:42' });
+    expect(later.id).not.toBe(first.id);
+    expect(later.state).toBe(JobState.Pending);
+  });
+
   it('queueDepths counts unfinished jobs per queue', async () => {
     await t.queue.enqueueMany([
       { name: 'test.echo', input: 1 },

@@ -34,6 +34,15 @@ class FeatureJobs {
   }
 }
 
+/** A service in a feature module that does not import JobsModule: it gets JobQueue because the module is global. */
+@Injectable()
+class SignupService {
+  constructor(readonly jobs: JobQueue) {}
+}
+
+@Module({ providers: [SignupService] })
+class SignupModule {}
+
 /** A feature module that does not export its handler provider: discovery still finds it. */
 @Module({ providers: [FeatureJobs] })
 class FeatureModule {}
@@ -132,6 +141,30 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
     } finally {
       await app.close();
     }
+  });
+
+  it('is global by default: a feature module that does not import it can inject JobQueue', async () => {
+    const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot(), FeatureModule, SignupModule]);
+    try {
+      await app.get(MikroORM).schema.create();
+      const service = app.get(SignupService);
+      expect(service.jobs).toBe(app.get(JobQueue));
+      const job = await service.jobs.enqueue('feature.double', { n: 2 });
+      expect(job.state).toBe('pending');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with isGlobal: false, a module that does not import it cannot inject JobQueue', async () => {
+    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot({ isGlobal: false }), SignupModule]);
+    expect(error.message).toMatch(/JobQueue/);
+  });
+
+  it('without a MikroORM in the application, the boot fails with JobsConfigurationError saying what to import', async () => {
+    const error = await bootFailure([JobsModule.forRoot()]);
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toContain('MikroOrmModule.forRoot');
   });
 
   it('fails the boot with DuplicateJobError naming both handlers of one name', async () => {
