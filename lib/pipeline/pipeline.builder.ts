@@ -1,6 +1,6 @@
 import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import type { JobName } from '../interfaces/job-types.js';
-import type { PipelineDefinition, StepMap, StepOptions } from './pipeline.types.js';
+import type { InputNeeded, PipelineDefinition, PolicyMap, StepMap, StepOptions, StepOptionsWithPolicies } from './pipeline.types.js';
 
 /**
  * Builds a typed pipeline definition step by step:
@@ -18,16 +18,21 @@ export class PipelineBuilder<S extends StepMap = {}> {
     this.def = { name, workspace, steps: {} };
   }
 
-  step<K extends string, N extends JobName, A extends keyof S & string = never>(
-    key: K,
-    job: N,
-    options?: StepOptions<S, N, A>,
-  ): PipelineBuilder<S & Record<K, N>> {
+  /** A step with no options: for jobs whose input may be left out (no dependencies). */
+  step<K extends string, N extends JobName>(key: K, job: N & (InputNeeded<N> extends true ? never : unknown)): PipelineBuilder<S & Record<K, N>>;
+  /**
+   * A step waiting for the steps in `after` (a key or a list of keys; policy `fail`). Without an
+   * `input` it receives their output (one) or outputs keyed by step (several), checked against `job`.
+   */
+  step<K extends string, N extends JobName, A extends keyof S & string = never>(key: K, job: N, options: StepOptions<S, N, A>): PipelineBuilder<S & Record<K, N>>;
+  /** A step waiting for steps with a failure policy each: `after: { fetch: DependencyPolicy.Run }`. */
+  step<K extends string, N extends JobName, O extends PolicyMap<S>>(key: K, job: N, options: StepOptionsWithPolicies<S, N, O>): PipelineBuilder<S & Record<K, N>>;
+  step(key: string, job: string, options?: object): PipelineBuilder<any> {
     if (Object.hasOwn(this.def.steps, key)) {
       throw new InvalidPipelineError(`Step '${key}' is declared twice in pipeline${this.def.name ? ` '${this.def.name}'` : ''}; step keys must be unique.`);
     }
     this.def.steps[key] = { job, ...(options ?? {}) } as PipelineDefinition['steps'][string];
-    return this as unknown as PipelineBuilder<S & Record<K, N>>;
+    return this;
   }
 
   /** Sets the shared workspace every step can read and update. */

@@ -1,0 +1,87 @@
+import { pipeline } from '../../lib/index.js';
+import { runNode } from '../helpers/child-process.js';
+import { createTestDatabase, DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
+import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { PipelineJobs } from '../fixtures/pipeline-jobs.js';
+
+/** One pipeline spread over two real consumer processes whose exclude lists complement each other. */
+describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    t = await createJobsApp(db.options, { providers: [PipelineJobs] });
+    PipelineJobs.calls.length = 0;
+  });
+
+  afterEach(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  /** A consumer process that stops after `maxJobs` attempts; resolves with its summary. */
+  async function consumerProcess(name: string, options: Record<string, unknown>) {
+    const child = await runNode('test/fixtures/pipeline-consumer.process.ts', {
+      env: { ...testDbEnv(db), CONSUMER_NAME: name, CONSUMER_OPTIONS: JSON.stringify({ pollIntervalMs: 50, ...options }) },
+      timeoutMs: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const summary = JSON.parse(/SUMMARY (.*)/.exec(child.stdout)![1]!);
+    return { ...summary, pid: Number(String(summary.consumerId).split(':').at(-2)) };
+  }
+
+  it('the gpu step runs only on the consumer that does not exclude it; data flows between the processes', async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('video')
+        .step('prepare', 'pipe.cpu', { input: { video: 'v1.mp4' } })
+        .step('render', 'pipe.gpu', { after: 'prepare' })
+        .step('thumbs', 'pipe.cpu', { after: 'prepare' })
+        .step('publish', 'pipe.join', { after: ['render', 'thumbs'] }),
+    );
+    const [cpu, gpu] = await Promise.all([
+      consumerProcess('cpu', { exclude: ['pipe.gpu'], maxJobs: 3 }),
+      consumerProcess('gpu', { exclude: ['pipe.cpu', 'pipe.join'], maxJobs: 1 }),
+    ]);
+    expect([cpu.completed, gpu.completed]).toEqual([3, 1]);
+
+    const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
+    expect(done.state).toBe('completed');
+    const out = Object.fromEntries(Object.entries(done.steps).map(([k, s]) => [k, s.output as any]));
+    expect([out.prepare.consumer, out.render.consumer, out.thumbs.consumer]).toEqual(['cpu', 'gpu', 'cpu']);
+    expect([out.prepare.pid, out.render.pid, out.thumbs.pid]).toEqual([cpu.pid, gpu.pid, cpu.pid]);
+    expect(gpu.pid).not.toBe(cpu.pid);
+    expect(new Set([cpu.pid, gpu.pid]).has(process.pid)).toBe(false);
+    // What the cpu process produced was the gpu process's input, and the other way round.
+    expect(out.render.received).toEqual(out.prepare);
+    expect(out.publish.received).toEqual({ render: out.render, thumbs: out.thumbs });
+    expect(PipelineJobs.calls).toEqual([]); // nothing ran in the test process
+  });
+
+  it('100 children spawned in one process, run by two, joined once: the join is created and run exactly once', async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('fan-out')
+        .step('split', 'pipe.split', { input: { count: 100 } })
+        .step('collect', 'pipe.collect', { after: 'split' }),
+    );
+    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20, include: ['pipe.split'] });
+    expect((await t.queue.getPipeline(p.id)).progress).toEqual({ done: 1, total: 102 });
+    const [a, b] = await Promise.all([
+      consumerProcess('a', { untilEmpty: true, concurrency: 4 }),
+      consumerProcess('b', { untilEmpty: true, concurrency: 4 }),
+    ]);
+    expect(a.completed + b.completed).toBe(101);
+    expect(a.failed + b.failed + a.aborted + b.aborted).toBe(0);
+
+    const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
+    expect(done.state).toBe('completed');
+    const children = Object.values(done.steps).filter((s) => s.name === 'pipe.square');
+    expect(children).toHaveLength(100);
+    expect(children.every((c) => c.attempts === 1 && c.parentId === done.steps.split!.id)).toBe(true);
+    expect(new Set(children.map((c) => (c.output as any).pid)).size).toBeGreaterThanOrEqual(1);
+    for (const c of children) expect([a.pid, b.pid]).toContain((c.output as any).pid);
+    expect(done.steps.collect!.attempts).toBe(1);
+    expect((done.steps.collect!.output as any).count).toBe(100);
+  });
+});
