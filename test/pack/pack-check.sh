@@ -70,7 +70,7 @@ if (missing.length) throw new Error(`README quick start lacks ${missing.join(', 
 console.log(`pack-check: README files: ${files.join(', ')}`);
 JS
 cp -r "$ROOT/test/pack/app/." "$APP/sqlite/src/"
-mv "$APP/sqlite/src/tsconfig.json" "$APP/sqlite/tsconfig.json"
+mv "$APP/sqlite/src/tsconfig.json" "$APP/tsconfig.json"
 # PostgreSQL: the same app with the README's PostgreSQL driver (`@mikro-orm/postgresql instead`).
 cp -r "$APP/sqlite" "$APP/postgresql"
 sed -i -e "s#from '@mikro-orm/sqlite'#from '@mikro-orm/postgresql'#" -e 's#SqliteDriver#PostgreSqlDriver#g' \
@@ -105,16 +105,16 @@ console.log(`pack-check: linked ${wanted.join(', ')}`);
 JS
 
 step "tsc"
-for db in sqlite postgresql; do (cd "$APP/$db" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json); done
+(cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json) # both variants, one program
 
 step "run on SQLite"
-(cd "$APP/sqlite" && PACK_DB=sqlite DATABASE_URL='' node dist/check.js)
+(cd "$APP/sqlite" && PACK_DB=sqlite DATABASE_URL='' node ../dist/sqlite/src/check.js)
 if [[ -n "${DATABASE_URL:-}" ]]; then
   step "run on PostgreSQL"
   PG_DB="pack_check_$$_$RANDOM"
   pg_admin "CREATE DATABASE \"$PG_DB\""
   PG_URL=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$DATABASE_URL" "$PG_DB")
-  (cd "$APP/postgresql" && PACK_DB=postgresql DATABASE_URL="$PG_URL" node dist/check.js)
+  (cd "$APP/postgresql" && PACK_DB=postgresql DATABASE_URL="$PG_URL" node ../dist/postgresql/src/check.js)
 else
   step "DATABASE_URL is not set: PostgreSQL skipped"
 fi

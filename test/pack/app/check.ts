@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { MikroORM } from '@mikro-orm/core';
 import { NestFactory } from '@nestjs/core';
 import { JobQueue, JobState, jobsSchemaSql } from 'nestjs-job-pipelines';
@@ -31,7 +32,7 @@ const later = await jobs.enqueue('report.build', { n: 99 }, { runAfter });
 const gpu = await jobs.enqueue('media.gpu', { videoId: 'v1' });
 
 const consumer = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['dist/consumer.js', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./consumer.js', import.meta.url)), ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, `consumer ${args.join(' ')} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
 };
 // README "4. The consumer": an ordinary machine, one job at a time, for about 3 s.
