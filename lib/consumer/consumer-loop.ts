@@ -214,7 +214,12 @@ export class ConsumerLoop {
     }
   }
 
-  /** How many jobs to hold beyond the free slots: what this consumer finishes in PREFETCH_WINDOW_MS, at least one round of `concurrency`. */
+  /**
+   * How many jobs to hold beyond the free slots: what this consumer finishes in PREFETCH_WINDOW_MS.
+   * No floor: with slow jobs (or none finished yet) it is 0 and only free slots are claimed, else a
+   * buffered job would wait a whole slow job, while newer higher-priority jobs and idle consumers
+   * elsewhere wait for it (test/e2e/ordering.spec.ts, consumer-limits.spec.ts).
+   */
   private prefetchTarget(): number {
     const now = Date.now();
     const elapsed = now - this.rateSample.at;
@@ -223,7 +228,7 @@ export class ConsumerLoop {
       this.rate = this.rate === 0 ? recent : 0.5 * this.rate + 0.5 * recent;
       this.rateSample = { at: now, ended: this.ended };
     }
-    return Math.min(MAX_PREFETCH, Math.max(this.s.concurrency, Math.round((this.rate * PREFETCH_WINDOW_MS) / 1000)));
+    return Math.min(MAX_PREFETCH, Math.round((this.rate * PREFETCH_WINDOW_MS) / 1000));
   }
 
   private start(job: JobRecord): void {

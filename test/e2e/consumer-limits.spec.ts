@@ -180,6 +180,22 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     expect(maxOverlap(rows)).toBe(1);
   });
 
+  it('a busy consumer does not keep a job it has not started from an idle one', async () => {
+    const held = await t.queue.enqueue('control.hold');
+    const waiting = await t.queue.enqueue('test.echo', { n: 1 });
+    const busy = t.consumer.run({ concurrency: 1, pollIntervalMs: 20 });
+    await gate.started.promise;
+    // The held job runs; the other one is not started, so it must still be there for others.
+    expect((await t.queue.get(waiting.id)).state).toBe(JobState.Pending);
+    const idle = await t.consumer.run({ concurrency: 1, untilEmpty: true, include: ['test.echo'], pollIntervalMs: 20 });
+    expect(idle.completed).toBe(1);
+    expect((await t.queue.get(waiting.id)).state).toBe(JobState.Completed);
+    gate.release.resolve();
+    await t.consumer.stop();
+    await busy;
+    expect((await t.queue.get(held.id)).state).toBe(JobState.Completed);
+  });
+
   it('a job whose name this consumer has no handler for stays pending for one that has it', async () => {
     const job = await t.queue.enqueue('test.gpu', { n: 1 });
     // A second application on the same database, without the fixture handlers.

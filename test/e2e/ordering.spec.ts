@@ -3,21 +3,37 @@
  * then creation order; runAfter in the future; include/exclude lists and queues. The order is the
  * order of the ledger rows a concurrency-1 consumer writes as each job starts.
  */
-import { InvalidJobOptionsError, JobState, type EnqueueManyItem } from '../../lib/index.js';
+import { Injectable } from '@nestjs/common';
+import { InvalidJobOptionsError, Job, JobState, type EnqueueManyItem } from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
-import { ledgerRows } from '../helpers/job-rows.js';
+import { deferred, ledgerRows } from '../helpers/job-rows.js';
+
+const holdGate = { started: deferred<void>(), release: deferred<void>() };
+
+@Injectable()
+class HoldJobs {
+  /** Runs until the test releases it. */
+  @Job('order.hold')
+  async hold() {
+    holdGate.started.resolve();
+    await holdGate.release.promise;
+  }
+}
 
 describe.each(DB_KINDS)('claim order and filters on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
   beforeEach(async () => {
+    holdGate.started = deferred<void>();
+    holdGate.release = deferred<void>();
     db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options);
+    t = await createJobsApp(db.options, { providers: [HoldJobs] });
   });
 
   afterEach(async () => {
+    holdGate.release.resolve();
     await t.close();
     await db.drop();
   });
@@ -43,6 +59,21 @@ describe.each(DB_KINDS)('claim order and filters on %s', (kind) => {
       { label: 'g0' },
     ]);
     expect(order).toEqual(['d10', 'b5', 'e5', 'a0', 'c0', 'g0', 'f-3']);
+  });
+
+  it('a higher priority enqueued while the consumer is busy runs before lower ones it has not started', async () => {
+    const [held, low] = await t.queue.enqueueMany([
+      { name: 'order.hold', input: null, priority: 50 },
+      { name: 'test.ledger', input: null, priority: 0 },
+    ]);
+    const run = t.consumer.run({ concurrency: 1, untilEmpty: true, pollIntervalMs: 20 });
+    await holdGate.started.promise;
+    const high = await t.queue.enqueue('test.ledger', null, { priority: 10 });
+    holdGate.release.resolve();
+    await run;
+    const starts = (await ledgerRows(t.orm)).filter((r) => r.event === 'start').map((r) => r.jobId);
+    expect(starts).toEqual([high.id, low!.id]);
+    expect((await t.queue.get(held!.id)).state).toBe(JobState.Completed);
   });
 
   it('within one priority, an earlier runAfter first, then creation order', async () => {
