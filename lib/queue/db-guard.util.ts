@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { TransactionContext, type EntityManager } from '@mikro-orm/core';
 import { JobsError } from '../errors/jobs.error.js';
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
@@ -15,6 +15,18 @@ export function writeIn<T>(store: JobStore, em: EntityManager | undefined, fn: (
         "Option 'em' belongs to another MikroORM than the queue's database (JobsModule option 'contextName'). A job can only be written in a transaction of the queue's own database: pass an EntityManager of that MikroORM, or leave 'em' out.",
       ),
     );
+  }
+  // SQLite has one connection, and an open em.transactional() holds it: a write of our own beside
+  // it, from inside that transaction, would wait for it forever. Say so instead of hanging.
+  if (!em && store.dialect === 'sqlite') {
+    const open = TransactionContext.getEntityManager(store.orm.em.name);
+    if (open?.isInTransaction() && open.getDriver() === store.orm.em.getDriver()) {
+      return Promise.reject(
+        new InvalidJobOptionsError(
+          "On SQLite, a job enqueued inside em.transactional() must be written in that transaction: pass { em } (the transaction's EntityManager). SQLite has one connection, which the open transaction holds; a separate write would wait for it forever.",
+        ),
+      );
+    }
   }
   return guard(() => {
     if (!em) return store.transaction(fn);

@@ -2,7 +2,7 @@
  * Transactional enqueue: `enqueue(name, input, { em })` inside the caller's `em.transactional()`
  * commits and rolls back with the caller's own rows.
  */
-import { JobState } from '../../lib/index.js';
+import { InvalidJobOptionsError, JobState } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
@@ -82,6 +82,55 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
     ).rejects.toThrow(/test\.nope/);
     expect(await countRows(t.orm, 'test_ledger')).toBe(0);
     expect(await countRows(t.orm)).toBe(0);
+  });
+
+  it('a consumer running meanwhile sees a job only once its transaction commits, and never after a rollback', async () => {
+    const consumer = t.consumer.run({ pollIntervalMs: 20 });
+    try {
+      // Rolled back: the consumer polls while the transaction is open, and must never run the job.
+      await expect(
+        t.orm.em.fork().transactional(async (em: any) => {
+          await t.queue.enqueue('test.ledger', null, { em });
+          await new Promise((r) => setTimeout(r, 300));
+          throw new Rollback('no');
+        }),
+      ).rejects.toBeInstanceOf(Rollback);
+      // Committed: not run before the commit (nothing in the ledger inside the transaction), run after it.
+      const job = await t.orm.em.fork().transactional(async (em: any) => {
+        const enqueued = await t.queue.enqueue('test.ledger', null, { em });
+        await new Promise((r) => setTimeout(r, 300));
+        const inside = await em.getConnection().execute('select count(*) as n from test_ledger', [], 'all', em.getTransactionContext());
+        expect(Number(inside[0].n)).toBe(0);
+        return enqueued;
+      });
+      const done = await t.queue.waitFor(job.id, { timeoutMs: 20_000, pollIntervalMs: 20 });
+      expect(done.state).toBe(JobState.Completed);
+    } finally {
+      await t.consumer.stop();
+      await consumer;
+    }
+    expect(await countRows(t.orm)).toBe(1);
+    expect(await countRows(t.orm, 'test_ledger')).toBe(2);
+  });
+
+  it('without em inside a transaction: its own transaction on PostgreSQL, a clear error on SQLite (not a hang)', async () => {
+    const attempt = t.orm.em.fork().transactional(async (em: any) => {
+      ownRow(em, 'outer');
+      await em.flush();
+      await t.queue.enqueue('test.echo', { separate: true });
+      throw new Rollback('outer rolls back');
+    });
+    if (kind === 'postgresql') {
+      await expect(attempt).rejects.toBeInstanceOf(Rollback);
+      // Written in its own transaction: it stays although the caller's rolled back.
+      expect(await countRows(t.orm)).toBe(1);
+    } else {
+      const error = (await attempt.catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(InvalidJobOptionsError);
+      expect(error.message).toContain('{ em }');
+      expect(await countRows(t.orm)).toBe(0);
+    }
+    expect(await countRows(t.orm, 'test_ledger')).toBe(0);
   });
 
   it('an em outside a transaction gets one of its own', async () => {
