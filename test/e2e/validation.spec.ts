@@ -72,6 +72,20 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
       await expectNothingWritten();
     });
 
+    it('an input that became invalid in the database fails before the run, at once, without retries', async () => {
+      const job = await t.queue.enqueue('test.greet', { name: 'ada', times: 1 });
+      // Changed behind the queue's back (an old row, a hand edit): the DTO is checked again before the run.
+      await t.orm.em.fork().getConnection().execute(`update queue_job set input = '{"name": 5}' where id = ${Number(job.id)}`);
+      const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+      expect(summary.failed).toBe(1);
+      const failed = await t.queue.get(job.id);
+      expect(failed.state).toBe(JobState.Failed);
+      expect(failed.attempts).toBe(1);
+      expect(failed.maxAttempts).toBe(3);
+      expect(failed.error!.name).toBe('InvalidJobInputError');
+      expect(failed.error!.message).toContain('times');
+    });
+
     it('the handler receives an instance of the DTO class', async () => {
       const plain = await t.queue.enqueue('test.greet', { name: 'ada', times: 2 });
       const instance = Object.assign(new GreetInput(), { name: 'bob', times: 1 });
