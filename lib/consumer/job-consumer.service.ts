@@ -44,7 +44,20 @@ export class JobConsumer implements BeforeApplicationShutdown {
       );
     }
     const exclude = new Set(options.exclude ?? []);
-    return (options.include ?? this.registry.names()).filter((n) => !exclude.has(n));
+    const both = (options.include ?? []).filter((n) => exclude.has(n));
+    if (both.length) {
+      throw new InvalidJobOptionsError(
+        `Options 'include' and 'exclude' both name ${both.join(', ')}: a job cannot be both claimed and never claimed. Remove it from one of them.`,
+      );
+    }
+    const names = (options.include ?? this.registry.names()).filter((n) => !exclude.has(n));
+    if (names.length === 0 && options.exclude?.length) {
+      // A consumer that can claim nothing would sit idle forever without a word.
+      throw new InvalidJobOptionsError(
+        `Option 'exclude' leaves this consumer no job to claim (its handlers: ${this.registry.names().sort().join(', ') || 'none'}). Exclude fewer names, or do not start this consumer.`,
+      );
+    }
+    return names;
   }
 
   async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {

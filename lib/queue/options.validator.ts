@@ -84,10 +84,13 @@ export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; unique
   }
 }
 
-function assertNameList(value: unknown, option: string): void {
+function assertNameList(value: unknown, option: string, allowEmpty = true): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
     throw new InvalidJobOptionsError(`Option '${option}' must be an array of non-empty strings; got ${describe(value)}.`);
+  }
+  if (!allowEmpty && value.length === 0) {
+    throw new InvalidJobOptionsError(`Option '${option}' is an empty list, so nothing would match. Name at least one, or leave the option out for all.`);
   }
 }
 
@@ -98,9 +101,9 @@ export function assertConsumerOptions(o: ConsumerOptions): void {
   assertInt(o.maxJobs, 'maxJobs', { min: 1 });
   assertInt(o.timeoutMs, 'timeoutMs', { min: 1 });
   assertInt(o.shutdownGraceMs, 'shutdownGraceMs', { min: 0 });
-  assertNameList(o.include, 'include');
+  assertNameList(o.include, 'include', false);
   assertNameList(o.exclude, 'exclude');
-  assertNameList(o.queues, 'queues');
+  assertNameList(o.queues, 'queues', false);
   for (const flag of ['untilEmpty', 'handleSignals', 'schedule'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
       throw new InvalidJobOptionsError(`Option '${flag}' must be true or false; got ${describe(o[flag])}.`);
