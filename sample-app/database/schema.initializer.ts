@@ -13,9 +13,18 @@ export class SchemaInitializer implements OnModuleInit {
   constructor(private readonly orm: MikroORM) {}
 
   async onModuleInit(): Promise<void> {
-    const sql = await this.orm.schema.getUpdateSchemaSQL({ safe: true, wrap: false });
-    if (!sql.trim()) return;
-    await this.orm.schema.update({ safe: true });
-    this.logger.log('created the missing tables');
+    if (!(await this.pending())) return;
+    try {
+      await this.orm.schema.update({ safe: true });
+      this.logger.log('created the missing tables');
+    } catch (err) {
+      // Two processes started at once on a fresh database (the HTTP app and a consumer, say): the
+      // other one may have created the tables first. Only then is the error harmless.
+      if (await this.pending()) throw err;
+    }
+  }
+
+  private async pending(): Promise<boolean> {
+    return (await this.orm.schema.getUpdateSchemaSQL({ safe: true, wrap: false })).trim() !== '';
   }
 }
