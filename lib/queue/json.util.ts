@@ -5,8 +5,8 @@ import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
  * Serialises a value that must survive a JSON round trip unchanged. Rejects, naming the path:
  * functions, symbols, BigInt, NaN/Infinity, cycles, `undefined` in arrays, and objects that JSON
  * would turn into something else (Date, Map, Set, RegExp, Buffer, typed arrays, Error, Promise,
- * anything with `toJSON`, class instances with getters). Plain objects and instances of plain data
- * classes (such as DTOs) pass.
+ * anything with `toJSON`, class instances whose getters read data JSON cannot see). Plain objects and
+ * instances of data classes (such as DTOs) pass.
  */
 export function toJson(value: unknown, what: string, maxBytes: number): string {
   assertJsonSafe(value === undefined ? null : value, what, new Set());
@@ -21,14 +21,30 @@ export function toJson(value: unknown, what: string, maxBytes: number): string {
 }
 
 /**
- * A getter on the class of an instance (typically in front of a `#private` field) holds data that
- * JSON.stringify never reads: the stored copy would silently lose it. Plain objects, arrays and
- * data classes with only own fields have none.
+ * A class instance loses data in JSON when a getter of its class reads something JSON cannot see
+ * (a `#private` field, a WeakMap): the copy JSON keeps, given the same class, answers differently.
+ * A getter derived from own fields (a DTO's `get fullName()`) answers the same, and passes.
+ * Returns the first getter that differs. Called once the instance's own fields are known to be JSON.
  */
-function hiddenAccessor(obj: object): string | undefined {
-  for (let proto = Object.getPrototypeOf(obj); proto && proto !== Object.prototype && proto !== Array.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-      if (descriptor.get) return key;
+function getterLosingData(obj: object): string | undefined {
+  const proto = Object.getPrototypeOf(obj);
+  const getters: string[] = [];
+  for (let p = proto; p && p !== Object.prototype && p !== Array.prototype; p = Object.getPrototypeOf(p)) {
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(p))) if (descriptor.get) getters.push(key);
+  }
+  if (getters.length === 0) return undefined;
+  const copy = Object.setPrototypeOf(JSON.parse(JSON.stringify(obj)), proto) as Record<string, unknown>;
+  for (const key of getters) {
+    let original: string | undefined;
+    try {
+      original = JSON.stringify((obj as Record<string, unknown>)[key]);
+    } catch {
+      continue; // a getter that fails on the original tells nothing about the copy
+    }
+    try {
+      if (JSON.stringify(copy[key]) !== original) return key;
+    } catch {
+      return key;
     }
   }
   return undefined;
@@ -65,10 +81,6 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
     || obj instanceof WeakMap || obj instanceof WeakSet) {
     fail(path, `a ${obj.constructor?.name ?? 'special object'}, which JSON would not keep as it is`);
   }
-  const hidden = hiddenAccessor(obj);
-  if (hidden) {
-    fail(path, `an instance of ${obj.constructor?.name ?? 'a class'} whose data JSON cannot see (getter '${hidden}' on its class)`);
-  }
   seen.add(obj);
   if (Array.isArray(obj)) {
     obj.forEach((item, i) => {
@@ -81,6 +93,8 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
       if (item === undefined) continue; // JSON drops undefined properties; that loses nothing.
       assertJsonSafe(item, `${path}.${key}`, seen);
     }
+    const lost = getterLosingData(obj);
+    if (lost) fail(path, `an instance of ${obj.constructor?.name ?? 'a class'} whose data JSON cannot see (its getter '${lost}' reads more than its own fields)`);
   }
   seen.delete(obj);
 }

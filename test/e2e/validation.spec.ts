@@ -29,6 +29,11 @@ class Money {
 /** A plain data class (like a DTO): its own fields are all there is, so JSON keeps it. */
 class PlainPoint {
   constructor(public x: number, public y: number) {}
+
+  /** Derived from own fields only: JSON loses nothing. */
+  get length() {
+    return Math.hypot(this.x, this.y);
+  }
 }
 
 const cycle: Record<string, unknown> = { name: 'loop' };
@@ -140,6 +145,7 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
       expect(done.output).toEqual(inputs[i]);
     }
     expect((await t.queue.get(point.id)).output).toEqual({ x: 1, y: 2 });
+    expect((await t.queue.get(point.id)).input).toEqual({ x: 1, y: 2 });
   });
 
   it.each([
