@@ -168,6 +168,10 @@ export class ConsumerLoop {
             continue;
           }
           let jobs: JobRecord[];
+          // Idle already before the claim: then the claim saw every result this consumer wrote. A
+          // write that commits while the claim runs may unblock pipeline steps the claim missed
+          // (untilEmpty stopped after a pipeline's first step: pipelines.spec under load).
+          const idleBefore = this.isIdle();
           try {
             jobs = await this.c.store.claim({ consumerId: this.consumerId, limit, leaseMs: s.leaseMs, names: s.names, queues: s.queues });
             failures = 0;
@@ -181,7 +185,7 @@ export class ConsumerLoop {
           this.fillSlots();
           claimedAll = jobs.length === limit;
           if (claimedAll) continue;
-          if (jobs.length === 0 && s.untilEmpty && this.isIdle()) break;
+          if (jobs.length === 0 && s.untilEmpty && idleBefore && this.isIdle()) break;
         }
         await this.sleep(s.pollIntervalMs, deadline);
       }

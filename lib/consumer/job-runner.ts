@@ -7,13 +7,12 @@ import { InvalidJobInputError } from '../errors/invalid-input.error.js';
 import type { JobRegistry } from '../discovery/job.registry.js';
 import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
-import type { DependencyResult, JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
+import type { JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
 import type { JobRecord } from '../interfaces/job-record.js';
-import type { JobState } from '../interfaces/job-state.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
-import { parseJson } from '../persistence/row.mapper.js';
-import { insertEdges, addBlocking, selectDependencyResults, selectEdgesFrom, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
+import { insertEdges, addBlocking, selectEdgesFrom } from '../persistence/statements/dependencies.sql.js';
+import { StepContextLoader } from '../pipeline/step-context.loader.js';
 import { mergeWorkspace, type WorkspacePatch } from '../persistence/merge-workspace.js';
 import { updateProgress } from '../persistence/statements/read-jobs.sql.js';
 import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
@@ -28,13 +27,6 @@ export type RunOutcome =
   | { kind: 'failed'; error: JobErrorInfo; timeout: boolean; /** Retrying cannot help (invalid input). */ permanent: boolean }
   | { kind: 'aborted'; reason: 'cancelled' | 'lease-lost' | 'shutdown'; error: JobErrorInfo };
 
-interface StepContext {
-  dependencies: Record<string, DependencyResult>;
-  declared: DependencyResult[];
-  declaredSteps: string[];
-  children: Map<string, unknown[]>;
-  workspace: Record<string, Json>;
-}
 
 /**
  * Runs one claimed job: builds its context (forked EntityManager, signal, dependency results),
@@ -52,6 +44,9 @@ export class JobRunner {
     private readonly hooks: JobHooksRegistry,
     private readonly onHookError: (message: string) => void,
   ) {}
+
+  /** Dependency results and workspaces of the pipeline steps about to run, loaded a batch at a time. */
+  private readonly steps = new StepContextLoader(this.store);
 
   async execute(job: JobRecord, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
@@ -108,7 +103,7 @@ export class JobRunner {
 
   private async attempt(job: JobRecord, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
     const registered = this.registry.get(job.name);
-    const step = job.pipelineId ? await this.loadStep(job) : undefined;
+    const step = job.pipelineId ? await this.steps.load(job) : undefined;
     let input: unknown = job.input;
     if (step && input === null && step.declared.length > 0) {
       input = step.declared.length === 1 ? step.declared[0]!.output : Object.fromEntries(step.declaredSteps.map((s, i) => [s, step.declared[i]!.output]));
@@ -179,33 +174,6 @@ export class JobRunner {
         if (patch !== null && job.pipelineId) await mergeWorkspace(tx, dialect, job.pipelineId, patch);
       },
     };
-  }
-
-  /** Dependency results and the workspace of a pipeline step. */
-  private async loadStep(job: JobRecord): Promise<StepContext> {
-    const d = this.store.dialect;
-    const rows = await run<Record<string, any>>(this.store.db, selectDependencyResults(d, [job.id]));
-    const [ws] = await run<{ workspace: unknown }>(this.store.db, selectWorkspaces(d, [job.pipelineId!]));
-    const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace: parseJson(ws?.workspace, d) ?? {} };
-    const stepById = new Map<string, string>();
-    for (const r of rows) {
-      const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output, d), error: parseJson(r.error, d) };
-      const key = r.step ?? String(r.id);
-      ctx.dependencies[key] = result;
-      stepById.set(String(r.id), key);
-      if (r.via_id === null || r.via_id === undefined) {
-        ctx.declared.push(result);
-        ctx.declaredSteps.push(key);
-      }
-    }
-    for (const r of rows) {
-      if (r.via_id === null || r.via_id === undefined) continue;
-      const parentStep = stepById.get(String(r.via_id)) ?? String(r.via_id);
-      const list = ctx.children.get(parentStep) ?? [];
-      list.push(parseJson(r.output, d));
-      ctx.children.set(parentStep, list);
-    }
-    return ctx;
   }
 }
 

@@ -177,10 +177,8 @@ export class JobStore {
   }
 
   private async settle(tx: Executor, rows: Ended[]) {
-    const ids = rows
-      .filter((r) => r.pipeline_id !== null && TERMINAL_JOB_STATES.includes(r.state as JobState))
-      .map((r) => String(r.id));
-    if (ids.length) await settleDependants(tx, this.dialect, ids);
+    const ended = rows.filter((r) => r.pipeline_id !== null && TERMINAL_JOB_STATES.includes(r.state as JobState));
+    if (ended.length) await settleDependants(tx, this.dialect, ended.map((r) => String(r.id)), ended.every((r) => r.state === 'completed'));
   }
 }
 

@@ -1,5 +1,5 @@
 import { DependencyPolicy, JobState } from '../interfaces/job-state.js';
-import { endBlocked, releaseBlocked, selectDependants } from './statements/dependencies.sql.js';
+import { endBlocked, releaseBlocked, releaseDependantsOf, selectDependants } from './statements/dependencies.sql.js';
 import { type Dialect, type Executor, run } from './sql.util.js';
 
 interface EdgeState {
@@ -25,7 +25,9 @@ function verdict(edge: EdgeState): string | null {
  * at once without running when a dependency did not complete and its policy is not `run`; those
  * endings cascade down the graph.
  */
-export async function settleDependants(tx: Executor, dialect: Dialect, endedIds: readonly string[]) {
+export async function settleDependants(tx: Executor, dialect: Dialect, endedIds: readonly string[], allCompleted = false) {
+  // Every one completed: no dependant can end without running, each only counts them off.
+  if (allCompleted) return void (await run(tx, releaseDependantsOf(dialect, endedIds)));
   let frontier = [...endedIds];
   while (frontier.length > 0) {
     const edges = await run<EdgeState>(tx, selectDependants(dialect, frontier));

@@ -13,7 +13,7 @@ import { mapJobRow, parseJson, toDate, type JobRow } from '../persistence/row.ma
 import { cancelPipelineSteps, insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
 import { settleDependants } from '../persistence/settle-dependants.js';
 import { selectPipeline, selectPipelineEdges, selectPipelineJobs } from '../persistence/statements/read-jobs.sql.js';
-import { type Executor, run } from '../persistence/sql.util.js';
+import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { guard, writeIn } from '../queue/db-guard.util.js';
@@ -67,7 +67,7 @@ export class Pipelines {
       }),
     );
     return writeIn(this.store, options.em, async (ex) => {
-      const [created] = await run<{ id: unknown }>(ex, insertPipeline(d, def.name ?? null, workspace));
+      const [created] = await run<Record<string, unknown>>(ex, insertPipeline(d, def.name ?? null, workspace));
       const pipelineId = String(created!.id);
       for (const r of rows) r.pipeline_id = pipelineId;
       const jobs = await this.store.insert(ex, rows);
@@ -78,9 +78,9 @@ export class Pipelines {
       if (edges.length) await run(ex, insertEdges(d, edges));
       await this.notifier.notify(ex, jobs);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
-      // Read back in the same transaction: the caller's may not be committed yet (and on SQLite
-      // another connection would wait for its write lock).
-      return this.read(pipelineId, ex);
+      // Built from what was just written, not read back: the caller's transaction may not be
+      // committed yet (and on SQLite another connection would wait for its write lock).
+      return toRecord(created!, jobs, edges, d);
     });
   }
 
@@ -90,24 +90,11 @@ export class Pipelines {
 
   private async read(id: string | number, ex: Executor): Promise<PipelineRecord> {
     const d = this.store.dialect;
-    {
-      const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)), ex);
-      if (!row) throw new JobNotFoundError(`No pipeline has id ${id}.`);
-      const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)), ex)).map((r) => mapJobRow(r, d));
-      const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)), ex);
-      const steps: Record<string, JobRecord> = {};
-      for (const j of jobs) steps[j.step ?? j.id] = j;
-      const done = jobs.filter((j) => TERMINAL_JOB_STATES.includes(j.state)).length;
-      return {
-        id: String(row.id),
-        name: (row.name as string | null) ?? null,
-        state: derivePipelineState(jobs, edges),
-        createdAt: toDate(row.created_at)!,
-        progress: { done, total: jobs.length },
-        steps,
-        workspace: parseJson(row.workspace, d) ?? {},
-      };
-    }
+    const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)), ex);
+    if (!row) throw new JobNotFoundError(`No pipeline has id ${id}.`);
+    const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)), ex)).map((r) => mapJobRow(r, d));
+    const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)), ex);
+    return toRecord(row, jobs, edges, d);
   }
 
   /**
@@ -145,6 +132,21 @@ export class Pipelines {
       await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
     }
   }
+}
+
+/** A pipeline record from its row, its steps (in creation order) and its edges. */
+function toRecord(row: Record<string, unknown>, jobs: JobRecord[], edges: { depends_on_id: unknown; policy: string }[], d: Dialect): PipelineRecord {
+  const steps: Record<string, JobRecord> = {};
+  for (const j of jobs) steps[j.step ?? j.id] = j;
+  return {
+    id: String(row.id),
+    name: (row.name as string | null) ?? null,
+    state: derivePipelineState(jobs, edges),
+    createdAt: toDate(row.created_at)!,
+    progress: { done: jobs.filter((j) => TERMINAL_JOB_STATES.includes(j.state)).length, total: jobs.length },
+    steps,
+    workspace: parseJson(row.workspace, d) ?? {},
+  };
 }
 
 /**

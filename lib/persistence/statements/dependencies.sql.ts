@@ -66,6 +66,24 @@ export function releaseBlocked(dialect: Dialect, rows: readonly { id: string; n:
   return p.sql(sql);
 }
 
+/**
+ * The common case of `releaseBlocked`, in one statement: every job in `ids` completed, so each
+ * blocked dependant only counts them off (its edges from `ids`), and becomes pending at 0. Saves the
+ * read of the edges and a round trip in the transaction that finishes a batch (bench pipeline-steps).
+ */
+export function releaseDependantsOf(dialect: Dialect, ids: readonly string[]): Sql {
+  const p = new Params(dialect);
+  const pg = dialect === 'postgresql';
+  const j = pg ? 'j.' : `${JOB_TABLE}.`;
+  const counts = `(SELECT job_id, COUNT(*) AS n FROM ${DEPENDENCY_TABLE} WHERE depends_on_id ${p.list(ids, 'bigint')} GROUP BY job_id) AS c`;
+  const sql = `UPDATE ${JOB_TABLE} ${pg ? 'j' : ''}
+    SET blocking_deps = ${j}blocking_deps - c.n,
+      state = CASE WHEN ${j}blocking_deps - c.n <= 0 THEN 'pending' ELSE ${j}state END,
+      run_after = CASE WHEN ${j}blocking_deps - c.n <= 0 AND ${j}run_after < ${now(dialect)} THEN ${now(dialect)} ELSE ${j}run_after END
+    FROM ${counts} WHERE ${j}id = c.job_id AND ${j}state = 'blocked'`;
+  return p.sql(sql);
+}
+
 /** Ends blocked dependants without running them (a dependency failed, was skipped or cancelled). */
 export function endBlocked(
   dialect: Dialect,
@@ -99,7 +117,7 @@ export function selectDependencyResults(dialect: Dialect, jobIds: readonly strin
 export function insertPipeline(dialect: Dialect, name: string | null, workspace: string): Sql {
   const p = new Params(dialect);
   const ws = dialect === 'postgresql' ? `${p.add(workspace)}::jsonb` : p.add(workspace);
-  return p.sql(`INSERT INTO ${PIPELINE_TABLE} (name, workspace, created_at) VALUES (${p.add(name)}, ${ws}, ${now(dialect)}) RETURNING id`);
+  return p.sql(`INSERT INTO ${PIPELINE_TABLE} (name, workspace, created_at) VALUES (${p.add(name)}, ${ws}, ${now(dialect)}) RETURNING id, name, workspace, created_at`);
 }
 
 export function selectWorkspaces(dialect: Dialect, pipelineIds: readonly string[]): Sql {

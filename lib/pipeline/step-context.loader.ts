@@ -1,0 +1,97 @@
+import type { DependencyResult } from '../interfaces/job-context.js';
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { JobState } from '../interfaces/job-state.js';
+import type { Json } from '../interfaces/job-types.js';
+import type { JobStore } from '../persistence/job.store.js';
+import { parseJson } from '../persistence/row.mapper.js';
+import { selectDependencyResults, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
+import { run } from '../persistence/sql.util.js';
+
+/** What a claimed pipeline step is told before it runs. */
+export interface StepContext {
+  /** Every finished dependency (declared ones and children they spawned), keyed by step. */
+  dependencies: Record<string, DependencyResult>;
+  /** Declared dependencies, in `declaredSteps` order: they make the step's input. */
+  declared: DependencyResult[];
+  declaredSteps: string[];
+  /** Outputs of spawned children, by the spawner's step, in spawn order. */
+  children: Map<string, unknown[]>;
+  workspace: Record<string, Json>;
+}
+
+/**
+ * Loads the dependency results and workspace of pipeline steps about to run. Steps started in the
+ * same tick share two queries (dependencies of all, workspaces of all): a consumer starts a claimed
+ * batch at once, and one round trip pair per step made pipeline steps the bottleneck
+ * (`npm run bench -- --only pipeline-steps`: 1,000 pipelines of 5 steps, loading one step at a time
+ * took 24 ms per step at concurrency 10; 751 steps/s against 11,299 plain jobs/s).
+ */
+export class StepContextLoader {
+  private pending: { job: JobRecord; resolve: (c: StepContext) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(private readonly store: JobStore) {}
+
+  load(job: JobRecord): Promise<StepContext> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ job, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const contexts = await this.loadAll(batch.map((b) => b.job));
+      for (const b of batch) b.resolve(contexts.get(b.job.id)!);
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  private async loadAll(jobs: JobRecord[]): Promise<Map<string, StepContext>> {
+    const d = this.store.dialect;
+    const ids = jobs.map((j) => j.id);
+    const pipelineIds = [...new Set(jobs.map((j) => j.pipelineId!))];
+    const [rows, workspaces] = await Promise.all([
+      run<Record<string, any>>(this.store.db, selectDependencyResults(d, ids)),
+      run<{ id: unknown; workspace: unknown }>(this.store.db, selectWorkspaces(d, pipelineIds)),
+    ]);
+    const wsById = new Map(workspaces.map((w) => [String(w.id), w.workspace]));
+    const rowsByJob = new Map<string, Record<string, any>[]>();
+    for (const r of rows) {
+      const list = rowsByJob.get(String(r.job_id)) ?? [];
+      list.push(r);
+      rowsByJob.set(String(r.job_id), list);
+    }
+    const out = new Map<string, StepContext>();
+    for (const job of jobs) {
+      // Shared by the steps of one pipeline on PostgreSQL (parsed jsonb): read only; the runner copies it for the handler.
+      const workspace = parseJson(wsById.get(job.pipelineId!) ?? null, d) ?? {};
+      out.set(job.id, buildContext(rowsByJob.get(job.id) ?? [], workspace, d));
+    }
+    return out;
+  }
+}
+
+function buildContext(rows: Record<string, any>[], workspace: Record<string, Json>, d: JobStore['dialect']): StepContext {
+  const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace };
+  const stepById = new Map<string, string>();
+  for (const r of rows) {
+    const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output, d), error: parseJson(r.error, d) };
+    const key = r.step ?? String(r.id);
+    ctx.dependencies[key] = result;
+    stepById.set(String(r.id), key);
+    if (r.via_id === null || r.via_id === undefined) {
+      ctx.declared.push(result);
+      ctx.declaredSteps.push(key);
+    }
+  }
+  for (const r of rows) {
+    if (r.via_id === null || r.via_id === undefined) continue;
+    const parentStep = stepById.get(String(r.via_id)) ?? String(r.via_id);
+    const list = ctx.children.get(parentStep) ?? [];
+    list.push(parseJson(r.output, d));
+    ctx.children.set(parentStep, list);
+  }
+  return ctx;
+}
