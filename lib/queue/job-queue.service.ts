@@ -23,7 +23,11 @@ import type { PipelineRecord } from '../interfaces/job-record.js';
 
 /** Job ids are positive integers (as strings); anything else names no job, rather than failing in SQL. */
 function assertJobId(id: unknown): void {
-  if (!/^[1-9]\d{0,18}$/.test(String(id))) throw new JobNotFoundError(`No job has id ${String(id)}: job ids are positive integers.`);
+  const text = String(id);
+  // Ids are BIGINT: anything past its range names no job either (PostgreSQL would reject the cast).
+  if (!/^[1-9]\d{0,18}$/.test(text) || BigInt(text) > 9_223_372_036_854_775_807n) {
+    throw new JobNotFoundError(`No job has id ${text}: job ids are positive integers.`);
+  }
 }
 
 export interface WaitOptions {

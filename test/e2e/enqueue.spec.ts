@@ -106,6 +106,9 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     await expect(t.queue.get(987654321)).rejects.toBeInstanceOf(JobNotFoundError);
     // Not even a number: still "no such job", not a database error.
     await expect(t.queue.get('not-an-id')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.get('9999999999999999999')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.get(-1)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.get(1.5)).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(t.queue.cancel('987654321')).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
