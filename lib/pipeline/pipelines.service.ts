@@ -17,6 +17,7 @@ import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { guard, writeIn } from '../queue/db-guard.util.js';
+import { assertId } from '../queue/job-id.util.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
 import { toJson } from '../queue/json.util.js';
 import { QueueNotifier } from '../queue/queue.notifier.js';
@@ -85,6 +86,7 @@ export class Pipelines {
   }
 
   async get(id: string | number): Promise<PipelineRecord> {
+    assertId(id, 'pipeline');
     return guard(() => this.read(id, this.store.db));
   }
 

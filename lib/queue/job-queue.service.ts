@@ -12,6 +12,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { purgeFinished, selectQueueDepths } from '../persistence/statements/read-jobs.sql.js';
 import { guard, writeIn } from './db-guard.util.js';
+import { assertId } from './job-id.util.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { QueueNotifier } from './queue.notifier.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
@@ -20,15 +21,6 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
-
-/** Job ids are positive integers (as strings); anything else names no job, rather than failing in SQL. */
-function assertJobId(id: unknown): void {
-  const text = String(id);
-  // Ids are BIGINT: anything past its range names no job either (PostgreSQL would reject the cast).
-  if (!/^[1-9]\d{0,18}$/.test(text) || BigInt(text) > 9_223_372_036_854_775_807n) {
-    throw new JobNotFoundError(`No job has id ${text}: job ids are positive integers.`);
-  }
-}
 
 export interface WaitOptions {
   /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
@@ -87,7 +79,7 @@ export class JobQueue {
 
   /** The job, or `JobNotFoundError`. */
   async get<N extends JobName = JobName>(id: string | number): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
-    assertJobId(id);
+    assertId(id, 'job');
     const [job] = await guard(() => this.store.get([String(id)]));
     if (!job) throw new JobNotFoundError(`No job has id ${id}; it may have been purged.`);
     return job as JobRecord<JobInput<N>, JobOutput<N>>;
@@ -99,7 +91,7 @@ export class JobQueue {
    * A finished job is returned unchanged. Dependants in a pipeline follow their failure policy.
    */
   async cancel(id: string | number): Promise<JobRecord> {
-    assertJobId(id);
+    assertId(id, 'job');
     await guard(() => this.store.cancel([String(id)]));
     return this.get(id);
   }

@@ -110,6 +110,11 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     await expect(t.queue.get(-1)).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(t.queue.get(1.5)).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(t.queue.cancel('987654321')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.cancel('not-an-id')).rejects.toBeInstanceOf(JobNotFoundError);
+    // Pipelines too.
+    await expect(t.queue.getPipeline('987654321')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.getPipeline('not-an-id')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(t.queue.cancelPipeline('not-an-id')).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
   it('cancel of a pending job ends it cancelled, and no consumer runs it', async () => {
