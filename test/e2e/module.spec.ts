@@ -78,6 +78,14 @@ class Settings {
 @Module({ providers: [Settings], exports: [Settings] })
 class SettingsModule {}
 
+/** An options factory class for forRootAsync({ useClass }). */
+@Injectable()
+class JobsOptionsFactory {
+  create() {
+    return { defaultMaxAttempts: 4 };
+  }
+}
+
 /** The driver-specific MikroOrmModule options without entities, so each test picks its own. */
 function ormModule(db: TestOrmOptions, entities: unknown[], extra: Record<string, unknown> = {}) {
   return MikroOrmModule.forRoot({ ...mikroOrmOptions(db), entities, ...extra });
@@ -208,6 +216,16 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
       await expect(queue.enqueue('feature.double', { n: 1, pad: 'x'.repeat(5000) } as any)).rejects.toThrow(/maxPayloadBytes/);
       await app.get(JobConsumer).run({ untilEmpty: true, pollIntervalMs: 20 });
       expect((await queue.get(job.id)).state).toBe('completed');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('forRootAsync takes an options class (useClass)', async () => {
+    const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRootAsync({ useClass: JobsOptionsFactory }), FeatureModule]);
+    try {
+      await app.get(MikroORM).schema.create();
+      expect((await app.get(JobQueue).enqueue('feature.double', { n: 1 })).maxAttempts).toBe(4);
     } finally {
       await app.close();
     }
