@@ -143,10 +143,11 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
   });
 
   it('timeoutMs stops claiming but never abandons a running job', async () => {
-    const slow = await t.queue.enqueue('test.sleep', { ms: 500 });
-    const summary = await t.consumer.run({ timeoutMs: 50, pollIntervalMs: 10 });
+    // The job outlasts the consumer's timeout by far; the claim itself comes well within it.
+    const slow = await t.queue.enqueue('test.sleep', { ms: 1_500 });
+    const summary = await t.consumer.run({ timeoutMs: 1_000, pollIntervalMs: 10 });
     expect(summary.completed).toBe(1);
-    expect((await t.queue.get(slow.id))).toMatchObject({ state: JobState.Completed, output: { slept: 500 } });
+    expect((await t.queue.get(slow.id))).toMatchObject({ state: JobState.Completed, output: { slept: 1_500 } });
     // With nothing to do it simply stops.
     expect((await t.consumer.run({ timeoutMs: 50, pollIntervalMs: 10 })).processed).toBe(0);
   });
