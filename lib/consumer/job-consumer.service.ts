@@ -79,7 +79,13 @@ export class JobConsumer implements BeforeApplicationShutdown {
         defaultBackoff: this.options.defaultBackoff,
       },
       {
-        store: this.store,
+        store: {
+          // Pipeline steps get their dependency results and workspace loaded as soon as they are claimed.
+          claim: async (filter) => runner.prime(await this.store.claim(filter)),
+          finish: (consumerId, batch) => this.store.finish(consumerId, batch),
+          heartbeat: (consumerId, leaseMs, jobs) => this.store.heartbeat(consumerId, leaseMs, jobs),
+          rescue: (limit) => this.store.rescue(limit),
+        },
         execute: (job, controller) => runner.execute(job, controller),
         listen: (wake) => this.notifier.listen(wake),
         logger: this.logger,

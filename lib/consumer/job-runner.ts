@@ -48,6 +48,11 @@ export class JobRunner {
   /** Dependency results and workspaces of the pipeline steps about to run, loaded a batch at a time. */
   private readonly steps = new StepContextLoader(this.store);
 
+  /** Starts loading the pipeline step contexts of a claimed batch; returns the batch. */
+  prime(jobs: JobRecord[]): JobRecord[] {
+    return this.steps.prime(jobs);
+  }
+
   async execute(job: JobRecord, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
     const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
