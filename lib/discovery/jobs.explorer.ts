@@ -5,6 +5,7 @@ import { JobRegistry } from './job.registry.js';
 import { JobHooksRegistry } from './job-hooks.registry.js';
 import { assertJobName } from '../queue/options.validator.js';
 import { assertCron } from '../consumer/recurring.scheduler.js';
+import { JobsConfigurationError } from '../errors/configuration.error.js';
 
 /** Walks every provider once at init and registers its `@Job()` methods and lifecycle hooks. */
 @Injectable()
@@ -20,7 +21,11 @@ export class JobsExplorer implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     for (const wrapper of this.discovery.getProviders()) {
       const { instance } = wrapper;
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.refuseScoped(wrapper.metatype);
+        continue;
+      }
+      if (!instance || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const source = `${instance.constructor.name}.${method}`;
@@ -39,6 +44,24 @@ export class JobsExplorer implements OnModuleInit {
           handler: (input, ctx) => (instance as any)[method](input, ctx),
         });
       }
+    }
+  }
+
+  /**
+   * A request-scoped provider (or one depending on one) has no instance outside a request, and a
+   * consumer has no request: its handlers could never run. Say so at boot instead of skipping them,
+   * which would surface later as UnknownJobError.
+   */
+  private refuseScoped(metatype: unknown): void {
+    const prototype = typeof metatype === 'function' ? (metatype as { prototype?: object }).prototype : undefined;
+    if (!prototype) return;
+    for (const method of this.scanner.getAllMethodNames(prototype)) {
+      const meta = this.accessor.getJobHandler((prototype as any)[method]);
+      if (!meta) continue;
+      const source = `${(metatype as Function).name}.${method}`;
+      throw new JobsConfigurationError(
+        `@Job('${meta.name}') on ${source}: ${(metatype as Function).name} is request-scoped (or depends on a request-scoped provider), and a consumer has no request to create it in. Make the provider a singleton (the default scope), and use ctx.em or a forked EntityManager for per-job state.`,
+      );
     }
   }
 }

@@ -3,7 +3,7 @@
  * forRootAsync, a dedicated queue database selected by `contextName`, and option validation at boot.
  */
 import 'reflect-metadata';
-import { Injectable, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { Injectable, Module, Scope, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { MikroORM } from '@mikro-orm/core';
@@ -52,6 +52,13 @@ class FactoryMadeJobs {
   hello() {
     return 'hello from a factory provider';
   }
+}
+
+/** A request-scoped provider: there is no request in a consumer, so its handler could never run. */
+@Injectable({ scope: Scope.REQUEST })
+class RequestScopedJobs {
+  @Job('scoped.job')
+  run() {}
 }
 
 @Injectable()
@@ -181,6 +188,13 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
     expect(error.message).toContain("'dup.same'");
     expect(error.message).toContain('DuplicateA.run');
     expect(error.message).toContain('DuplicateB.work');
+  });
+
+  it('a @Job() on a request-scoped provider fails the boot naming it, rather than being skipped', async () => {
+    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()], [RequestScopedJobs]);
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toContain('RequestScopedJobs.run');
+    expect(error.message).toContain("'scoped.job'");
   });
 
   it('forRoot applies its options (defaultMaxAttempts)', async () => {
