@@ -235,6 +235,23 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
     }
   });
 
+  it('works with MikroOrmModule.forRootAsync as well', async () => {
+    const { driver, ...rest } = mikroOrmOptions(db.options);
+    const app = await boot([
+      MikroOrmModule.forRootAsync({ driver, imports: [SettingsModule], inject: [Settings], useFactory: async () => ({ driver, ...rest, entities: [...JOB_ENTITIES] }) }),
+      JobsModule.forRootAsync({ imports: [SettingsModule], inject: [Settings], useFactory: (s: Settings) => ({ defaultMaxAttempts: s.get<number>('JOBS_ATTEMPTS') }) }),
+      FeatureModule,
+    ]);
+    try {
+      await app.get(MikroORM).schema.create();
+      const job = await app.get(JobQueue).enqueue('feature.double', { n: 5 });
+      await app.get(JobConsumer).run({ untilEmpty: true, pollIntervalMs: 20 });
+      expect(await app.get(JobQueue).get(job.id)).toMatchObject({ state: 'completed', output: { doubled: 10 }, maxAttempts: 7 });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('forRootAsync takes an options class (useClass)', async () => {
     const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRootAsync({ useClass: JobsOptionsFactory }), FeatureModule]);
     try {
