@@ -30,6 +30,15 @@ type Ended = { id: unknown; pipeline_id: unknown; state: string };
  */
 export class JobStore {
   private attached?: { orm: MikroORM; dialect: Dialect; db: Kysely<any> };
+  private stepsUnblocked?: (tx: Executor) => Promise<void>;
+
+  /**
+   * Runs `fn` in a transaction that made pipeline steps pending (it finished their last dependency),
+   * so consumers of other processes hear of them at once (the notifier's NOTIFY), not at their next poll.
+   */
+  onStepsUnblocked(fn: (tx: Executor) => Promise<void>): void {
+    this.stepsUnblocked = fn;
+  }
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM): this {
@@ -178,7 +187,9 @@ export class JobStore {
 
   private async settle(tx: Executor, rows: Ended[]) {
     const ended = rows.filter((r) => r.pipeline_id !== null && TERMINAL_JOB_STATES.includes(r.state as JobState));
-    if (ended.length) await settleDependants(tx, this.dialect, ended.map((r) => String(r.id)), ended.every((r) => r.state === 'completed'));
+    if (ended.length === 0) return;
+    const unblocked = await settleDependants(tx, this.dialect, ended.map((r) => String(r.id)), ended.every((r) => r.state === 'completed'));
+    if (unblocked > 0) await this.stepsUnblocked?.(tx);
   }
 }
 

@@ -23,15 +23,16 @@ function verdict(edge: EdgeState): string | null {
  * Called, in the same transaction, with jobs that just ended (completed, failed, cancelled, skipped).
  * Each blocked dependant either counts the finished dependency off (and becomes pending at 0), or ends
  * at once without running when a dependency did not complete and its policy is not `run`; those
- * endings cascade down the graph.
+ * endings cascade down the graph. Returns how many dependants became pending.
  */
-export async function settleDependants(tx: Executor, dialect: Dialect, endedIds: readonly string[], allCompleted = false) {
+export async function settleDependants(tx: Executor, dialect: Dialect, endedIds: readonly string[], allCompleted = false): Promise<number> {
   // Every one completed: no dependant can end without running, each only counts them off.
-  if (allCompleted) return void (await run(tx, releaseDependantsOf(dialect, endedIds)));
+  if (allCompleted) return pendingIn(await run<{ state: string }>(tx, releaseDependantsOf(dialect, endedIds)));
   let frontier = [...endedIds];
+  let unblocked = 0;
   while (frontier.length > 0) {
     const edges = await run<EdgeState>(tx, selectDependants(dialect, frontier));
-    if (edges.length === 0) return;
+    if (edges.length === 0) return unblocked;
     const byJob = new Map<string, { n: number; end: string | null; cause: EdgeState | null }>();
     for (const edge of edges) {
       const id = String(edge.job_id);
@@ -54,8 +55,13 @@ export async function settleDependants(tx: Executor, dialect: Dialect, endedIds:
         toRelease.push({ id, n: e.n });
       }
     }
-    if (toRelease.length) await run(tx, releaseBlocked(dialect, toRelease));
+    if (toRelease.length) unblocked += pendingIn(await run<{ state: string }>(tx, releaseBlocked(dialect, toRelease)));
     const ended = toEnd.length ? await run<{ id: unknown }>(tx, endBlocked(dialect, toEnd)) : [];
     frontier = ended.map((r) => String(r.id));
   }
+  return unblocked;
+}
+
+function pendingIn(rows: { state: string }[]): number {
+  return rows.filter((r) => r.state === JobState.Pending).length;
 }

@@ -23,7 +23,11 @@ export class QueueNotifier {
   constructor(
     private readonly store: JobStore,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
-  ) {}
+  ) {
+    // A finish that unblocks pipeline steps wakes every consumer too: a step only another process
+    // runs (its GPU step) would otherwise wait for that process's next poll.
+    store.onStepsUnblocked((tx) => this.notify(tx, [{ state: 'pending' }]));
+  }
 
   get enabled(): boolean {
     return this.options.notify && this.store.dialect === 'postgresql';

@@ -40,10 +40,15 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
         .step('thumbs', 'pipe.cpu', { after: 'prepare' })
         .step('publish', 'pipe.join', { after: ['render', 'thumbs'] }),
     );
+    // On PostgreSQL the consumers poll only every 30 s: a step unblocked in one process must wake the
+    // other through NOTIFY, or the test times out. SQLite has no NOTIFY and polls.
+    const pollIntervalMs = kind === 'postgresql' ? 30_000 : 50;
+    const started = Date.now();
     const [cpu, gpu] = await Promise.all([
-      consumerProcess('cpu', { exclude: ['pipe.gpu'], maxJobs: 3 }),
-      consumerProcess('gpu', { exclude: ['pipe.cpu', 'pipe.join'], maxJobs: 1 }),
+      consumerProcess('cpu', { exclude: ['pipe.gpu'], maxJobs: 3, pollIntervalMs }),
+      consumerProcess('gpu', { exclude: ['pipe.cpu', 'pipe.join'], maxJobs: 1, pollIntervalMs }),
     ]);
+    expect(Date.now() - started).toBeLessThan(25_000);
     expect([cpu.completed, gpu.completed]).toEqual([3, 1]);
 
     const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });

@@ -80,7 +80,8 @@ export function releaseDependantsOf(dialect: Dialect, ids: readonly string[]): S
     SET blocking_deps = ${j}blocking_deps - c.n,
       state = CASE WHEN ${j}blocking_deps - c.n <= 0 THEN 'pending' ELSE ${j}state END,
       run_after = CASE WHEN ${j}blocking_deps - c.n <= 0 AND ${j}run_after < ${now(dialect)} THEN ${now(dialect)} ELSE ${j}run_after END
-    FROM ${counts} WHERE ${j}id = c.job_id AND ${j}state = 'blocked'`;
+    FROM ${counts} WHERE ${j}id = c.job_id AND ${j}state = 'blocked'
+    RETURNING ${j}state`;
   return p.sql(sql);
 }
 
