@@ -19,7 +19,11 @@ export class PipelineBuilder<S extends StepMap = {}> {
   }
 
   /** A step with no options: for jobs whose input may be left out (no dependencies). */
-  step<K extends string, N extends JobName>(key: K, job: N & (InputNeeded<N> extends true ? never : unknown)): PipelineBuilder<S & Record<K, N>>;
+  step<K extends string, N extends JobName>(
+    key: K,
+    // A job whose declared input is not nullable gets a compile error that says what to do.
+    job: N & (InputNeeded<N> extends true ? { readonly 'this job takes an input: pass { input }': N } : unknown),
+  ): PipelineBuilder<S & Record<K, N>>;
   /**
    * A step waiting for the steps in `after` (a key or a list of keys; policy `fail`). Without an
    * `input` it receives their output (one) or outputs keyed by step (several), checked against `job`.
