@@ -1,5 +1,6 @@
 import { pipeline } from '../../lib/index.js';
-import { runNode } from '../helpers/child-process.js';
+import { spawn } from 'node:child_process';
+import { compiledPath, runNode } from '../helpers/child-process.js';
 import { createTestDatabase, DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
 import { PipelineJobs } from '../fixtures/pipeline-jobs.js';
@@ -88,5 +89,50 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
     for (const c of children) expect([a.pid, b.pid]).toContain((c.output as any).pid);
     expect(done.steps.collect!.attempts).toBe(1);
     expect((done.steps.collect!.output as any).count).toBe(100);
+  });
+
+  it('a spawner whose process is killed mid-run is rescued and run again: its children are created once', async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('crash')
+        .step('split', 'pipe.splitSlow', { input: { count: 20, ms: 60_000 } })
+        .step('collect', 'pipe.collect', { after: 'split' }),
+    );
+    const child = spawn(process.execPath, [compiledPath('test/fixtures/pipeline-consumer.process.ts')], {
+      env: {
+        ...process.env,
+        ...testDbEnv(db),
+        CONSUMER_NAME: 'doomed',
+        JOBS_MODULE_OPTIONS: JSON.stringify({ leaseMs: 1_000, heartbeatMs: 200 }),
+        CONSUMER_OPTIONS: JSON.stringify({ pollIntervalMs: 50 }),
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      for (let i = 0; i < 600; i++) {
+        const split = (await t.queue.getPipeline(p.id)).steps.split!;
+        if (split.state === 'running' && split.progress?.message === 'started') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await t.queue.getPipeline(p.id)).steps.split!.state).toBe('running');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+
+    // This process takes over: its consumer rescues the lapsed lease (1 s) and runs the spawner again.
+    const consumer = t.consumer.run({ pollIntervalMs: 20 });
+    const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 30_000 });
+    await t.consumer.stop();
+    await consumer;
+    expect(done.state).toBe('completed');
+    const split = done.steps.split!;
+    expect(split.attempts).toBe(2);
+    expect(split.attemptLog.map((a) => a.outcome)).toEqual(['lost']);
+    expect(split.output).toEqual({ spawned: 20, attempt: 2 });
+    const children = Object.values(done.steps).filter((s) => s.name === 'pipe.square');
+    expect(children).toHaveLength(20);
+    expect(children.every((c) => c.parentId === split.id && c.attempts === 1)).toBe(true);
+    expect((done.steps.collect!.output as any).count).toBe(20);
   });
 });
