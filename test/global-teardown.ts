@@ -19,7 +19,7 @@ export default async function globalTeardown(): Promise<void> {
   }
   if (embedded) {
     globalThis.__jobsEmbeddedPg = undefined;
-    await embedded.server.stop();
+    await embedded.destroy();
   }
 }
 
