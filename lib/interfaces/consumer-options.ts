@@ -10,7 +10,7 @@ export interface ConsumerOptions {
   queues?: string[];
   /** How often to look for due jobs when nothing wakes the consumer. @default 1000 (ms) */
   pollIntervalMs?: number;
-  /** Stop after this many jobs were processed (completed or failed attempts). @default no limit */
+  /** Start at most this many jobs, then stop once they have ended (completed, failed or handed back). @default no limit */
   maxJobs?: number;
   /** Stop claiming after about this long; running jobs still finish. @default no limit (ms) */
   timeoutMs?: number;

@@ -17,7 +17,7 @@ export interface JobsModuleOptions {
   maxBatchSize?: number;
   /** How long a consumer holds a running job without a heartbeat before others rescue it. @default 10000 (ms) */
   leaseMs?: number;
-  /** How often a consumer renews its leases, sees cancels and rescues lapsed jobs; at most half of `leaseMs`. @default 1000 (ms) */
+  /** How often a consumer renews its leases, sees cancels and rescues lapsed jobs; at most half of `leaseMs`. @default 1000, or a third of `leaseMs` when that is less (ms) */
   heartbeatMs?: number;
   /**
    * PostgreSQL only: wake consumers with LISTEN/NOTIFY when jobs are enqueued. Set false behind

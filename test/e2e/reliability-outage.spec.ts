@@ -64,6 +64,7 @@ onPostgres('database outages on postgresql', () => {
 
   it('survives a PostgreSQL restart mid-run; enqueue during the outage fails fast and writes nothing', async () => {
     const children = await startRun();
+    expect(await count(`state <> 'completed'`)).toBeGreaterThan(0); // the outage comes mid-run
     await server.stop();
     const tried = Date.now();
     await expect(t.queue.enqueue('test.echo', { during: 'outage' })).rejects.toBeInstanceOf(QueueUnavailableError);
@@ -77,6 +78,7 @@ onPostgres('database outages on postgresql', () => {
 
   it('survives connections terminated with pg_terminate_backend', async () => {
     const children = await startRun();
+    expect(await count(`state <> 'completed'`)).toBeGreaterThan(0); // the connections die mid-run
     let terminated = 0;
     for (let i = 0; i < 3; i++) {
       const rows = await server.query(
