@@ -7,7 +7,7 @@ import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
 import { mapJobRow, type JobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
-import { claimJobs, selectAnyDue, type ClaimFilter } from './statements/claim-jobs.sql.js';
+import { claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
 import { completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
 import { insertJobs, selectByUniqueKeys, type NewJobRow } from './statements/insert-jobs.sql.js';
 import { renewLeases, rescueExpired } from './statements/leases.sql.js';
@@ -108,11 +108,6 @@ export class JobStore {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const rows = await run<JobRow>(this.db, claimJobs(this.dialect, filter));
     return rows.map((r) => mapJobRow(r, this.dialect)).sort(claimOrder);
-  }
-
-  async anyDue(filter: Pick<ClaimFilter, 'names' | 'queues'>): Promise<boolean> {
-    if (filter.names.length === 0) return false;
-    return (await run(this.db, selectAnyDue(this.dialect, filter))).length > 0;
   }
 
   /**

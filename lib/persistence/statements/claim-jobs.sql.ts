@@ -46,11 +46,3 @@ export function claimJobs(dialect: Dialect, f: ClaimFilter): Sql {
     RETURNING *`;
   return p.sql(sql);
 }
-
-/** One row when a job this consumer could claim is due now (used by `untilEmpty`). */
-export function selectAnyDue(dialect: Dialect, f: Pick<ClaimFilter, 'names' | 'queues'>): Sql {
-  const p = new Params(dialect);
-  let w = `state = 'pending' AND run_after <= ${now(dialect)} AND name ${p.list(f.names, 'text')}`;
-  if (f.queues?.length) w += ` AND queue ${p.list(f.queues, 'text')}`;
-  return p.sql(`SELECT id FROM ${JOB_TABLE} WHERE ${w} LIMIT 1`);
-}
