@@ -63,7 +63,11 @@ export class JobConsumer implements BeforeApplicationShutdown {
   async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
     assertConsumerOptions(options);
     const names = this.claimableNames(options);
-    const runner = new JobRunner(this.store.orm, this.store, this.registry, this.rows, this.options.maxPayloadBytes, this.hooks, (m) => this.logger.error(m));
+    const runner = new JobRunner(
+      this.store.orm, this.store, this.registry, this.rows,
+      { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },
+      this.hooks, (m) => this.logger.error(m), (m) => this.logger.warn(m),
+    );
     const loop = new ConsumerLoop(
       {
         concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,

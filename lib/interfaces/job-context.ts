@@ -14,7 +14,7 @@ export interface DependencyResult {
 export interface SpawnRequest {
   name: string;
   input?: unknown;
-  /** Key of the child in its pipeline; `<parent step>[<index>]` when omitted. */
+  /** Key of the child in its pipeline (1 to 128 characters, unique in it); `<parent step>[<index>]` when omitted. */
   step?: string;
   priority?: number;
   queue?: string;
@@ -47,7 +47,10 @@ export interface JobContext {
   workspace: Record<string, Json>;
   /**
    * Add child steps to this job's pipeline. They are created, exactly once, when this step completes;
-   * every step that depends on this one then also waits for all of them.
+   * every step that depends on this one then also waits for all of them. Each child is checked
+   * here, and a bad one throws (and adds none of this call's children): an unknown job, bad options
+   * or fields, a non-JSON or oversized input, a step key over 128 characters or already used, more
+   * than maxBatchSize children in the attempt. The input is copied as it is at the call.
    */
   spawn(children: SpawnRequest | SpawnRequest[]): void;
   /** Store a progress note on the job (message and JSON details), visible through `get()` at once. */

@@ -19,6 +19,9 @@ export interface StepContext {
   workspace: Record<string, Json>;
 }
 
+/** The fewest primed contexts kept before the oldest are evicted. */
+const MIN_PRIMED_CAP = 10_000;
+
 /**
  * Loads the dependency results and workspace of pipeline steps about to run. Steps started in the
  * same tick share two queries (dependencies of all, workspaces of all): a consumer starts a claimed
@@ -28,10 +31,22 @@ export interface StepContext {
  */
 export class StepContextLoader {
   private pending: { job: JobRecord; resolve: (c: StepContext) => void; reject: (e: unknown) => void }[] = [];
-  /** Loads started at claim time, by job id and attempt; taken by `load()` when the step starts. */
-  private readonly primed = new Map<string, Promise<StepContext>>();
+  /**
+   * Loads started at claim time, by job id (with the attempt they were primed for); taken by
+   * `load()` when the step starts, dropped by `forget()` when it never will. Bounded: a step that is
+   * dropped without `forget()` (lost lease, buffer cleared) is evicted by a later claim of the same
+   * job, or, oldest first, once the map holds more than MIN_PRIMED_CAP or twice the largest claimed
+   * batch. An evicted step that does start still runs: `load()` then loads its context itself.
+   */
+  private readonly primed = new Map<string, { attempt: number; context: Promise<StepContext> }>();
+  private cap = MIN_PRIMED_CAP;
 
   constructor(private readonly store: JobStore) {}
+
+  /** How many primed contexts are held (tests). */
+  get primedCount(): number {
+    return this.primed.size;
+  }
 
   /**
    * Starts loading the contexts of the pipeline steps in a claimed batch at once, so a step finds
@@ -44,19 +59,30 @@ export class StepContextLoader {
     if (steps.length === 0) return jobs;
     const all = this.loadAll(steps);
     for (const job of steps) {
-      const one = all.then((contexts) => contexts.get(job.id)!);
-      one.catch(() => undefined); // a step handed back unstarted never takes it
-      this.primed.set(`${job.id}:${job.attempts}`, one);
+      const context = all.then((contexts) => contexts.get(job.id)!);
+      context.catch(() => undefined); // a step handed back unstarted never takes it
+      this.primed.delete(job.id); // an earlier attempt's, never started: re-inserted as the newest
+      this.primed.set(job.id, { attempt: job.attempts, context });
+    }
+    this.cap = Math.max(this.cap, 2 * steps.length);
+    for (const id of this.primed.keys()) {
+      if (this.primed.size <= this.cap) break;
+      this.primed.delete(id); // oldest first (insertion order)
     }
     return jobs;
   }
 
+  /** Drops the context primed for a claimed step that will not start here (handed back, lease lost). */
+  forget(job: Pick<JobRecord, 'id' | 'attempts'>): void {
+    const entry = this.primed.get(job.id);
+    if (entry && entry.attempt === job.attempts) this.primed.delete(job.id);
+  }
+
   load(job: JobRecord): Promise<StepContext> {
-    const key = `${job.id}:${job.attempts}`;
-    const primed = this.primed.get(key);
-    if (primed) {
-      this.primed.delete(key);
-      return primed;
+    const entry = this.primed.get(job.id);
+    if (entry && entry.attempt === job.attempts) {
+      this.primed.delete(job.id);
+      return entry.context;
     }
     return new Promise((resolve, reject) => {
       if (this.pending.push({ job, resolve, reject }) === 1) setImmediate(() => void this.flush());

@@ -162,3 +162,16 @@ export function cancelPipelineSteps(dialect: Dialect, pipelineId: string): Sql {
     RETURNING id, pipeline_id, state`;
   return p.sql(sql);
 }
+
+/** Which of `steps` are already the keys of steps of the pipeline (children spawned at run time included). */
+export function selectTakenSteps(dialect: Dialect, pipelineId: string, steps: readonly string[]): Sql {
+  const p = new Params(dialect);
+  return p.sql(`SELECT DISTINCT step FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} AND step ${p.list(steps, 'text')}`);
+}
+
+/** Locks a pipeline's row until the transaction ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds the write lock already). */
+export function lockPipeline(dialect: Dialect, pipelineId: string): Sql {
+  const p = new Params(dialect);
+  const lock = dialect === 'postgresql' ? ' FOR UPDATE' : '';
+  return p.sql(`SELECT id FROM ${PIPELINE_TABLE} WHERE id = ${p.add(pipelineId)}${lock}`);
+}
