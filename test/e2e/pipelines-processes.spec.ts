@@ -65,7 +65,7 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
     expect(PipelineJobs.calls).toEqual([]); // nothing ran in the test process
   });
 
-  it('100 children spawned in one process, run by two, joined once: the join is created and run exactly once', async () => {
+  it('100 children spawned in one process, run by two (50 each), joined once: the join is unblocked once and run exactly once', async () => {
     const p = await t.queue.enqueuePipeline(
       pipeline('fan-out')
         .step('split', 'pipe.split', { input: { count: 100 } })
@@ -73,22 +73,35 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
     );
     await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20, include: ['pipe.split'] });
     expect((await t.queue.getPipeline(p.id)).progress).toEqual({ done: 1, total: 102 });
+    // Each process stops after exactly 50 attempts (maxJobs, no untilEmpty), and the join waits for
+    // all 100 children: so each process runs 50 children, whatever their speeds, and neither the join.
     const [a, b] = await Promise.all([
-      consumerProcess('a', { untilEmpty: true, concurrency: 4 }),
-      consumerProcess('b', { untilEmpty: true, concurrency: 4 }),
+      consumerProcess('a', { maxJobs: 50, concurrency: 4 }),
+      consumerProcess('b', { maxJobs: 50, concurrency: 4 }),
     ]);
-    expect(a.completed + b.completed).toBe(101);
+    expect([a.completed, b.completed]).toEqual([50, 50]);
     expect(a.failed + b.failed + a.aborted + b.aborted).toBe(0);
 
+    // The last child's completion, in one process or the other, unblocked the join exactly once.
+    const joined = await t.queue.getPipeline(p.id);
+    expect(joined.progress).toEqual({ done: 101, total: 102 });
+    expect(joined.steps.collect!.state).toBe('pending');
+    const children = Object.values(joined.steps).filter((s) => s.name === 'pipe.square');
+    expect(children).toHaveLength(100);
+    expect(children.every((c) => c.state === 'completed' && c.attempts === 1 && c.parentId === joined.steps.split!.id)).toBe(true);
+    const byPid = new Map<number, number>();
+    for (const c of children) byPid.set((c.output as any).pid, (byPid.get((c.output as any).pid) ?? 0) + 1);
+    expect(byPid).toEqual(new Map([[a.pid, 50], [b.pid, 50]]));
+    expect(a.pid).not.toBe(b.pid);
+
+    PipelineJobs.calls.length = 0;
+    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
     const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
     expect(done.state).toBe('completed');
-    const children = Object.values(done.steps).filter((s) => s.name === 'pipe.square');
-    expect(children).toHaveLength(100);
-    expect(children.every((c) => c.attempts === 1 && c.parentId === done.steps.split!.id)).toBe(true);
-    expect(new Set(children.map((c) => (c.output as any).pid)).size).toBeGreaterThanOrEqual(1);
-    for (const c of children) expect([a.pid, b.pid]).toContain((c.output as any).pid);
+    expect(PipelineJobs.calls.map((c) => c.step)).toEqual(['collect']);
     expect(done.steps.collect!.attempts).toBe(1);
     expect((done.steps.collect!.output as any).count).toBe(100);
+    expect((done.steps.collect!.output as any).order).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
   it('a spawner whose process is killed mid-run is rescued and run again: its children are created once', async () => {
