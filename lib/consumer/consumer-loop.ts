@@ -41,6 +41,8 @@ export interface LoopSettings {
 export interface LoopCollaborators {
   store: Pick<JobStore, 'claim' | 'finish' | 'heartbeat' | 'rescue'>;
   execute(job: JobRecord, controller: AbortController): Promise<RunOutcome>;
+  /** Drops what was prepared for a claimed job that will not start here (handed back, lease lost, buffer cleared). */
+  forget?(job: JobRecord): void;
   /** Starts waking the loop on new jobs (LISTEN/NOTIFY); returns how to stop. */
   listen?(wake: () => void): Promise<{ close(): Promise<void> }>;
   logger: LoopLogger;
@@ -358,7 +360,7 @@ export class ConsumerLoop {
         if (Date.now() - this.lastHeartbeatOk > this.s.leaseMs) {
           // Cut off longer than a lease: other consumers may have rescued these jobs already.
           for (const a of this.active.values()) a.controller.abort(new LeaseLostError(`Job ${a.job.id}: no heartbeat for ${this.s.leaseMs} ms; the lease may be gone`));
-          this.buffer.length = 0; // not started: their leases lapse and they are rescued
+          for (const job of this.buffer.splice(0)) this.c.forget?.(job); // not started: their leases lapse and they are rescued
         }
         return;
       }
@@ -381,6 +383,7 @@ export class ConsumerLoop {
       // Claimed while the heartbeat was on its way: not asked about, so not lost.
       if (!asked.has(job.id) || (alive.has(job.id) && !alive.get(job.id))) continue;
       this.buffer.splice(i, 1);
+      this.c.forget?.(job);
       if (alive.has(job.id)) this.handBack(job);
       else this.c.logger.warn(`job ${job.id} '${job.name}': lease lost before it started; not running it`);
     }
@@ -388,6 +391,7 @@ export class ConsumerLoop {
 
   /** Returns a claimed, never started job to the queue without using up its attempt. */
   private handBack(job: JobRecord): void {
+    this.c.forget?.(job);
     this.batch.released.push({ id: job.id, attempt: job.attempts });
     this.unflushed.set(job.id, job.attempts);
     void this.flush();

@@ -91,6 +91,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
           rescue: (limit) => this.store.rescue(limit),
         },
         execute: (job, controller) => runner.execute(job, controller),
+        forget: (job) => runner.forget(job),
         listen: (wake) => this.notifier.listen(wake),
         logger: this.logger,
       },
