@@ -80,8 +80,18 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
       name: 'queue_job_lease_idx',
       expression: `create index queue_job_lease_idx on ${JOB_TABLE} (lease_until) where state = 'running'`,
     },
-    { name: 'queue_job_pipeline_idx', properties: ['pipelineId'] },
-    { name: 'queue_job_finished_idx', properties: ['finishedAt'] },
+    // Partial: most jobs have no pipeline and are unfinished for most of their life, and every
+    // insert, claim and completion writes to each index whose key it covers. Lookups by pipeline and
+    // purges by finished_at imply IS NOT NULL, so they still use them. Bench noop-drain, 20,000
+    // jobs, 10 alternating runs on local PostgreSQL 15: median 11,983 -> 13,551 jobs/s.
+    {
+      name: 'queue_job_pipeline_idx',
+      expression: `create index queue_job_pipeline_idx on ${JOB_TABLE} (pipeline_id) where pipeline_id is not null`,
+    },
+    {
+      name: 'queue_job_finished_idx',
+      expression: `create index queue_job_finished_idx on ${JOB_TABLE} (finished_at) where finished_at is not null`,
+    },
   ],
   uniques: [
     {
