@@ -125,7 +125,12 @@ export class JobStore {
         // Children and workspace changes only from a step that really completed: one whose cancel
         // was requested meanwhile ended `cancelled`, and must not start anything.
         const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
-        for (const job of batch.completed) if (completed.has(job.id) && job.apply) await job.apply(tx, this.dialect);
+        // Applied in pipeline order: every consumer then locks pipeline rows in the same order, so two
+        // batches with steps of the same pipelines cannot deadlock on them.
+        const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
+        const toApply = batch.completed.filter((job) => completed.has(job.id) && job.apply);
+        toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
+        for (const job of toApply) await job.apply!(tx, this.dialect);
         ended.push(...rows);
       }
       if (batch.failed.length) {
