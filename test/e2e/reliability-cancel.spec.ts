@@ -1,23 +1,15 @@
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
-import { killAll, waitUntil } from '../helpers/spawned-process.js';
+import { openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 /** Cancelling a job that runs in another process, with the default heartbeat: its signal fires within ~2 s and it ends cancelled. */
 describe.each(DB_KINDS)('cancel a running job on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('aborts the handler in the consumer process and ends the job cancelled; other jobs go on', async () => {
     const [victim, other] = await t.queue.enqueueMany([

@@ -1,7 +1,7 @@
-import { createTestDatabase, DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { countJobs, createReliabilityApp, ledgerRows } from '../helpers/reliability.util.js';
-import { killAll, spawnNode } from '../helpers/spawned-process.js';
+import { countJobs, openReliabilityEnv, closeReliabilityEnv, ledgerRows } from '../helpers/reliability.util.js';
+import { spawnNode } from '../helpers/spawned-process.js';
 
 /**
  * Claim exclusivity: 1,000 jobs, 20 concurrent claimers (4 processes x 5 consumers; on PostgreSQL
@@ -12,16 +12,8 @@ describe.each(DB_KINDS)('claim exclusivity on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('1,000 jobs, 20 claimers: each job claimed and run exactly once', async () => {
     const jobs = await t.queue.enqueueMany(Array.from({ length: 1_000 }, (_, i) => ({ name: 'test.ledger', input: { ms: i % 3 } })));

@@ -1,7 +1,7 @@
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
-import { killAll, waitUntil } from '../helpers/spawned-process.js';
+import { openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 const HOUR = 3_600_000;
 
@@ -14,16 +14,8 @@ describe.each(DB_KINDS)('skewed application clocks on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('an hour of skew either way changes nothing', async () => {
     const jobs = { leaseMs: 1_500, heartbeatMs: 250 };

@@ -1,7 +1,7 @@
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { countJobs, createReliabilityApp, startConsumer } from '../helpers/reliability.util.js';
-import { killAll, waitUntil } from '../helpers/spawned-process.js';
+import { countJobs, openReliabilityEnv, closeReliabilityEnv, startConsumer } from '../helpers/reliability.util.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 /**
  * Poison jobs in a real consumer process: handlers that throw values that are not Errors, never
@@ -12,16 +12,8 @@ describe.each(DB_KINDS)('poison jobs on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('throws of non-Errors, a handler that never settles and unhandled rejections do not take the consumer down', async () => {
     const kinds = ['string', 'number', 'null', 'undefined', 'object', 'symbol'];

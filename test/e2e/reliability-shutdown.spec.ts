@@ -1,7 +1,7 @@
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { countJobs, createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
-import { killAll, waitUntil } from '../helpers/spawned-process.js';
+import { countJobs, openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 /**
  * Graceful shutdown of a real consumer process: after SIGTERM no job starts, running jobs finish
@@ -12,16 +12,8 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   const starts = async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start');
 

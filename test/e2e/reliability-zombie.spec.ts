@@ -1,8 +1,8 @@
 import type { JobAttemptRecord } from '../../lib/index.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { createReliabilityApp, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
-import { killAll, waitUntil } from '../helpers/spawned-process.js';
+import { openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 /**
  * Fencing: a consumer frozen with SIGSTOP past its lease is a zombie. Another consumer rescues its
@@ -15,16 +15,8 @@ describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
   let t: JobsTestApp;
   const jobs = { leaseMs: 1_500, heartbeatMs: 250 };
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db);
-  });
-
-  afterEach(async () => {
-    await killAll();
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind)));
+  afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('a consumer frozen past its lease cannot complete, is aborted, and each job completes once', async () => {
     // A finishes the moment the zombie resumes (a late completion); B is still running then.

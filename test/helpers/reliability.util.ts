@@ -1,8 +1,8 @@
 /** Small helpers shared by the reliability specs (test/e2e/reliability-*.spec.ts). */
 import type { MikroORM } from '@mikro-orm/core';
 import type { ConsumerOptions, JobsModuleOptions } from '../../lib/index.js';
-import { testDbEnv, type TestDatabase } from './databases.js';
-import { spawnNode, type NodeChild } from './spawned-process.js';
+import { createTestDatabase, testDbEnv, type DbKind, type TestDatabase } from './databases.js';
+import { killAll, spawnNode, type NodeChild } from './spawned-process.js';
 import { createJobsApp, type JobsTestApp } from './jobs-app.js';
 import { ReliabilityJobs } from '../fixtures/reliability-jobs.js';
 
@@ -48,4 +48,22 @@ export async function countJobs(orm: MikroORM<any, any, any>, where = 'true'): P
 /** The test's own application (schema created): fixture and reliability handlers, to enqueue and inspect. */
 export function createReliabilityApp(db: TestDatabase, jobs: JobsModuleOptions = {}): Promise<JobsTestApp> {
   return createJobsApp(db.options, { jobs, providers: [ReliabilityJobs] });
+}
+
+export interface ReliabilityEnv {
+  db: TestDatabase;
+  t: JobsTestApp;
+}
+
+/** A fresh database of `kind` and the test's own application on it (per test: `beforeEach`). */
+export async function openReliabilityEnv(kind: DbKind, jobs: JobsModuleOptions = {}): Promise<ReliabilityEnv> {
+  const db = await createTestDatabase(kind);
+  return { db, t: await createReliabilityApp(db, jobs) };
+}
+
+/** Kills every child process the test started, then closes the application and drops the database. */
+export async function closeReliabilityEnv(env: Partial<ReliabilityEnv>): Promise<void> {
+  await killAll();
+  await env.t?.close();
+  await env.db?.drop();
 }
