@@ -10,7 +10,8 @@ import { DependencyPolicy, JobState, PipelineState, TERMINAL_JOB_STATES } from '
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { mapJobRow, parseJson, toDate, type JobRow } from '../persistence/row.mapper.js';
-import { cancelPipelineSteps, insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
+import { insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
+import { cancelPipelineSteps } from '../persistence/statements/cancel-jobs.sql.js';
 import { settleDependants } from '../persistence/settle-dependants.js';
 import { selectPipeline, selectPipelineEdges, selectPipelineJobs } from '../persistence/statements/read-jobs.sql.js';
 import { type Dialect, type Executor, run } from '../persistence/sql.util.js';

@@ -142,27 +142,6 @@ export function updateWorkspace(dialect: Dialect, pipelineId: string, workspace:
   return p.sql(`UPDATE ${PIPELINE_TABLE} SET workspace = ${ws} WHERE id = ${p.add(pipelineId)}`);
 }
 
-/**
- * Cancels a pipeline's unfinished steps, whatever the caller last read of it: unstarted ones
- * (pending, blocked) end `cancelled` at once, running ones get `cancel_requested` (their consumer
- * aborts them at its next heartbeat). A running step already asked is not returned again, so the
- * caller can repeat this until it returns nothing, which also catches children that a step spawned
- * while the cancel was on its way.
- */
-export function cancelPipelineSteps(dialect: Dialect, pipelineId: string): Sql {
-  const p = new Params(dialect);
-  const notStarted = `state IN ('pending', 'blocked')`;
-  const sql = `
-    UPDATE ${JOB_TABLE}
-    SET cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
-      finished_at = CASE WHEN ${notStarted} THEN ${now(dialect)} ELSE finished_at END,
-      state = CASE WHEN ${notStarted} THEN 'cancelled' ELSE state END
-    WHERE pipeline_id = ${p.add(pipelineId)}
-      AND (${notStarted} OR (state = 'running' AND cancel_requested = false))
-    RETURNING id, pipeline_id, state`;
-  return p.sql(sql);
-}
-
 /** Which of `steps` are already the keys of steps of the pipeline (children spawned at run time included). */
 export function selectTakenSteps(dialect: Dialect, pipelineId: string, steps: readonly string[]): Sql {
   const p = new Params(dialect);
