@@ -1,21 +1,13 @@
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { runNode } from '../helpers/child-process.js';
-import { testDbEnv } from '../helpers/databases.js';
 
 describe.each(DB_KINDS)('basics on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options, { jobs: { defaultBackoff: { baseMs: 10, jitter: false } } });
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind, { jobs: { defaultBackoff: { baseMs: 10, jitter: false } } })));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   it('enqueues, runs in process and stores the output', async () => {
     const job = await t.queue.enqueue('test.echo', { hello: 'world' });

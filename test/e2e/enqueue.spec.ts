@@ -9,23 +9,16 @@ import {
   UnknownJobError,
   WaitTimeoutError,
 } from '../../lib/index.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows, ledgerRows } from '../helpers/job-rows.js';
 
 describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options);
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind)));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   it('enqueue returns the stored job with its defaults, and get returns the same record', async () => {
     const before = Date.now();

@@ -4,8 +4,8 @@
  */
 import { JobState } from '../../lib/index.js';
 import { runNode } from '../helpers/child-process.js';
-import { createTestDatabase, DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
-import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows, ledgerRows } from '../helpers/job-rows.js';
 
 const JOBS = 300;
@@ -15,15 +15,8 @@ describe.each(DB_KINDS)('several consumer processes on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options);
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind)));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   it(`${CONSUMERS} processes drain ${JOBS} jobs with zero double runs`, async () => {
     const jobs = await t.queue.enqueueMany(

@@ -1,22 +1,15 @@
 import type { JobAttemptRecord } from '../../lib/index.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
-import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { createReliabilityApp, ledgerRows } from '../helpers/reliability.util.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
+import { ledgerRows, openReliabilityEnv } from '../helpers/reliability.util.js';
 
 /** Per-job `timeoutMs`, from `@Job()` and at enqueue: the signal fires, the attempt fails with JobTimeoutError, retries apply. */
 describe.each(DB_KINDS)('job timeouts on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createReliabilityApp(db, { defaultBackoff: { baseMs: 10, maxMs: 10, jitter: false } });
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind, { defaultBackoff: { baseMs: 10, maxMs: 10, jitter: false } })));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   const expectTimedOut = async (id: string, attempts: number) => {
     const job = await t.queue.get(id);

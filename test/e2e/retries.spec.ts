@@ -4,8 +4,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Job, JobState, type JobContext } from '../../lib/index.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 
 @Injectable()
 class OutcomeJobs {
@@ -36,15 +36,8 @@ describe.each(DB_KINDS)('retries, failures and outputs on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options, { providers: [OutcomeJobs] });
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind, { providers: [OutcomeJobs] })));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   const drain = () => t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
 

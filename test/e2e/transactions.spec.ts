@@ -4,8 +4,8 @@
  */
 import { InvalidJobOptionsError, JobState } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows } from '../helpers/job-rows.js';
 
 class Rollback extends Error {}
@@ -14,15 +14,8 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options);
-  });
-
-  afterEach(async () => {
-    await t.close();
-    await db.drop();
-  });
+  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind)));
+  afterEach(() => closeJobsEnv({ db, t }));
 
   /** The caller's own row: an entity written through the EntityManager. */
   function ownRow(em: any, tag: string) {

@@ -8,7 +8,7 @@ import { SqliteDriver } from '@mikro-orm/sqlite';
 import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, type JobsModuleOptions } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { FixtureJobs } from '../fixtures/fixture-jobs.js';
-import type { TestOrmOptions } from './databases.js';
+import { createTestDatabase, type DbKind, type TestDatabase, type TestOrmOptions } from './databases.js';
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
@@ -55,4 +55,21 @@ export async function createJobsApp(
     consumer: app.get(JobConsumer),
     close: () => app.close(),
   };
+}
+
+export interface JobsTestEnv {
+  db: TestDatabase;
+  t: JobsTestApp;
+}
+
+/** Per test (`beforeEach`): a fresh database of `kind` and a jobs app on it (schema created). */
+export async function openJobsEnv(kind: DbKind, options: Parameters<typeof createJobsApp>[1] = {}): Promise<JobsTestEnv> {
+  const db = await createTestDatabase(kind);
+  return { db, t: await createJobsApp(db.options, options) };
+}
+
+/** Per test (`afterEach`): closes the app and drops its database (whatever of them was opened). */
+export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
+  await env.t?.close();
+  await env.db?.drop();
 }

@@ -1,9 +1,9 @@
 /** Small helpers shared by the reliability specs (test/e2e/reliability-*.spec.ts). */
 import type { MikroORM } from '@mikro-orm/core';
 import type { ConsumerOptions, JobsModuleOptions } from '../../lib/index.js';
-import { createTestDatabase, testDbEnv, type DbKind, type TestDatabase } from './databases.js';
+import { testDbEnv, type DbKind, type TestDatabase } from './databases.js';
 import { killAll, spawnNode, type NodeChild } from './spawned-process.js';
-import { createJobsApp, type JobsTestApp } from './jobs-app.js';
+import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp, type JobsTestEnv } from './jobs-app.js';
 import { ReliabilityJobs } from '../fixtures/reliability-jobs.js';
 
 export const RELIABILITY_CONSUMER = 'test/fixtures/reliability-consumer.process.ts';
@@ -50,20 +50,13 @@ export function createReliabilityApp(db: TestDatabase, jobs: JobsModuleOptions =
   return createJobsApp(db.options, { jobs, providers: [ReliabilityJobs] });
 }
 
-export interface ReliabilityEnv {
-  db: TestDatabase;
-  t: JobsTestApp;
-}
-
-/** A fresh database of `kind` and the test's own application on it (per test: `beforeEach`). */
-export async function openReliabilityEnv(kind: DbKind, jobs: JobsModuleOptions = {}): Promise<ReliabilityEnv> {
-  const db = await createTestDatabase(kind);
-  return { db, t: await createReliabilityApp(db, jobs) };
+/** Per test: a fresh database of `kind` and the test's own application (fixture and reliability handlers). */
+export function openReliabilityEnv(kind: DbKind, jobs: JobsModuleOptions = {}): Promise<JobsTestEnv> {
+  return openJobsEnv(kind, { jobs, providers: [ReliabilityJobs] });
 }
 
 /** Kills every child process the test started, then closes the application and drops the database. */
-export async function closeReliabilityEnv(env: Partial<ReliabilityEnv>): Promise<void> {
+export async function closeReliabilityEnv(env: Partial<JobsTestEnv>): Promise<void> {
   await killAll();
-  await env.t?.close();
-  await env.db?.drop();
+  await closeJobsEnv(env);
 }
