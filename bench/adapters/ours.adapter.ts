@@ -64,16 +64,25 @@ export const ours: QueueSystem = {
   },
 };
 
-/** Stores `n` no-op jobs, then times one consumer with default settings running them all. */
-export async function drainOurs(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed?: (o: Awaited<ReturnType<typeof createOursApp>>) => Promise<void>): Promise<number> {
-  const o = await createOursApp(db);
-  try {
+type OursApp = Awaited<ReturnType<typeof createOursApp>>;
+
+/** Stores `n` no-op jobs (after `seed`, if given), then times one consumer with default settings running them all. */
+export function drainOurs(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed?: (o: OursApp) => Promise<void>): Promise<number> {
+  return timeDrain(db, n, async (o) => {
     await seed?.(o);
     await enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })));
+  });
+}
+
+/** Stores work with `seed`, then times one consumer with default settings until all `n` jobs it stored have run. */
+export async function timeDrain(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed: (o: OursApp) => Promise<void>): Promise<number> {
+  const o = await createOursApp(db);
+  try {
+    await seed(o);
     const seen = new Countdown(n);
     probe.onJob = (k) => seen.hit(k);
     const t0 = performance.now();
-    await withTimeout(o.consumer.run({ untilEmpty: true, schedule: false }), 180_000, 'ours drain');
+    await withTimeout(o.consumer.run({ untilEmpty: true, schedule: false }), 300_000, 'ours drain');
     const ms = performance.now() - t0;
     if (seen.seen !== n) throw new Error(`ours ran ${seen.seen} of ${n} jobs`);
     return ms;

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { pipeline } from '../../lib/index.js';
-import { Countdown, withTimeout } from '../drain.util.js';
-import { probe } from '../probe.js';
-import { createOursApp, enqueueAll } from '../ours/bench.app.js';
+import { timeDrain } from '../adapters/ours.adapter.js';
+import { enqueueAll } from '../ours/bench.app.js';
 import { perSecond, type Workload } from './workload.js';
 
 /** Issue 3's acceptance: 1,000 pipelines of 5 steps. */
@@ -35,23 +34,12 @@ async function unfinished(url: string): Promise<number> {
   }
 }
 
-/** Stores the work with `seed`, then times one consumer with default settings running all `n` jobs. */
-async function drainWith(url: string, n: number, seed: (o: Awaited<ReturnType<typeof createOursApp>>) => Promise<void>): Promise<number> {
-  const o = await createOursApp({ postgresUrl: url });
-  try {
-    await seed(o);
-    const seen = new Countdown(n);
-    probe.onJob = (k) => seen.hit(k);
-    const t0 = performance.now();
-    await withTimeout(o.consumer.run({ untilEmpty: true, schedule: false }), 300_000, 'ours pipeline drain');
-    const ms = performance.now() - t0;
-    if (seen.seen !== n) throw new Error(`ours ran ${seen.seen} of ${n} jobs`);
-    const left = await unfinished(url);
-    if (left !== 0) throw new Error(`${left} jobs not completed after the drain`);
-    return ms;
-  } finally {
-    await o.close();
-  }
+/** `timeDrain`, then a check that every job it stored completed (steps that ended otherwise would flatter the figure). */
+async function drainAllCompleted(url: string, n: number, seed: Parameters<typeof timeDrain>[2]): Promise<number> {
+  const ms = await timeDrain({ postgresUrl: url }, n, seed);
+  const left = await unfinished(url);
+  if (left !== 0) throw new Error(`${left} jobs not completed after the drain`);
+  return ms;
 }
 
 /**
@@ -70,7 +58,7 @@ export const pipelineSteps: Workload = {
   measure: async (ctx) => {
     const n = PIPELINES * STEPS;
     const stepsMs = await ctx.onFreshDatabase((url) =>
-      drainWith(url, n, async (o) => {
+      drainAllCompleted(url, n, async (o) => {
         const t0 = performance.now();
         for (let i = 0; i < PIPELINES; i++) await o.queue.enqueuePipeline(fivesteps(i));
         const ms = performance.now() - t0;
@@ -78,7 +66,7 @@ export const pipelineSteps: Workload = {
       }),
     );
     const plainMs = await ctx.onFreshDatabase((url) =>
-      drainWith(url, n, (o) => enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })))),
+      drainAllCompleted(url, n, (o) => enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })))),
     );
     const steps = perSecond(n, stepsMs);
     const plain = perSecond(n, plainMs);
