@@ -242,12 +242,10 @@ export class JobRunner {
         throw new InvalidJobOptionsError(`${where}: child ${i} has unknown field(s) ${unknown.join(', ')}; a spawned child takes ${[...SPAWN_FIELDS].join(', ')}.`);
       }
       assertJobName(child.name, `${where}, child ${i}`);
-      if (!this.registry.has(child.name)) {
-        try {
-          this.registry.get(child.name);
-        } catch (err) {
-          throw new UnknownJobError(`${where}, child ${i}: ${(err as Error).message}`, { cause: err });
-        }
+      try {
+        this.registry.get(child.name);
+      } catch (err) {
+        throw new UnknownJobError(`${where}, child ${i}: ${(err as Error).message}`, { cause: err });
       }
       const { name, input, step, ...options } = child;
       try {
