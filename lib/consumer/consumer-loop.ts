@@ -99,6 +99,8 @@ export class ConsumerLoop {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatOk = Date.now();
   private localRetryUntil = 0;
+  /** The last claim got all it asked for (assumed at start): claims guard their plan (ClaimFilter.guardPlan). */
+  private backlog = true;
   private graceMs: number;
   private started = 0;
   private readonly summary: ConsumerSummary;
@@ -175,7 +177,8 @@ export class ConsumerLoop {
           // (untilEmpty stopped after a pipeline's first step: pipelines.spec under load).
           const idleBefore = this.isIdle();
           try {
-            jobs = await this.c.store.claim({ consumerId: this.consumerId, limit, leaseMs: s.leaseMs, names: s.names, queues: s.queues });
+            jobs = await this.c.store.claim({ consumerId: this.consumerId, limit, leaseMs: s.leaseMs, names: s.names, queues: s.queues, guardPlan: this.backlog });
+            this.backlog = jobs.length === limit;
             failures = 0;
           } catch (err) {
             failures += 1;

@@ -7,7 +7,7 @@ import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
 import { mapJobRow, type JobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
-import { claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
+import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
 import { completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
 import { insertJobs, selectByUniqueKeys, type NewJobRow } from './statements/insert-jobs.sql.js';
 import { renewLeases, rescueExpired } from './statements/leases.sql.js';
@@ -104,9 +104,13 @@ export class JobStore {
     });
   }
 
+  /** Claims due jobs. Their records hold what running them needs: output, error, attempt log, progress and finishedAt are left empty. */
   async claim(filter: ClaimFilter): Promise<JobRecord[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
-    const rows = await run<JobRow>(this.db, claimJobs(this.dialect, filter));
+    const q = claimJobs(this.dialect, filter);
+    const rows = this.dialect === 'postgresql' && filter.guardPlan
+      ? await inTransaction(this.db, this.dialect, (tx) => run<JobRow>(tx, q), CLAIM_PLAN_SETTINGS)
+      : await run<JobRow>(this.db, q);
     return rows.map((r) => mapJobRow(r, this.dialect)).sort(claimOrder);
   }
 
