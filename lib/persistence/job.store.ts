@@ -4,12 +4,12 @@ import { CompiledQuery } from 'kysely';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
-import { mapJobRow, type JobRow } from './row.mapper.js';
+import { insertedRecord, mapJobRow, type JobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
 import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
 import { completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
-import { insertJobs, selectByUniqueKeys, type NewJobRow } from './statements/insert-jobs.sql.js';
+import { insertJobs, selectByUniqueKeys, type InsertedRow, type NewJobRow } from './statements/insert-jobs.sql.js';
 import { renewLeases, rescueExpired } from './statements/leases.sql.js';
 import { selectJobs } from './statements/read-jobs.sql.js';
 import { type Dialect, type Executor, inTransaction, run } from './sql.util.js';
@@ -85,20 +85,19 @@ export class JobStore {
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
   async insert(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const inserted = (await run<JobRow>(ex, insertJobs(this.dialect, rows))).map((r) => mapJobRow(r, this.dialect));
-    if (inserted.length === rows.length) return inserted.sort(byNumericId);
-    // Rows left out hit a unique key held by an unfinished job (maybe one earlier in this batch).
-    // Inserted rows come back in input order, so walk both lists side by side.
-    const fresh = inserted.sort(byNumericId);
+    // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
+    // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
+    const inserted = (await run<InsertedRow>(ex, insertJobs(this.dialect, rows))).sort((a, b) => Number(a.id) - Number(b.id));
+    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!));
     const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
     const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r, this.dialect));
     const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
     let next = 0;
     return rows.map((row) => {
-      const candidate = fresh[next];
-      if (candidate && candidate.uniqueKey === row.unique_key && candidate.name === row.name) {
+      const candidate = inserted[next];
+      if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
         next += 1;
-        return candidate;
+        return insertedRecord(row, candidate);
       }
       return byKey.get(row.unique_key)!;
     });
@@ -197,13 +196,9 @@ export class JobStore {
   }
 }
 
-function byNumericId(a: JobRecord, b: JobRecord) {
-  return Number(a.id) - Number(b.id);
-}
-
 /** The claim statement's order: priority (higher first), then run_after, then id. */
 function claimOrder(a: JobRecord, b: JobRecord) {
-  return b.priority - a.priority || a.runAfter.getTime() - b.runAfter.getTime() || byNumericId(a, b);
+  return b.priority - a.priority || a.runAfter.getTime() - b.runAfter.getTime() || Number(a.id) - Number(b.id);
 }
 
 function detectDialect(orm: MikroORM): Dialect {

@@ -1,6 +1,7 @@
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
 import type { Dialect } from './sql.util.js';
+import type { InsertedRow, NewJobRow } from './statements/insert-jobs.sql.js';
 
 /** A `queue_job` row as the driver returns it (snake_case; types differ per dialect). */
 export type JobRow = Record<string, any>;
@@ -49,5 +50,36 @@ export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
     step: row.step ?? null,
     parentId: toId(row.parent_id),
     uniqueKey: row.unique_key ?? null,
+  };
+}
+
+/**
+ * The record of a job just inserted: what was written plus what the database chose (id, times).
+ * JSON comes from the texts that were stored, so nothing is read back.
+ */
+export function insertedRecord(row: NewJobRow, db: InsertedRow): JobRecord {
+  return {
+    id: String(db.id),
+    name: row.name,
+    queue: row.queue,
+    state: row.state,
+    priority: row.priority,
+    input: JSON.parse(row.input),
+    output: null,
+    error: null,
+    attemptLog: [],
+    attempts: 0,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+    backoff: row.backoff === null ? null : JSON.parse(row.backoff),
+    runAfter: toDate(db.run_after)!,
+    createdAt: toDate(db.created_at)!,
+    startedAt: null,
+    finishedAt: null,
+    progress: null,
+    pipelineId: row.pipeline_id,
+    step: row.step,
+    parentId: row.parent_id,
+    uniqueKey: row.unique_key,
   };
 }
