@@ -19,6 +19,7 @@ export interface JobRecord<I = unknown, O = unknown> {
   attempts: number;
   maxAttempts: number;
   timeoutMs: number | null;
+  /** The backoff set by `@Job()` or the enqueue call (merged over the defaults); null: the module's `defaultBackoff`, as the consumer resolves it. */
   backoff: BackoffOptions | null;
   runAfter: Date;
   createdAt: Date;

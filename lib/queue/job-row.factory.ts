@@ -36,7 +36,9 @@ export class JobRowFactory {
     assertRunOptions(opts);
     const merged: JobRunOptions = { ...job.options, ...definedOnly(opts) };
     if (job.options.input && !opts.inputFromDependencies) await validateInput(name, job.options.input, input);
-    const backoff = { ...this.options.defaultBackoff, ...(merged.backoff ?? {}) };
+    // Stored only when the job or the call sets one (resolved against the defaults); null means the
+    // module's defaultBackoff, which the consumer applies. A third of a no-op job's row otherwise.
+    const backoff = merged.backoff ? JSON.stringify({ ...this.options.defaultBackoff, ...merged.backoff }) : null;
     return {
       ord,
       name,
@@ -45,7 +47,7 @@ export class JobRowFactory {
       priority: merged.priority ?? 0,
       input: toJson(input, `Input of job '${name}'`, this.options.maxPayloadBytes),
       max_attempts: merged.maxAttempts ?? this.options.defaultMaxAttempts,
-      backoff: JSON.stringify(backoff),
+      backoff,
       timeout_ms: merged.timeoutMs ?? null,
       run_after: opts.runAfter ? (dialect === 'postgresql' ? opts.runAfter.toISOString() : opts.runAfter.getTime()) : null,
       pipeline_id: opts.pipelineId ?? null,
