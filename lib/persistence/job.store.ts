@@ -4,7 +4,7 @@ import { CompiledQuery } from 'kysely';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
-import { insertedRecord, mapJobRow, type JobRow } from './row.mapper.js';
+import { DateCache, insertedRecord, mapJobRow, type JobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
 import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
@@ -88,7 +88,8 @@ export class JobStore {
     // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
     // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
     const inserted = (await run<InsertedRow>(ex, insertJobs(this.dialect, rows))).sort((a, b) => Number(a.id) - Number(b.id));
-    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!));
+    const dates = new DateCache();
+    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
     const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
     const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r, this.dialect));
     const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
@@ -97,7 +98,7 @@ export class JobStore {
       const candidate = inserted[next];
       if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
         next += 1;
-        return insertedRecord(row, candidate);
+        return insertedRecord(row, candidate, dates);
       }
       return byKey.get(row.unique_key)!;
     });

@@ -57,7 +57,7 @@ export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
  * The record of a job just inserted: what was written plus what the database chose (id, times).
  * JSON comes from the texts that were stored, so nothing is read back.
  */
-export function insertedRecord(row: NewJobRow, db: InsertedRow): JobRecord {
+export function insertedRecord(row: NewJobRow, db: InsertedRow, dates: DateCache = new DateCache()): JobRecord {
   return {
     id: String(db.id),
     name: row.name,
@@ -72,8 +72,8 @@ export function insertedRecord(row: NewJobRow, db: InsertedRow): JobRecord {
     maxAttempts: row.max_attempts,
     timeoutMs: row.timeout_ms,
     backoff: row.backoff === null ? null : JSON.parse(row.backoff),
-    runAfter: toDate(db.run_after)!,
-    createdAt: toDate(db.created_at)!,
+    runAfter: dates.get(db.run_after),
+    createdAt: dates.get(db.created_at),
     startedAt: null,
     finishedAt: null,
     progress: null,
@@ -82,4 +82,18 @@ export function insertedRecord(row: NewJobRow, db: InsertedRow): JobRecord {
     parentId: row.parent_id,
     uniqueKey: row.unique_key,
   };
+}
+
+/** `toDate` for a batch whose rows mostly share a time (`now()` is one value per transaction): parsed once, copied after. */
+export class DateCache {
+  private last: unknown;
+  private date: Date | null = null;
+
+  get(value: unknown): Date {
+    if (value !== this.last || this.date === null) {
+      this.last = value;
+      this.date = toDate(value)!;
+    }
+    return new Date(this.date.getTime());
+  }
 }

@@ -78,6 +78,28 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     expect(await t.queue.enqueueMany([])).toEqual([]);
   });
 
+  it('enqueueMany returns for each job the record get() reads back, whichever options vary in the batch', async () => {
+    // The records are built from what was written (not read back), and a column with one value for
+    // the whole batch travels as one parameter: every option varies in some row here.
+    const runAfter = new Date(Date.now() + 3_600_000);
+    const jobs = await t.queue.enqueueMany([
+      { name: 'test.echo', input: { b: 1, a: [true, null, 'x'] } },
+      { name: 'test.echo', input: 'text', priority: 5, runAfter, timeoutMs: 1000 },
+      { name: 'test.fail', input: null, maxAttempts: 7, backoff: { baseMs: 5 }, uniqueKey: 'vary:1' },
+      { name: 'test.gpu', input: 42, queue: 'gpu' },
+    ]);
+    expect(jobs.map((j) => [j.priority, j.timeoutMs, j.maxAttempts, j.queue, j.uniqueKey])).toEqual([
+      [0, null, 3, 'default', null],
+      [5, 1000, 3, 'default', null],
+      [0, null, 7, 'default', 'vary:1'],
+      [0, null, 3, 'gpu', null],
+    ]);
+    expect(jobs[0]!.backoff).toBeNull();
+    expect(jobs[2]!.backoff).toMatchObject({ baseMs: 5 });
+    expect(jobs[1]!.runAfter.getTime()).toBe(runAfter.getTime());
+    for (const job of jobs) expect(await t.queue.get(job.id)).toEqual(job);
+  });
+
   it.each([
     ['an unknown name', { name: 'test.nope', input: {} }, UnknownJobError],
     ['a non-JSON input', { name: 'test.echo', input: { when: new Date() } }, NonJsonValueError],

@@ -65,9 +65,18 @@ export function insertJobs(dialect: Dialect, rows: readonly NewJobRow[]): Sql {
   let col: (name: string) => string;
   let order = '';
   if (dialect === 'postgresql') {
-    const arrays = names.map((c) => `${p.add(rows.map((r) => r[c]))}::${PG_ARRAY_TYPE[c] ?? COLUMNS[c]}[]`);
-    from = `unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${names.join(', ')}, ord)`;
-    col = (name) => `v.${name}`;
+    // A column with one value for the whole batch (name, queue, priority, the nulls...) is one
+    // parameter, not an array of copies; the input is always an array, and gives the row count.
+    const constant = new Map<string, string>();
+    const varying = names.filter((c) => {
+      const first = rows[0]![c];
+      if (c === 'input' || rows.some((r) => r[c] !== first)) return true;
+      constant.set(c, `${p.add(first)}::${PG_ARRAY_TYPE[c] ?? COLUMNS[c]}`);
+      return false;
+    });
+    const arrays = varying.map((c) => `${p.add(rows.map((r) => r[c]))}::${PG_ARRAY_TYPE[c] ?? COLUMNS[c]}[]`);
+    from = `unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${varying.join(', ')}, ord)`;
+    col = (name) => constant.get(name) ?? `v.${name}`;
     order = 'ORDER BY v.ord';
   } else {
     ({ from, col } = rowsSource(dialect, p, rows, COLUMNS));
