@@ -135,7 +135,7 @@ export class JobRunner {
     // Keys a spawned child may not take: this step's own, its dependencies' (declared ones and the
     // children they spawned), and the keys spawned so far in this attempt. The rest of the
     // pipeline's keys are checked against the database once the handler returns.
-    const taken = new Set<string>([...(job.step !== null ? [job.step] : []), ...Object.keys(step?.dependencies ?? {})]);
+    let taken: Set<string> | undefined;
     // A JSON copy (the workspace is JSON), made with this realm's own objects.
     const workspace: Record<string, Json> = step ? JSON.parse(JSON.stringify(step.workspace)) : {};
     const orm = this.orm;
@@ -158,6 +158,7 @@ export class JobRunner {
       workspace,
       spawn: (children) => {
         // All or nothing: a call with one bad child adds none of them.
+        taken ??= new Set<string>([...(job.step !== null ? [job.step] : []), ...Object.keys(step?.dependencies ?? {})]);
         spawned.push(...this.checkSpawn(job, Array.isArray(children) ? children : [children], spawned.length, taken));
       },
       progress: async (message, details) => {

@@ -111,7 +111,8 @@ export class JobStore {
     const rows = this.dialect === 'postgresql' && filter.guardPlan
       ? await inTransaction(this.db, this.dialect, (tx) => run<JobRow>(tx, q), CLAIM_PLAN_SETTINGS)
       : await run<JobRow>(this.db, q);
-    return rows.map((r) => mapJobRow(r, this.dialect)).sort(claimOrder);
+    const dates = new DateCache();
+    return rows.map((r) => mapJobRow(r, this.dialect, dates)).sort(claimOrder);
   }
 
   /**

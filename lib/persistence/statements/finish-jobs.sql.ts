@@ -19,8 +19,8 @@ export function completeJobs(dialect: Dialect, consumerId: string, jobs: readonl
   const p = new Params(dialect);
   const owner = p.add(consumerId);
   const j = dialect === 'postgresql' ? 'j.' : `${JOB_TABLE}.`;
-  const { from, match, col } = keyedRows(dialect, p, jobs, { attempt: 'int', output: 'text' }, j.slice(0, -1));
-  const output = dialect === 'postgresql' ? `${col('output')}::jsonb` : col('output');
+  const { from, match, col } = keyedRows(dialect, p, jobs, { attempt: 'int', output: 'json' }, j.slice(0, -1));
+  const output = col('output');
   const sql = `
     UPDATE ${JOB_TABLE} ${dialect === 'postgresql' ? 'j' : ''}
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' ELSE 'completed' END,
@@ -54,13 +54,13 @@ export function failJobs(dialect: Dialect, consumerId: string, jobs: readonly Fa
     attempt: 'int',
     final: 'boolean',
     delay_ms: 'bigint',
-    error: 'text',
-    log: 'text',
+    error: 'json',
+    log: 'json',
   }, j.slice(0, -1));
   const final = pg ? col('final') : `${col('final')} = 1`;
   const ends = `(${final} OR ${j}cancel_requested)`;
   const logEntry = pg
-    ? `jsonb_set(${col('log')}::jsonb, '{at}', to_jsonb(now()))`
+    ? `jsonb_set(${col('log')}, '{at}', to_jsonb(now()))`
     : `json(json_set(${col('log')}, '$.at', ${now(dialect)}))`;
   const appendLog = pg
     ? `${j}attempt_log || jsonb_build_array(${logEntry})`
@@ -73,7 +73,7 @@ export function failJobs(dialect: Dialect, consumerId: string, jobs: readonly Fa
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' WHEN ${final} THEN 'failed' ELSE 'pending' END,
       run_after = CASE WHEN ${ends} THEN ${j}run_after ELSE ${retryAt} END,
       finished_at = CASE WHEN ${ends} THEN ${now(dialect)} ELSE NULL END,
-      error = ${pg ? `${col('error')}::jsonb` : col('error')},
+      error = ${col('error')},
       attempt_log = ${appendLog},
       locked_by = NULL, lease_until = NULL
     ${from}
