@@ -86,16 +86,16 @@ export function insertedRecord(row: NewJobRow, db: InsertedRow, dates: DateCache
   };
 }
 
-/** `toDate` for a batch whose rows mostly share a time (`now()` is one value per transaction): parsed once, copied after. */
+/** `toDate` for a batch whose rows mostly share their times (`now()` is one value per transaction): each text parsed once, copied after. */
 export class DateCache {
-  private last: unknown;
-  private date: Date | null = null;
+  private readonly parsed = new Map<unknown, number>();
 
   get(value: unknown): Date {
-    if (value !== this.last || this.date === null) {
-      this.last = value;
-      this.date = toDate(value)!;
+    let ms = this.parsed.get(value);
+    if (ms === undefined) {
+      ms = toDate(value)!.getTime();
+      if (this.parsed.size < 64) this.parsed.set(value, ms);
     }
-    return new Date(this.date.getTime());
+    return new Date(ms);
   }
 }

@@ -107,7 +107,8 @@ export function keyedRows(
     const { from, col } = rowsSource(dialect, p, rows, { id: 'bigint', ...columns });
     return { from: `FROM ${from}`, match: `${table}.id = ${col('id')}`, col };
   }
-  const ids = `${p.add(rows.map((r) => r.id))}::bigint[]`;
+  // Array literals built here (ids are digits): the driver's own array encoding escapes each element.
+  const ids = `${p.add(`{${rows.map((r) => r.id).join(',')}}`)}::bigint[]`;
   // Built as text: ids are digits and column names identifiers; a 'json' value is already JSON.
   const names = Object.keys(columns);
   const entries = rows.map((r) => {
