@@ -8,11 +8,11 @@ import { DateCache, insertedRecord, mapJobRow, type JobRow } from './row.mapper.
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
 import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
-import { completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
+import { FENCED_WRITE_SETTINGS, completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
 import { insertJobs, selectByUniqueKeys, type InsertedRow, type NewJobRow } from './statements/insert-jobs.sql.js';
 import { renewLeases, rescueExpired } from './statements/leases.sql.js';
 import { selectJobs } from './statements/read-jobs.sql.js';
-import { type Dialect, type Executor, inTransaction, run } from './sql.util.js';
+import { type Dialect, type Executor, inTransaction, run, runInTransaction } from './sql.util.js';
 
 /** What one consumer hands back in one batch; written in one transaction. */
 export interface FinishBatch {
@@ -79,8 +79,9 @@ export class JobStore {
     return em ? ((em as any).getKysely() as Kysely<any>) : this.db;
   }
 
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return inTransaction(this.db, this.dialect, fn);
+  /** `settings`: PostgreSQL `SET LOCAL`s for this transaction, sent with its BEGIN. */
+  transaction<T>(fn: (tx: Executor) => Promise<T>, settings: readonly string[] = []): Promise<T> {
+    return inTransaction(this.db, this.dialect, fn, settings);
   }
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
@@ -109,7 +110,7 @@ export class JobStore {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const q = claimJobs(this.dialect, filter);
     const rows = this.dialect === 'postgresql' && filter.guardPlan
-      ? await inTransaction(this.db, this.dialect, (tx) => run<JobRow>(tx, q), CLAIM_PLAN_SETTINGS)
+      ? await runInTransaction<JobRow>(this.db, this.dialect, q, CLAIM_PLAN_SETTINGS)
       : await run<JobRow>(this.db, q);
     const dates = new DateCache();
     return rows.map((r) => mapJobRow(r, this.dialect, dates)).sort(claimOrder);
@@ -150,15 +151,15 @@ export class JobStore {
       }
       await this.settle(tx, ended);
       return applied;
-    });
+    }, FENCED_WRITE_SETTINGS);
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
   async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]) {
     if (jobs.length === 0) return new Map<string, boolean>();
-    const rows = await run<{ id: unknown; cancel_requested: unknown }>(
-      this.db,
-      renewLeases(this.dialect, consumerId, leaseMs, jobs),
+    const rows = await this.transaction(
+      (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.dialect, consumerId, leaseMs, jobs)),
+      FENCED_WRITE_SETTINGS,
     );
     return new Map(rows.map((r) => [String(r.id), r.cancel_requested === true || r.cancel_requested === 1]));
   }

@@ -129,7 +129,13 @@ export function keyedRows(
   };
 }
 
-/** Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two processes never deadlock upgrading a read lock. */
+/**
+ * Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN
+ * IMMEDIATE`) so two processes never deadlock upgrading a read lock. PostgreSQL: BEGIN is not
+ * awaited before `fn`'s first statement, which the driver sends as soon as BEGIN is answered,
+ * without a turn of the event loop through here. Should BEGIN fail, so does that statement (a
+ * broken connection, or a transaction aborted by a bad setting).
+ */
 export async function inTransaction<T>(
   db: Kysely<any>,
   dialect: Dialect,
@@ -137,16 +143,43 @@ export async function inTransaction<T>(
   /** PostgreSQL: `SET LOCAL` statements sent with BEGIN in the same round trip (no parameters). */
   settings: readonly string[] = [],
 ): Promise<T> {
-  const begin = dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : ['BEGIN', ...settings.map((s) => `SET LOCAL ${s}`)].join('; ');
   return db.connection().execute(async (conn) => {
-    await conn.executeQuery(CompiledQuery.raw(begin));
+    const began = conn.executeQuery(CompiledQuery.raw(beginStatement(dialect, settings)));
+    if (dialect === 'sqlite') await began;
+    else began.catch(() => undefined);
     try {
       const result = await fn(conn);
+      await began;
       await conn.executeQuery(CompiledQuery.raw('COMMIT'));
       return result;
     } catch (err) {
       await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
-      throw err;
+      throw await began.then(() => err, (beginErr: unknown) => beginErr);
     }
   });
+}
+
+/**
+ * One statement in its own transaction. PostgreSQL: BEGIN, the statement and COMMIT are handed to
+ * the driver at once and go out back to back (a COMMIT after a failed statement rolls back).
+ */
+export async function runInTransaction<R = Record<string, unknown>>(
+  db: Kysely<any>,
+  dialect: Dialect,
+  q: Sql,
+  settings: readonly string[] = [],
+): Promise<R[]> {
+  if (dialect === 'sqlite') return inTransaction(db, dialect, (tx) => run<R>(tx, q), settings);
+  return db.connection().execute(async (conn) => {
+    const [, result] = await Promise.all([
+      conn.executeQuery(CompiledQuery.raw(beginStatement(dialect, settings))),
+      conn.executeQuery(CompiledQuery.raw(q.sql, q.params)),
+      conn.executeQuery(CompiledQuery.raw('COMMIT')),
+    ]);
+    return result.rows as R[];
+  });
+}
+
+function beginStatement(dialect: Dialect, settings: readonly string[]): string {
+  return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : ['BEGIN', ...settings.map((s) => `SET LOCAL ${s}`)].join('; ');
 }

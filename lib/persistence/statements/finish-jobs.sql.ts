@@ -8,6 +8,15 @@ import { type Dialect, type Sql, Params, keyedRows, now } from '../sql.util.js';
  * A cancel requested while the job ran always wins: the job ends `cancelled`.
  */
 
+/**
+ * Planner settings for the transactions of fenced writes: find the rows by primary key. Without
+ * table statistics (a fresh or suddenly grown table) the planner estimated a sequential scan of the
+ * whole table as cheaper than 400 primary-key probes (EXPLAIN ANALYZE, 20,000 jobs: 6.2 ms against
+ * 1.9 ms per completion batch), or, with a partial index on running rows, read all of that index's
+ * entries, dead ones included.
+ */
+export const FENCED_WRITE_SETTINGS = ['enable_seqscan = off', 'enable_bitmapscan = off'] as const;
+
 export interface CompletedJob {
   id: string;
   attempt: number;
