@@ -4,7 +4,7 @@ import { ConsumerShutdownError } from '../errors/shutdown.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { JobCancelledError } from '../errors/job-cancelled.error.js';
 import type { BackoffOptions } from '../interfaces/backoff-options.js';
-import type { JobRecord } from '../interfaces/job-record.js';
+import type { ClaimedJob } from '../persistence/row.mapper.js';
 import type { FinishBatch, JobStore } from '../persistence/job.store.js';
 import type { RunOutcome } from './job-runner.js';
 import { backoffDelayMs } from './backoff.util.js';
@@ -40,9 +40,9 @@ export interface LoopSettings {
 
 export interface LoopCollaborators {
   store: Pick<JobStore, 'claim' | 'finish' | 'heartbeat' | 'rescue'>;
-  execute(job: JobRecord, controller: AbortController): Promise<RunOutcome>;
+  execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome>;
   /** Drops what was prepared for a claimed job that will not start here (handed back, lease lost, buffer cleared). */
-  forget?(job: JobRecord): void;
+  forget?(job: ClaimedJob): void;
   /** Starts waking the loop on new jobs (LISTEN/NOTIFY); returns how to stop. */
   listen?(wake: () => void): Promise<{ close(): Promise<void> }>;
   logger: LoopLogger;
@@ -70,7 +70,7 @@ const PREFETCH_WINDOW_MS = 100;
 const MAX_PREFETCH = 1_000;
 
 interface Active {
-  job: JobRecord;
+  job: ClaimedJob;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -86,7 +86,7 @@ export class ConsumerLoop {
   private state: ConsumerState = ConsumerState.Created;
   private readonly active = new Map<string, Active>();
   /** Claimed (leased, heartbeated) but not started yet, in claim order (priority first). */
-  private readonly buffer: JobRecord[] = [];
+  private readonly buffer: ClaimedJob[] = [];
   /** Jobs per second this consumer finishes (moving average), to size the buffer. */
   private rate = 0;
   private rateSample = { at: Date.now(), ended: 0 };
@@ -171,7 +171,7 @@ export class ConsumerLoop {
             await this.sleep(s.pollIntervalMs, deadline);
             continue;
           }
-          let jobs: JobRecord[];
+          let jobs: ClaimedJob[];
           // Idle already before the claim: then the claim saw every result this consumer wrote. A
           // write that commits while the claim runs may unblock pipeline steps the claim missed
           // (untilEmpty stopped after a pipeline's first step: pipelines.spec under load).
@@ -240,7 +240,7 @@ export class ConsumerLoop {
     return Math.min(MAX_PREFETCH, Math.round((this.rate * PREFETCH_WINDOW_MS) / 1000));
   }
 
-  private start(job: JobRecord): void {
+  private start(job: ClaimedJob): void {
     this.started += 1;
     const controller = new AbortController();
     const startedAt = Date.now();
@@ -259,7 +259,7 @@ export class ConsumerLoop {
     this.active.set(job.id, entry);
   }
 
-  private record(job: JobRecord, outcome: RunOutcome, ms: number): void {
+  private record(job: ClaimedJob, outcome: RunOutcome, ms: number): void {
     const tag = `job ${job.id} '${job.name}' attempt ${job.attempts}/${job.maxAttempts}`;
     if (outcome.kind === 'completed') {
       this.summary.processed += 1;
@@ -393,7 +393,7 @@ export class ConsumerLoop {
   }
 
   /** Returns a claimed, never started job to the queue without using up its attempt. */
-  private handBack(job: JobRecord): void {
+  private handBack(job: ClaimedJob): void {
     this.c.forget?.(job);
     this.batch.released.push({ id: job.id, attempt: job.attempts });
     this.unflushed.set(job.id, job.attempts);

@@ -11,7 +11,7 @@ import type { JobRegistry } from '../discovery/job.registry.js';
 import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import type { JobContext, JobErrorInfo, SpawnRequest } from '../interfaces/job-context.js';
-import type { JobRecord } from '../interfaces/job-record.js';
+import type { ClaimedJob } from '../persistence/row.mapper.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
 import { insertEdges, addBlocking, selectEdgesFrom, selectTakenSteps, lockPipeline } from '../persistence/statements/dependencies.sql.js';
@@ -59,16 +59,16 @@ export class JobRunner {
   private readonly steps = new StepContextLoader(this.store);
 
   /** Starts loading the pipeline step contexts of a claimed batch; returns the batch. */
-  prime(jobs: JobRecord[]): JobRecord[] {
+  prime(jobs: ClaimedJob[]): ClaimedJob[] {
     return this.steps.prime(jobs);
   }
 
   /** Drops what `prime` loaded for a claimed job that will not start here (handed back, lease lost, buffer cleared). */
-  forget(job: Pick<JobRecord, 'id' | 'attempts'>): void {
+  forget(job: Pick<ClaimedJob, 'id' | 'attempts'>): void {
     this.steps.forget(job);
   }
 
-  async execute(job: JobRecord, controller: AbortController): Promise<RunOutcome> {
+  async execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
     const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
     if (ctx) await this.afterHooks(job, ctx, outcome);
@@ -76,7 +76,7 @@ export class JobRunner {
   }
 
   /** @AfterJob hooks after every attempt, @OnJobFailed when it was the last; their errors are logged only. */
-  private async afterHooks(job: JobRecord, ctx: JobContext, outcome: RunOutcome): Promise<void> {
+  private async afterHooks(job: ClaimedJob, ctx: JobContext, outcome: RunOutcome): Promise<void> {
     const error = outcome.kind === 'completed' ? undefined : outcome.error;
     const after = this.hooks.for(JobHookKind.After, job.name);
     const output = outcome.kind === 'completed' && after.length ? JSON.parse(outcome.output) : undefined;
@@ -93,7 +93,7 @@ export class JobRunner {
     }
   }
 
-  private async executeAttempt(job: JobRecord, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
+  private async executeAttempt(job: ClaimedJob, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
     const timer = job.timeoutMs
       ? setTimeout(
           () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
@@ -122,7 +122,7 @@ export class JobRunner {
     return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError };
   }
 
-  private async attempt(job: JobRecord, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
+  private async attempt(job: ClaimedJob, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
     const registered = this.registry.get(job.name);
     const step = job.pipelineId ? await this.steps.load(job) : undefined;
     let input: unknown = job.input;
@@ -231,7 +231,7 @@ export class JobRunner {
    * attempt. The input is copied as it is now (later changes by the handler are not seen). A DTO
    * (`@Job({ input })`) is async, so it is checked when the handler returns (InvalidJobInputError).
    */
-  private checkSpawn(job: JobRecord, children: SpawnRequest[], already: number, taken: Set<string>): CheckedSpawn[] {
+  private checkSpawn(job: ClaimedJob, children: SpawnRequest[], already: number, taken: Set<string>): CheckedSpawn[] {
     const where = `ctx.spawn() in job ${job.id} ('${job.name}')`;
     if (already + children.length > this.limits.maxBatchSize) {
       throw new InvalidPipelineError(
@@ -290,7 +290,7 @@ export class JobRunner {
    * taken by then is inserted without one (keyed by its job id, like in `getPipeline().steps` and
    * `ctx.dependencies`) instead of failing the transaction and the other results in it.
    */
-  private async keepStepKeysUnique(tx: Executor, dialect: Dialect, job: JobRecord, rows: NewJobRow[]): Promise<void> {
+  private async keepStepKeysUnique(tx: Executor, dialect: Dialect, job: ClaimedJob, rows: NewJobRow[]): Promise<void> {
     await run(tx, lockPipeline(dialect, job.pipelineId!));
     const keys = rows.map((r) => r.step).filter((k): k is string => k !== null);
     if (keys.length === 0) return;

@@ -4,7 +4,7 @@ import { CompiledQuery } from 'kysely';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
-import { DateCache, insertedRecord, mapJobRow, type JobRow } from './row.mapper.js';
+import { DateCache, insertedRecord, mapClaimedRow, mapJobRow, type ClaimedJob, type JobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { cancelJobs } from './statements/cancel-jobs.sql.js';
 import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
@@ -105,15 +105,15 @@ export class JobStore {
     });
   }
 
-  /** Claims due jobs. Their records hold what running them needs: output, error, attempt log, progress and finishedAt are left empty. */
-  async claim(filter: ClaimFilter): Promise<JobRecord[]> {
+  /** Claims due jobs, with what running them needs. */
+  async claim(filter: ClaimFilter): Promise<ClaimedJob[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const q = claimJobs(this.dialect, filter);
     const rows = this.dialect === 'postgresql' && filter.guardPlan
       ? await runInTransaction<JobRow>(this.db, this.dialect, q, CLAIM_PLAN_SETTINGS)
       : await run<JobRow>(this.db, q);
     const dates = new DateCache();
-    return rows.map((r) => mapJobRow(r, this.dialect, dates)).sort(claimOrder);
+    return rows.map((r) => mapClaimedRow(r, this.dialect, dates)).sort(claimOrder);
   }
 
   /**
@@ -200,7 +200,7 @@ export class JobStore {
 }
 
 /** The claim statement's order: priority (higher first), then run_after, then id. */
-function claimOrder(a: JobRecord, b: JobRecord) {
+function claimOrder(a: ClaimedJob, b: ClaimedJob) {
   return b.priority - a.priority || a.runAfter.getTime() - b.runAfter.getTime() || Number(a.id) - Number(b.id);
 }
 

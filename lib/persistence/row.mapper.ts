@@ -99,3 +99,23 @@ export class DateCache {
     return new Date(ms);
   }
 }
+
+/** A job as a consumer claims it: what running it needs (statements/claim-jobs.sql.ts, CLAIMED). */
+export type ClaimedJob = Pick<JobRecord, 'id' | 'name' | 'queue' | 'priority' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs' | 'backoff' | 'runAfter' | 'pipelineId' | 'step'>;
+
+export function mapClaimedRow(row: JobRow, dialect: Dialect, dates: DateCache): ClaimedJob {
+  return {
+    id: String(row.id),
+    name: row.name,
+    queue: row.queue,
+    priority: Number(row.priority),
+    input: parseJson(row.input, dialect),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
+    backoff: parseJson(row.backoff, dialect),
+    runAfter: dates.get(row.run_after),
+    pipelineId: toId(row.pipeline_id),
+    step: row.step ?? null,
+  };
+}

@@ -1,5 +1,5 @@
 import type { DependencyResult } from '../interfaces/job-context.js';
-import type { JobRecord } from '../interfaces/job-record.js';
+import type { ClaimedJob } from '../persistence/row.mapper.js';
 import type { JobState } from '../interfaces/job-state.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
@@ -30,7 +30,7 @@ const MIN_PRIMED_CAP = 10_000;
  * took 24 ms per step at concurrency 10; 751 steps/s against 11,299 plain jobs/s).
  */
 export class StepContextLoader {
-  private pending: { job: JobRecord; resolve: (c: StepContext) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { job: ClaimedJob; resolve: (c: StepContext) => void; reject: (e: unknown) => void }[] = [];
   /**
    * Loads started at claim time, by job id (with the attempt they were primed for); taken by
    * `load()` when the step starts, dropped by `forget()` when it never will. Bounded: a step that is
@@ -54,7 +54,7 @@ export class StepContextLoader {
    * step kept concurrency slots waiting on queries). A step is pending only once its dependencies
    * ended, so their results cannot change before it runs. Returns `jobs`.
    */
-  prime(jobs: JobRecord[]): JobRecord[] {
+  prime(jobs: ClaimedJob[]): ClaimedJob[] {
     const steps = jobs.filter((j) => j.pipelineId !== null);
     if (steps.length === 0) return jobs;
     const all = this.loadAll(steps);
@@ -73,12 +73,12 @@ export class StepContextLoader {
   }
 
   /** Drops the context primed for a claimed step that will not start here (handed back, lease lost). */
-  forget(job: Pick<JobRecord, 'id' | 'attempts'>): void {
+  forget(job: Pick<ClaimedJob, 'id' | 'attempts'>): void {
     const entry = this.primed.get(job.id);
     if (entry && entry.attempt === job.attempts) this.primed.delete(job.id);
   }
 
-  load(job: JobRecord): Promise<StepContext> {
+  load(job: ClaimedJob): Promise<StepContext> {
     const entry = this.primed.get(job.id);
     if (entry && entry.attempt === job.attempts) {
       this.primed.delete(job.id);
@@ -100,7 +100,7 @@ export class StepContextLoader {
     }
   }
 
-  private async loadAll(jobs: JobRecord[]): Promise<Map<string, StepContext>> {
+  private async loadAll(jobs: ClaimedJob[]): Promise<Map<string, StepContext>> {
     const d = this.store.dialect;
     const ids = jobs.map((j) => j.id);
     const pipelineIds = [...new Set(jobs.map((j) => j.pipelineId!))];
