@@ -71,7 +71,9 @@ export class JobRunner {
   async execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
     const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
-    if (ctx) await this.afterHooks(job, ctx, outcome);
+    if (ctx && (this.hooks.for(JobHookKind.After, job.name).length || this.hooks.for(JobHookKind.Failed, job.name).length)) {
+      await this.afterHooks(job, ctx, outcome);
+    }
     return outcome;
   }
 
@@ -93,25 +95,32 @@ export class JobRunner {
     }
   }
 
-  private async executeAttempt(job: ClaimedJob, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
-    const timer = job.timeoutMs
-      ? setTimeout(
-          () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
-          job.timeoutMs,
-        )
-      : undefined;
-    try {
-      const aborted = new Promise<never>((_, reject) => {
-        if (controller.signal.aborted) reject(controller.signal.reason);
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
-      return await Promise.race([this.attempt(job, controller.signal, exposeCtx), aborted]);
-    } catch (err) {
-      return this.failure(err);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
+  /**
+   * The attempt's outcome, or the abort's (timeout, cancel, lease lost, shutdown) as soon as it
+   * comes, even if the handler ignores the signal; its late result is then dropped.
+   */
+  private executeAttempt(job: ClaimedJob, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
+    const signal = controller.signal;
+    if (signal.aborted) return Promise.resolve(this.failure(signal.reason));
+    return new Promise<RunOutcome>((resolve) => {
+      let settled = false;
+      const timer = job.timeoutMs
+        ? setTimeout(
+            () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
+            job.timeoutMs,
+          )
+        : undefined;
+      const settle = (outcome: RunOutcome) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => settle(this.failure(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.attempt(job, signal, exposeCtx).then(settle, (err: unknown) => settle(this.failure(err)));
+    });
   }
 
   private failure(err: unknown): RunOutcome {
@@ -171,7 +180,7 @@ export class JobRunner {
     for (const hook of this.hooks.for(JobHookKind.Before, job.name)) await hook.fn(input, ctx);
     const result = await registered.handler(input, ctx);
     const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, this.maxPayloadBytes);
-    const patch = workspacePatch(step?.workspace ?? {}, workspace);
+    const patch = step || Object.keys(workspace).length ? workspacePatch(step?.workspace ?? {}, workspace) : null;
     // The workspace the step read plus its patch (what `workspace` now holds): over the limit, the
     // step fails here rather than its merge in the finish transaction, which holds other jobs' results.
     if (patch !== null) toJson(workspace, `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`, this.maxPayloadBytes);

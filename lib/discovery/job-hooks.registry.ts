@@ -12,13 +12,22 @@ export interface RegisteredHook {
 @Injectable()
 export class JobHooksRegistry {
   private readonly hooks: RegisteredHook[] = [];
+  /** Looked up for every job a consumer runs: kept per kind and name. */
+  private readonly cache = new Map<string, RegisteredHook[]>();
 
   add(hook: RegisteredHook): void {
     this.hooks.push(hook);
+    this.cache.clear();
   }
 
-  /** The hooks of `kind` that apply to job `name`, in discovery order. */
-  for(kind: JobHookKind, name: string): RegisteredHook[] {
-    return this.hooks.filter((h) => h.kind === kind && (h.names.length === 0 || h.names.includes(name)));
+  /** The hooks of `kind` that apply to job `name`, in discovery order. Do not modify the array. */
+  for(kind: JobHookKind, name: string): readonly RegisteredHook[] {
+    const key = `${kind}\u0000${name}`;
+    let found = this.cache.get(key);
+    if (!found) {
+      found = this.hooks.filter((h) => h.kind === kind && (h.names.length === 0 || h.names.includes(name)));
+      this.cache.set(key, found);
+    }
+    return found;
   }
 }
