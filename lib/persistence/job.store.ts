@@ -84,11 +84,14 @@ export class JobStore {
     return inTransaction(this.db, this.dialect, fn, settings);
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
-  async insert(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+  /**
+   * Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order.
+   * `notifyChannel` (PostgreSQL): the same statement notifies it if a pending job was written.
+   */
+  async insert(ex: Executor, rows: NewJobRow[], notifyChannel?: string): Promise<JobRecord[]> {
     // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
     // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-    const inserted = (await run<InsertedRow>(ex, insertJobs(this.dialect, rows))).sort((a, b) => Number(a.id) - Number(b.id));
+    const inserted = (await run<InsertedRow>(ex, insertJobs(this.dialect, rows, notifyChannel))).sort((a, b) => Number(a.id) - Number(b.id));
     const dates = new DateCache();
     if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
     const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);

@@ -6,7 +6,13 @@ import type { JobStore } from '../persistence/job.store.js';
 import type { Executor } from '../persistence/sql.util.js';
 
 /** Runs `fn` in `em`'s transaction (opening one if `em` has none), or in one of the store's own. */
-export function writeIn<T>(store: JobStore, em: EntityManager | undefined, fn: (ex: Executor) => Promise<T>): Promise<T> {
+export function writeIn<T>(
+  store: JobStore,
+  em: EntityManager | undefined,
+  fn: (ex: Executor) => Promise<T>,
+  /** `statement`: without `em`, `fn` runs one statement, atomic by itself: no transaction is opened for it. */
+  how: { statement?: boolean } = {},
+): Promise<T> {
   // An EntityManager of another MikroORM (the app's database while the queue has its own, see
   // `contextName`) would write the job into a database that has no queue: refuse it before writing.
   if (em && em.getDriver() !== store.orm.em.getDriver()) {
@@ -29,7 +35,7 @@ export function writeIn<T>(store: JobStore, em: EntityManager | undefined, fn: (
     }
   }
   return guard(() => {
-    if (!em) return store.transaction(fn);
+    if (!em) return how.statement ? fn(store.db) : store.transaction(fn);
     if (em.isInTransaction()) return fn(store.executorFor(em));
     return em.transactional((tx) => fn(store.executorFor(tx)));
   });

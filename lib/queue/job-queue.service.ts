@@ -68,6 +68,12 @@ export class JobQueue {
     const rows = await Promise.all(
       items.map(({ name, input, ...opts }, i) => this.rows.build(this.store.dialect, i, name, input, opts)),
     );
+    const hooked = rows.some((r) => this.hooks.for(JobHookKind.Enqueued, r.name).length > 0);
+    if (!options.em && !hooked && rows.every((r) => r.unique_key === null)) {
+      // One statement does it all (the insert and its NOTIFY commit together): no transaction of our
+      // own, one round trip instead of four (enqueue p50 3.2 ms before, bench latency).
+      return writeIn(this.store, undefined, (ex) => this.store.insert(ex, rows, this.notifier.channel), { statement: true });
+    }
     return writeIn(this.store, options.em, async (ex) => {
       const jobs = await this.store.insert(ex, rows);
       await this.notifier.notify(ex, jobs);

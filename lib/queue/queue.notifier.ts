@@ -33,6 +33,11 @@ export class QueueNotifier {
     return this.options.notify && this.store.dialect === 'postgresql';
   }
 
+  /** The channel to notify when pending jobs are written, if notifications are on. */
+  get channel(): string | undefined {
+    return this.enabled ? CHANNEL : undefined;
+  }
+
   async notify(ex: Executor, jobs: readonly Pick<JobRecord, 'state'>[]): Promise<void> {
     if (!this.enabled || !jobs.some((j) => j.state === 'pending')) return;
     await run(ex, { sql: `SELECT pg_notify('${CHANNEL}', '')`, params: [] });

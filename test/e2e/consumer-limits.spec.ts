@@ -4,6 +4,7 @@
  * handler for.
  */
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
 import { ConsumerState, InvalidJobOptionsError, Job, JobState, type JobContext } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
@@ -111,6 +112,27 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     await new Promise((r) => setImmediate(r));
     await t.consumer.stop();
     expect((await run).processed).toBe(0);
+  });
+
+  (kind === 'postgresql' ? it : it.skip)('an idle consumer wakes on NOTIFY for each way of enqueueing, not at its poll', async () => {
+    // A 10-minute poll: only the notification can start these jobs within the test's time. One
+    // enqueue is a single statement (insert and NOTIFY together); a unique key or { em } goes
+    // through a transaction with a separate NOTIFY.
+    const run = t.consumer.run({ pollIntervalMs: 600_000 });
+    await new Promise((r) => setTimeout(r, 300)); // LISTEN connected, first empty claim done
+    const ways: [string, () => Promise<{ id: string }>][] = [
+      ['enqueue', () => t.queue.enqueue('test.echo', 1)],
+      ['enqueueMany', async () => (await t.queue.enqueueMany([{ name: 'test.echo', input: 2 }, { name: 'test.echo', input: 3 }]))[1]!],
+      ['uniqueKey', () => t.queue.enqueue('test.echo', 4, { uniqueKey: 'wake:1' })],
+      ['em', () => t.orm.em.fork().transactional((em: EntityManager) => t.queue.enqueue('test.echo', 5, { em }))],
+    ];
+    for (const [way, enqueue] of ways) {
+      const job = await enqueue();
+      const done = await t.queue.waitFor(job.id, { timeoutMs: 10_000 }).catch((err: Error) => err);
+      expect([way, done instanceof Error ? done.message : done.state]).toEqual([way, JobState.Completed]);
+    }
+    await t.consumer.stop();
+    await run;
   });
 
   it('stop() called in the same tick as run() still stops it', async () => {

@@ -58,7 +58,7 @@ export interface InsertedRow {
  * recordset, ON CONFLICT and RETURNING *; 75-115 ms like this.
  * SQLite: rows travel as one JSON parameter walked by `json_each`.
  */
-export function insertJobs(dialect: Dialect, rows: readonly NewJobRow[]): Sql {
+export function insertJobs(dialect: Dialect, rows: readonly NewJobRow[], notifyChannel?: string): Sql {
   const p = new Params(dialect);
   const names = Object.keys(COLUMNS).filter((c) => c !== 'ord') as (keyof NewJobRow)[];
   let from: string;
@@ -66,35 +66,46 @@ export function insertJobs(dialect: Dialect, rows: readonly NewJobRow[]): Sql {
   let order = '';
   if (dialect === 'postgresql') {
     // A column with one value for the whole batch (name, queue, priority, the nulls...) is one
-    // parameter, not an array of copies; the input is always an array, and gives the row count.
+    // parameter, not an array of copies; the input is an array (giving the row count) unless the
+    // batch is one job, which is then a plain SELECT of parameters: about half the parse and plan
+    // time of the unnest form (0.5 of 1.2 ms per enqueue, PostgreSQL log_min_duration_statement).
+    const single = rows.length === 1;
     const constant = new Map<string, string>();
     const varying = names.filter((c) => {
       const first = rows[0]![c];
-      if (c === 'input' || rows.some((r) => r[c] !== first)) return true;
+      if ((c === 'input' && !single) || rows.some((r) => r[c] !== first)) return true;
       constant.set(c, `${p.add(first)}::${PG_ARRAY_TYPE[c] ?? COLUMNS[c]}`);
       return false;
     });
     const arrays = varying.map((c) => `${p.add(rows.map((r) => r[c]))}::${PG_ARRAY_TYPE[c] ?? COLUMNS[c]}[]`);
-    from = `unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${varying.join(', ')}, ord)`;
+    from = single ? '' : `FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${varying.join(', ')}, ord)`;
     col = (name) => constant.get(name) ?? `v.${name}`;
-    order = 'ORDER BY v.ord';
+    order = single ? '' : 'ORDER BY v.ord';
   } else {
-    ({ from, col } = rowsSource(dialect, p, rows, COLUMNS));
+    const source = rowsSource(dialect, p, rows, COLUMNS);
+    from = `FROM ${source.from}`;
+    col = source.col;
     order = `ORDER BY ${col('ord')}`;
   }
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
-  const sql = `
+  const insert = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
       run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
       COALESCE(${col('run_after')}, ${now(dialect)}), ${now(dialect)}, ${col('pipeline_id')}, ${col('step')},
       ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, '[]'
-    FROM ${from}
+    ${from}
     WHERE true
     ${order}
     ${conflict}
     RETURNING id, name, unique_key, run_after, created_at`;
+  if (dialect !== 'postgresql' || !notifyChannel) return p.sql(insert);
+  // pg_notify once (a materialised CTE read by an InitPlan), if a pending job was written; the
+  // notification goes out when the statement commits.
+  const sql = `WITH ins AS (${insert}, state),
+    woke AS MATERIALIZED (SELECT pg_notify(${p.add(notifyChannel)}, '') FROM ins WHERE state = 'pending' LIMIT 1)
+    SELECT id, name, unique_key, run_after, created_at FROM ins WHERE (SELECT count(*) FROM woke) >= 0`;
   return p.sql(sql);
 }
 
