@@ -13,7 +13,7 @@ export interface RegisteredHook {
 export class JobHooksRegistry {
   private readonly hooks: RegisteredHook[] = [];
   /** Looked up for every job a consumer runs: kept per kind and name. */
-  private readonly cache = new Map<string, RegisteredHook[]>();
+  private readonly cache = new Map<JobHookKind, Map<string, RegisteredHook[]>>();
 
   add(hook: RegisteredHook): void {
     this.hooks.push(hook);
@@ -22,11 +22,12 @@ export class JobHooksRegistry {
 
   /** The hooks of `kind` that apply to job `name`, in discovery order. Do not modify the array. */
   for(kind: JobHookKind, name: string): readonly RegisteredHook[] {
-    const key = `${kind}\u0000${name}`;
-    let found = this.cache.get(key);
+    let byName = this.cache.get(kind);
+    if (!byName) this.cache.set(kind, (byName = new Map()));
+    let found = byName.get(name);
     if (!found) {
       found = this.hooks.filter((h) => h.kind === kind && (h.names.length === 0 || h.names.includes(name)));
-      this.cache.set(key, found);
+      byName.set(name, found);
     }
     return found;
   }
