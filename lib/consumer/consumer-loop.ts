@@ -136,17 +136,27 @@ export class ConsumerLoop {
     return this.runPromise ?? Promise.resolve(this.summary);
   }
 
+  /**
+   * Ends the loop's sleep; a wake while the loop is awake (awaiting a claim) is kept for its next
+   * sleep, which then returns at once. Dropping it stalled a consumer until its next poll: jobs that
+   * ended during a claim that found nothing left their slots empty, and `untilEmpty` waited a whole
+   * poll interval to stop (bench sleep-10-100ms-c500: 1 run in 9 took 1 s longer).
+   */
   private wake = (): void => {
     const w = this.wakeUp;
     this.wakeUp = undefined;
-    w?.();
+    if (w) w();
+    else this.woken = true;
   };
+  private woken = false;
 
   private async main(): Promise<ConsumerSummary> {
     const s = this.s;
     const deadline = s.timeoutMs ? Date.now() + s.timeoutMs : Infinity;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), s.heartbeatMs);
-    const listener = await this.c.listen?.(this.wake).catch((err) => {
+    // Not awaited: the first claim goes out while the LISTEN connection opens (about 10 ms of a
+    // 1.2 s run of 10,000 short jobs, bench sleep-10-100ms-c500); it wakes the loop once connected.
+    const listening = this.c.listen?.(this.wake).catch((err) => {
       this.c.logger.warn(`LISTEN unavailable (${(err as Error).message}); polling every ${s.pollIntervalMs} ms`);
       return undefined;
     });
@@ -196,7 +206,7 @@ export class ConsumerLoop {
       }
     } finally {
       await this.shutdown();
-      await listener?.close();
+      await (await listening)?.close();
     }
     return this.summary;
   }
@@ -207,6 +217,10 @@ export class ConsumerLoop {
   }
 
   private sleep(ms: number, deadline: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.wake(), Math.max(0, Math.min(ms, deadline - Date.now())));
       this.wakeUp = () => {
