@@ -67,7 +67,14 @@ export interface ConsumerSummary {
  * consumer elsewhere, waiting.
  */
 const PREFETCH_WINDOW_MS = 100;
-const MAX_PREFETCH = 1_000;
+const MAX_PREFETCH = 2_000;
+/**
+ * Refill when the buffer is down to this share of its target: the rest must cover a claim's round
+ * trip. At half (and a cap of 1,000) a consumer running no-op jobs emptied its buffer before each
+ * claim of 500 came back (20-25 ms); at three quarters with a cap of 2,000, claims come back while a
+ * thousand jobs are still buffered (bench noop-drain, 6 alternating runs: 18,121 -> 20,161 jobs/s).
+ */
+const REFILL_AT = 0.75;
 
 interface Active {
   job: ClaimedJob;
@@ -173,8 +180,7 @@ export class ConsumerLoop {
         const free = s.concurrency - this.active.size;
         const target = this.prefetchTarget();
         let claimedAll = false;
-        // Refill when the buffer is down to half its target, so the next batch arrives before it runs dry.
-        if (this.buffer.length <= target / 2 && free + target - this.buffer.length > 0) {
+        if (this.buffer.length <= target * REFILL_AT && free + target - this.buffer.length > 0) {
           const want = free + target - this.buffer.length;
           const limit = Math.min(want, s.maxJobs !== undefined ? s.maxJobs - this.started - this.buffer.length : want);
           if (limit <= 0) {
