@@ -156,9 +156,11 @@ export class JobRunner {
       attempt: job.attempts,
       maxAttempts: job.maxAttempts,
       signal,
-      // Forked on first use: a fork per job was 14% of a consumer's CPU on no-op jobs (cpu profile, bench noop-drain).
+      // Forked on first use: a fork per job was 14% of a consumer's CPU on no-op jobs (cpu profile,
+      // bench noop-drain). From the global EntityManager, as it was forked before the handler ran, not
+      // from whatever RequestContext the handler is in when it first reads ctx.em.
       get em() {
-        return (em ??= orm.em.fork());
+        return (em ??= orm.em.fork({ disableContextResolution: true }));
       },
       pipelineId: job.pipelineId,
       step: job.step,

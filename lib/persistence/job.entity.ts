@@ -80,8 +80,8 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     // id, and without table statistics the planner took this index for them instead and read every
     // entry of it, dead ones included: about 12 of a 16 ms completion of 400 jobs (bench noop-drain).
     {
-      name: 'queue_job_lease_idx',
-      expression: `create index queue_job_lease_idx on ${JOB_TABLE} (lease_until) where lease_until is not null`,
+      name: 'queue_job_leased_idx',
+      expression: `create index queue_job_leased_idx on ${JOB_TABLE} (lease_until) where lease_until is not null`,
     },
     // Partial: most jobs have no pipeline and are unfinished for most of their life, and every
     // insert, claim and completion writes to each index whose key it covers. Lookups by pipeline and

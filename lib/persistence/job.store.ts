@@ -12,7 +12,7 @@ import { FENCED_WRITE_SETTINGS, completeJobs, failJobs, releaseJobs, type Comple
 import { insertJobs, selectByUniqueKeys, type InsertedRow, type NewJobRow } from './statements/insert-jobs.sql.js';
 import { renewLeases, rescueExpired } from './statements/leases.sql.js';
 import { selectJobs } from './statements/read-jobs.sql.js';
-import { type Dialect, type Executor, inTransaction, run, runInTransaction } from './sql.util.js';
+import { type Dialect, type Executor, inTransaction, run } from './sql.util.js';
 
 /** What one consumer hands back in one batch; written in one transaction. */
 export interface FinishBatch {
@@ -113,7 +113,7 @@ export class JobStore {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const q = claimJobs(this.dialect, filter);
     const rows = this.dialect === 'postgresql' && filter.guardPlan
-      ? await runInTransaction<JobRow>(this.db, this.dialect, q, CLAIM_PLAN_SETTINGS)
+      ? await inTransaction(this.db, this.dialect, (tx) => run<JobRow>(tx, q), CLAIM_PLAN_SETTINGS)
       : await run<JobRow>(this.db, q);
     const dates = new DateCache();
     return rows.map((r) => mapClaimedRow(r, this.dialect, dates)).sort(claimOrder);

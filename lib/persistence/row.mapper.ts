@@ -26,9 +26,7 @@ export function toId(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-/** `dates`: shared by the rows of one result, whose times often repeat (one `now()` per transaction). */
-export function mapJobRow(row: JobRow, dialect: Dialect, dates?: DateCache): JobRecord {
-  const date = (v: unknown) => (v === null || v === undefined ? null : dates ? dates.get(v) : toDate(v));
+export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
   return {
     id: String(row.id),
     name: row.name,
@@ -43,10 +41,10 @@ export function mapJobRow(row: JobRow, dialect: Dialect, dates?: DateCache): Job
     maxAttempts: Number(row.max_attempts),
     timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
     backoff: parseJson(row.backoff, dialect),
-    runAfter: date(row.run_after)!,
-    createdAt: date(row.created_at)!,
-    startedAt: date(row.started_at),
-    finishedAt: date(row.finished_at),
+    runAfter: toDate(row.run_after)!,
+    createdAt: toDate(row.created_at)!,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDate(row.finished_at),
     progress: parseJson(row.progress, dialect),
     pipelineId: toId(row.pipeline_id),
     step: row.step ?? null,

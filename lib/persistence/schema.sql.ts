@@ -28,7 +28,7 @@ export function jobsSchemaSql(dialect: Dialect, from = 0): string[] {
     out.push(
       `create table queue_job (id ${ID[dialect]}, name varchar(128) not null, queue varchar(64) not null default 'default', state varchar(16) not null, priority int not null default 0, input ${json} null, output ${json} null, error ${json} null, attempt_log ${json} not null default '[]', attempts int not null default 0, max_attempts int not null, backoff ${json} null, timeout_ms int null, run_after ${ts} not null, created_at ${ts} not null, started_at ${ts} null, finished_at ${ts} null, locked_by varchar(64) null, lease_until ${ts} null, cancel_requested boolean not null default false, progress ${json} null, pipeline_id ${big} null, step varchar(128) null, parent_id ${big} null, blocking_deps int not null default 0, unique_key varchar(255) null)`,
       `create index queue_job_claim_idx on queue_job (priority desc, run_after, id) where state = 'pending'`,
-      `create index queue_job_lease_idx on queue_job (lease_until) where lease_until is not null`,
+      `create index queue_job_leased_idx on queue_job (lease_until) where lease_until is not null`,
       `create index queue_job_pipeline_idx on queue_job (pipeline_id) where pipeline_id is not null`,
       `create index queue_job_finished_idx on queue_job (finished_at) where finished_at is not null`,
       `create unique index queue_job_unique_key_idx on queue_job (unique_key) where unique_key is not null and state in ('pending', 'blocked', 'running')`,

@@ -111,7 +111,9 @@ export function keyedRows(
   const ids = `${p.add(`{${rows.map((r) => r.id).join(',')}}`)}::bigint[]`;
   // Built as text: ids are digits and column names identifiers; a 'json' value is already JSON.
   const names = Object.keys(columns);
-  const entries = rows.map((r) => {
+  // A repeated id keeps its first values (a jsonb object keeps the last of repeated keys).
+  const seen = new Set<string>();
+  const entries = rows.filter((r) => !seen.has(r.id) && seen.add(r.id)).map((r) => {
     const values = names.map((n) => {
       const v = (r as Record<string, unknown>)[n];
       return `"${n}":${columns[n] === 'json' ? (v as string) : JSON.stringify(v)}`;
@@ -129,13 +131,7 @@ export function keyedRows(
   };
 }
 
-/**
- * Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN
- * IMMEDIATE`) so two processes never deadlock upgrading a read lock. PostgreSQL: BEGIN is not
- * awaited before `fn`'s first statement, which the driver sends as soon as BEGIN is answered,
- * without a turn of the event loop through here. Should BEGIN fail, so does that statement (a
- * broken connection, or a transaction aborted by a bad setting).
- */
+/** Runs `fn` in one transaction on one connection. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two processes never deadlock upgrading a read lock. */
 export async function inTransaction<T>(
   db: Kysely<any>,
   dialect: Dialect,
@@ -144,39 +140,15 @@ export async function inTransaction<T>(
   settings: readonly string[] = [],
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
-    const began = conn.executeQuery(CompiledQuery.raw(beginStatement(dialect, settings)));
-    if (dialect === 'sqlite') await began;
-    else began.catch(() => undefined);
+    await conn.executeQuery(CompiledQuery.raw(beginStatement(dialect, settings)));
     try {
       const result = await fn(conn);
-      await began;
       await conn.executeQuery(CompiledQuery.raw('COMMIT'));
       return result;
     } catch (err) {
       await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
-      throw await began.then(() => err, (beginErr: unknown) => beginErr);
+      throw err;
     }
-  });
-}
-
-/**
- * One statement in its own transaction. PostgreSQL: BEGIN, the statement and COMMIT are handed to
- * the driver at once and go out back to back (a COMMIT after a failed statement rolls back).
- */
-export async function runInTransaction<R = Record<string, unknown>>(
-  db: Kysely<any>,
-  dialect: Dialect,
-  q: Sql,
-  settings: readonly string[] = [],
-): Promise<R[]> {
-  if (dialect === 'sqlite') return inTransaction(db, dialect, (tx) => run<R>(tx, q), settings);
-  return db.connection().execute(async (conn) => {
-    const [, result] = await Promise.all([
-      conn.executeQuery(CompiledQuery.raw(beginStatement(dialect, settings))),
-      conn.executeQuery(CompiledQuery.raw(q.sql, q.params)),
-      conn.executeQuery(CompiledQuery.raw('COMMIT')),
-    ]);
-    return result.rows as R[];
   });
 }
 

@@ -16,7 +16,7 @@ describe.each(DB_KINDS)('poison jobs on %s', (kind) => {
   afterEach(() => closeReliabilityEnv({ db, t }));
 
   it('throws of non-Errors, a handler that never settles and unhandled rejections do not take the consumer down', async () => {
-    const kinds = ['string', 'number', 'null', 'undefined', 'object', 'symbol'];
+    const kinds = ['string', 'number', 'null', 'undefined', 'object', 'symbol', 'undescribable'];
     const throwers = await t.queue.enqueueMany(kinds.map((k) => ({ name: 'rel.throw', input: { kind: k } })));
     const hang = await t.queue.enqueue('rel.hang', null, { timeoutMs: 500 });
     const stray = await t.queue.enqueueMany([1, 2].map(() => ({ name: 'rel.unhandled', input: null })));

@@ -20,8 +20,10 @@ export interface ClaimFilter {
  * suddenly grown table: autovacuum analyses it only at its next round, up to a minute later) the
  * planner takes the name filter for very selective and picks a bitmap scan of every due row plus a
  * sort: each claim then reads the whole backlog (bench noop-drain, 20,000 jobs: 11 ms of a 18 ms
- * claim of 500; EXPLAIN ANALYZE). The ordered index scan is never worse: no index has the name, so
- * both read the same rows, and the index scan stops at `limit`.
+ * claim of 500; EXPLAIN ANALYZE). No index has the name, so both plans read the due rows of other
+ * names too; the ordered index scan stops at `limit`, but reads the heap in index order, where a
+ * bitmap scan reads each page once: for a consumer of a rare name behind a large backlog of others,
+ * the bitmap plan can be cheaper. Only claims made while a backlog lasts are guarded.
  */
 export const CLAIM_PLAN_SETTINGS = ['enable_bitmapscan = off', 'enable_sort = off'] as const;
 

@@ -49,7 +49,7 @@ export interface InsertedRow {
 }
 
 /**
- * Inserts any number of jobs in one statement. A job whose `unique_key` is held by an unfinished job
+ * Inserts one or more jobs in one statement. A job whose `unique_key` is held by an unfinished job
  * is not inserted (ON CONFLICT DO NOTHING); the caller looks the holder up. Rows are inserted in
  * `ord` order, so their ids ascend in input order.
  * PostgreSQL: one typed array per column, `unnest`ed. Only what the database decides comes back
@@ -59,6 +59,7 @@ export interface InsertedRow {
  * SQLite: rows travel as one JSON parameter walked by `json_each`.
  */
 export function insertJobs(dialect: Dialect, rows: readonly NewJobRow[], notifyChannel?: string): Sql {
+  if (rows.length === 0) throw new Error('insertJobs() needs at least one row');
   const p = new Params(dialect);
   const names = Object.keys(COLUMNS).filter((c) => c !== 'ord') as (keyof NewJobRow)[];
   let from: string;
