@@ -71,21 +71,22 @@ export class JobRunner {
   async execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
     const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
-    if (ctx && (this.hooks.for(JobHookKind.After, job.name).length || this.hooks.for(JobHookKind.Failed, job.name).length)) {
-      await this.afterHooks(job, ctx, outcome);
-    }
+    if (ctx) await this.afterHooks(job, ctx, outcome);
     return outcome;
   }
 
   /** @AfterJob hooks after every attempt, @OnJobFailed when it was the last; their errors are logged only. */
   private async afterHooks(job: ClaimedJob, ctx: JobContext, outcome: RunOutcome): Promise<void> {
-    const error = outcome.kind === 'completed' ? undefined : outcome.error;
     const after = this.hooks.for(JobHookKind.After, job.name);
+    const lastFailure = outcome.kind === 'failed' && (outcome.permanent || job.attempts >= job.maxAttempts);
+    const failed = lastFailure ? this.hooks.for(JobHookKind.Failed, job.name) : [];
+    if (after.length === 0 && failed.length === 0) return;
+    const error = outcome.kind === 'completed' ? undefined : outcome.error;
     const output = outcome.kind === 'completed' && after.length ? JSON.parse(outcome.output) : undefined;
-    const calls: [RegisteredHook, unknown[]][] = after.map((h) => [h, [ctx, { error, output }]]);
-    if (outcome.kind === 'failed' && (outcome.permanent || job.attempts >= job.maxAttempts)) {
-      calls.push(...this.hooks.for(JobHookKind.Failed, job.name).map((h): [RegisteredHook, unknown[]] => [h, [ctx, outcome.error]]));
-    }
+    const calls: [RegisteredHook, unknown[]][] = [
+      ...after.map((h): [RegisteredHook, unknown[]] => [h, [ctx, { error, output }]]),
+      ...failed.map((h): [RegisteredHook, unknown[]] => [h, [ctx, (outcome as { error: unknown }).error]]),
+    ];
     for (const [hook, args] of calls) {
       try {
         await hook.fn(...args);

@@ -28,26 +28,15 @@ export function toId(value: unknown): string | null {
 
 export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
   return {
-    id: String(row.id),
-    name: row.name,
-    queue: row.queue,
+    ...mapClaimedRow(row, dialect),
     state: row.state as JobState,
-    priority: Number(row.priority),
-    input: parseJson(row.input, dialect),
     output: parseJson(row.output, dialect),
     error: parseJson(row.error, dialect),
     attemptLog: parseJson(row.attempt_log, dialect) ?? [],
-    attempts: Number(row.attempts),
-    maxAttempts: Number(row.max_attempts),
-    timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
-    backoff: parseJson(row.backoff, dialect),
-    runAfter: toDate(row.run_after)!,
     createdAt: toDate(row.created_at)!,
     startedAt: toDate(row.started_at),
     finishedAt: toDate(row.finished_at),
     progress: parseJson(row.progress, dialect),
-    pipelineId: toId(row.pipeline_id),
-    step: row.step ?? null,
     parentId: toId(row.parent_id),
     uniqueKey: row.unique_key ?? null,
   };
@@ -101,7 +90,8 @@ export class DateCache {
 /** A job as a consumer claims it: what running it needs (statements/claim-jobs.sql.ts, CLAIMED). */
 export type ClaimedJob = Pick<JobRecord, 'id' | 'name' | 'queue' | 'priority' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs' | 'backoff' | 'runAfter' | 'pipelineId' | 'step'>;
 
-export function mapClaimedRow(row: JobRow, dialect: Dialect, dates: DateCache): ClaimedJob {
+/** `dates`: shared by the rows of one claim, whose times repeat (one `now()` per transaction). */
+export function mapClaimedRow(row: JobRow, dialect: Dialect, dates?: DateCache): ClaimedJob {
   return {
     id: String(row.id),
     name: row.name,
@@ -112,7 +102,7 @@ export function mapClaimedRow(row: JobRow, dialect: Dialect, dates: DateCache): 
     maxAttempts: Number(row.max_attempts),
     timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
     backoff: parseJson(row.backoff, dialect),
-    runAfter: dates.get(row.run_after),
+    runAfter: dates ? dates.get(row.run_after) : toDate(row.run_after)!,
     pipelineId: toId(row.pipeline_id),
     step: row.step ?? null,
   };

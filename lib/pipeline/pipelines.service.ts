@@ -72,13 +72,12 @@ export class Pipelines {
       const [created] = await run<Record<string, unknown>>(ex, insertPipeline(d, def.name ?? null, workspace));
       const pipelineId = String(created!.id);
       for (const r of rows) r.pipeline_id = pipelineId;
-      const jobs = await this.store.insert(ex, rows);
+      const jobs = await this.store.insert(ex, rows, this.notifier.channel);
       const idByKey = new Map(plan.map((p, i) => [p.key, jobs[i]!.id]));
       const edges = plan.flatMap((p) =>
         p.deps.map((dep) => ({ job_id: idByKey.get(p.key)!, depends_on_id: idByKey.get(dep.key)!, policy: dep.policy, via_id: null })),
       );
       if (edges.length) await run(ex, insertEdges(d, edges));
-      await this.notifier.notify(ex, jobs);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
       // committed yet (and on SQLite another connection would wait for its write lock).

@@ -68,19 +68,17 @@ export class JobQueue {
     const rows = await Promise.all(
       items.map(({ name, input, ...opts }, i) => this.rows.build(this.store.dialect, i, name, input, opts)),
     );
+    // The insert notifies consumers itself (one statement). Without `em`, a hook, or a unique key
+    // (whose holders are looked up in a second statement) it needs no transaction of our own: one
+    // round trip instead of four (enqueue p50 3.2 -> 2.3 ms, bench latency).
     const hooked = rows.some((r) => this.hooks.for(JobHookKind.Enqueued, r.name).length > 0);
-    if (!options.em && !hooked && rows.every((r) => r.unique_key === null)) {
-      // One statement does it all (the insert and its NOTIFY commit together): no transaction of our
-      // own, one round trip instead of four (enqueue p50 3.2 ms before, bench latency).
-      return writeIn(this.store, undefined, (ex) => this.store.insert(ex, rows, this.notifier.channel), { statement: true });
-    }
+    const statement = !options.em && !hooked && rows.every((r) => r.unique_key === null);
     return writeIn(this.store, options.em, async (ex) => {
-      const jobs = await this.store.insert(ex, rows);
-      await this.notifier.notify(ex, jobs);
+      const jobs = await this.store.insert(ex, rows, this.notifier.channel);
       // @OnJobEnqueued hooks run inside the write: a hook that throws rolls the enqueue back.
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       return jobs;
-    });
+    }, { statement });
   }
 
   /** The job, or `JobNotFoundError`. */

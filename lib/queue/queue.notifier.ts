@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
-import type { JobRecord } from '../interfaces/job-record.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { type Executor, run } from '../persistence/sql.util.js';
@@ -12,8 +11,8 @@ export interface Listener {
 }
 
 /**
- * PostgreSQL LISTEN/NOTIFY: enqueue notifies (inside the enqueue's transaction, so the message goes
- * out on commit), consumers listen on one dedicated connection and wake at once instead of waiting
+ * PostgreSQL LISTEN/NOTIFY: the insert of an enqueue notifies `channel` (the message goes out when
+ * it commits), consumers listen on one dedicated connection and wake at once instead of waiting
  * for their next poll. Polling stays as the fallback; SQLite only polls.
  */
 @Injectable()
@@ -26,7 +25,7 @@ export class QueueNotifier {
   ) {
     // A finish that unblocks pipeline steps wakes every consumer too: a step only another process
     // runs (its GPU step) would otherwise wait for that process's next poll.
-    store.onStepsUnblocked((tx) => this.notify(tx, [{ state: 'pending' }]));
+    store.onStepsUnblocked((tx) => this.notify(tx));
   }
 
   get enabled(): boolean {
@@ -38,8 +37,9 @@ export class QueueNotifier {
     return this.enabled ? CHANNEL : undefined;
   }
 
-  async notify(ex: Executor, jobs: readonly Pick<JobRecord, 'state'>[]): Promise<void> {
-    if (!this.enabled || !jobs.some((j) => j.state === 'pending')) return;
+  /** Notifies in `ex`'s transaction (enqueues notify from their insert statement, see JobStore.insert). */
+  async notify(ex: Executor): Promise<void> {
+    if (!this.enabled) return;
     await run(ex, { sql: `SELECT pg_notify('${CHANNEL}', '')`, params: [] });
   }
 
