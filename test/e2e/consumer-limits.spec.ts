@@ -10,6 +10,7 @@ import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
 import { deferred, ledgerRows, maxOverlap } from '../helpers/job-rows.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 /** Lets a test hold handlers and see when they start. */
 const gate = {
@@ -120,7 +121,9 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     // enqueue is a single statement (insert and NOTIFY together); a unique key or { em } goes
     // through a transaction with a separate NOTIFY.
     const run = t.consumer.run({ pollIntervalMs: 600_000 });
-    await new Promise((r) => setTimeout(r, 300)); // LISTEN connected, first empty claim done
+    // The consumer's LISTEN connection is up (it claims once more when it is, then sleeps).
+    const listening = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN queue_job_ready' AND datname = current_database()`;
+    await waitUntil(async () => (await t.orm.em.getConnection().execute(listening))[0].n > 0, 'the LISTEN connection');
     const ways: [string, () => Promise<{ id: string }>][] = [
       ['enqueue', () => t.queue.enqueue('test.echo', 1)],
       ['enqueueMany', async () => (await t.queue.enqueueMany([{ name: 'test.echo', input: 2 }, { name: 'test.echo', input: 3 }]))[1]!],
