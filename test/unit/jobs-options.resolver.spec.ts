@@ -1,0 +1,62 @@
+/** resolveJobsOptions: module options get their defaults, and a bad one fails the boot naming it. */
+import { JobsConfigurationError } from '../../lib/errors/configuration.error.js';
+import { resolveJobsOptions } from '../../lib/jobs-options.resolver.js';
+
+describe('resolveJobsOptions', () => {
+  it('fills every default when given nothing', () => {
+    const expected = {
+      contextName: undefined,
+      defaultMaxAttempts: 3,
+      defaultBackoff: { baseMs: 1_000, maxMs: 3_600_000, jitter: true },
+      maxPayloadBytes: 1_048_576,
+      maxBatchSize: 10_000,
+      leaseMs: 10_000,
+      heartbeatMs: 1_000,
+      notify: true,
+    };
+    expect(resolveJobsOptions()).toEqual(expected);
+    expect(resolveJobsOptions({})).toEqual(expected);
+    expect(resolveJobsOptions(null as never)).toEqual(expected);
+  });
+
+  it('keeps what is given, and merges a partial defaultBackoff over the defaults', () => {
+    const resolved = resolveJobsOptions({ contextName: 'queue', defaultMaxAttempts: 7, defaultBackoff: { baseMs: 50 }, notify: false });
+    expect(resolved).toMatchObject({ contextName: 'queue', defaultMaxAttempts: 7, notify: false });
+    expect(resolved.defaultBackoff).toEqual({ baseMs: 50, maxMs: 3_600_000, jitter: true });
+  });
+
+  it('derives the heartbeat from a short lease: a third of it when that is under a second', () => {
+    expect(resolveJobsOptions({ leaseMs: 900 }).heartbeatMs).toBe(300);
+    expect(resolveJobsOptions({ leaseMs: 100 }).heartbeatMs).toBe(33);
+    expect(resolveJobsOptions({ leaseMs: 60_000 }).heartbeatMs).toBe(1_000);
+  });
+
+  it.each([
+    ['contextName', { contextName: '' }],
+    ['contextName', { contextName: 5 }],
+    ['JobsModule.defaultMaxAttempts', { defaultMaxAttempts: 0 }],
+    ['JobsModule.defaultMaxAttempts', { defaultMaxAttempts: 1001 }],
+    ['JobsModule.maxPayloadBytes', { maxPayloadBytes: 15 }],
+    ['JobsModule.maxBatchSize', { maxBatchSize: 0 }],
+    ['JobsModule.leaseMs', { leaseMs: 99 }],
+    ['JobsModule.leaseMs', { leaseMs: '10s' }],
+    ['JobsModule.heartbeatMs', { heartbeatMs: 9 }],
+    ['JobsModule.defaultBackoff', { defaultBackoff: 'exp' }],
+    ['JobsModule.defaultBackoff.baseMs', { defaultBackoff: { baseMs: -1 } }],
+    ['JobsModule.defaultBackoff.jitter', { defaultBackoff: { jitter: 1 } }],
+    ['notify', { notify: 'no' }],
+  ])("a bad '%s' (%p) throws JobsConfigurationError naming it", (option, options) => {
+    expect(() => resolveJobsOptions(options as never)).toThrow(JobsConfigurationError);
+    expect(() => resolveJobsOptions(options as never)).toThrow(`'${option}'`);
+  });
+
+  it('refuses a heartbeat over half the lease, saying how to fix it, whether set or derived', () => {
+    expect(() => resolveJobsOptions({ leaseMs: 1_000, heartbeatMs: 501 })).toThrow(
+      new JobsConfigurationError(
+        "JobsModule option 'heartbeatMs' (501) must be at most half of 'leaseMs' (1000), so one late heartbeat does not lose a lease. Lower heartbeatMs or raise leaseMs.",
+      ),
+    );
+    expect(() => resolveJobsOptions({ leaseMs: 1_000, heartbeatMs: 500 })).not.toThrow();
+    expect(() => resolveJobsOptions({ heartbeatMs: 6_000 })).toThrow(/'heartbeatMs' \(6000\) must be at most half of 'leaseMs' \(10000\)/);
+  });
+});
