@@ -11,7 +11,7 @@ describe('pipeline()', () => {
       .step('send', 'report.send', { after: { render: DependencyPolicy.Skip } })
       .workspace({ pages: 0 })
       .build();
-    expect(def).toEqual({
+    expect(def).toStrictEqual({
       name: 'report',
       workspace: { pages: 0 },
       steps: {
@@ -41,8 +41,8 @@ describe('pipeline()', () => {
 });
 
 describe('chain()', () => {
-  it('links each step to the one before, keyed 0, 1, ... and leaves out inputs not given', () => {
-    expect(chain([{ job: 'a', input: { v: 1 } }, { job: 'b' }, { job: 'c' }], 'abc')).toEqual({
+  it('links each step to the one before, keyed 0, 1, ..., leaving out the inputs and after not given', () => {
+    expect(chain([{ job: 'a', input: { v: 1 } }, { job: 'b' }, { job: 'c' }], 'abc')).toStrictEqual({
       name: 'abc',
       steps: {
         '0': { job: 'a', input: { v: 1 } },
@@ -54,7 +54,7 @@ describe('chain()', () => {
 
   it('uses the keys given, and keeps an explicit input on a later step', () => {
     const def = chain([{ job: 'a', key: 'first' }, { job: 'b', key: 'second', input: null }]);
-    expect(def.steps).toEqual({ first: { job: 'a' }, second: { job: 'b', input: null, after: 'first' } });
+    expect(def.steps).toStrictEqual({ first: { job: 'a' }, second: { job: 'b', input: null, after: 'first' } });
   });
 
   it('refuses a key used twice, given or generated', () => {
