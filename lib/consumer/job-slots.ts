@@ -91,6 +91,7 @@ export class JobSlots {
   }
 
   private internalError(job: ClaimedJob, err: unknown): void {
-    this.collaborators.logger.error(`internal error recording job ${job.id}: ${(err as Error).message}`, (err as Error).stack);
+    const { message, stack } = err as Error;
+    this.collaborators.logger.error(`internal error recording job ${job.id}: ${message}`, stack);
   }
 }

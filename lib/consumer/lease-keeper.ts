@@ -90,7 +90,9 @@ export class LeaseKeeper {
       logger.warn(`heartbeat failed (${(err as Error).message})`);
       if (Date.now() - this.lastHeartbeatOk > leaseMs) {
         // Cut off longer than a lease: other consumers may have rescued these jobs already.
-        for (const r of running.values()) r.controller.abort(new LeaseLostError(`Job ${r.job.id}: no heartbeat for ${leaseMs} ms; the lease may be gone`));
+        for (const r of running.values()) {
+          r.controller.abort(new LeaseLostError(`Job ${r.job.id}: no heartbeat for ${leaseMs} ms; the lease may be gone`));
+        }
         // Not started: their leases lapse and they are rescued.
         for (const job of buffer.remove()) this.collaborators.forget(job);
       }

@@ -68,9 +68,11 @@ export class ResultWriter {
       const final = isFinalFailure(job, outcome);
       const delay = final ? 0 : retryDelayMs(job, defaultBackoff);
       if (!final) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + delay);
-      logger.warn(`${tag} failed after ${ms} ms: ${outcome.error.message}${final ? ' (no attempts left)' : `; retry in ${delay} ms`}`);
+      const next = final ? ' (no attempts left)' : `; retry in ${delay} ms`;
+      logger.warn(`${tag} failed after ${ms} ms: ${outcome.error.message}${next}`);
       const log = { attempt: job.attempts, outcome: outcome.timeout ? 'timeout' : 'failed', error: outcome.error, consumer: consumerId };
-      this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error: JSON.stringify(outcome.error), log: JSON.stringify(log) });
+      const error = JSON.stringify(outcome.error);
+      this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error, log: JSON.stringify(log) });
     } else {
       counts.aborted += 1;
       if (outcome.reason === 'lease-lost') {
@@ -81,7 +83,8 @@ export class ResultWriter {
         this.batch.released.push({ id: job.id, attempt: job.attempts });
       } else {
         const log = { attempt: job.attempts, outcome: 'aborted', error: outcome.error, consumer: consumerId };
-        this.batch.failed.push({ id: job.id, attempt: job.attempts, final: true, delay_ms: 0, error: JSON.stringify(outcome.error), log: JSON.stringify(log) });
+        const error = JSON.stringify(outcome.error);
+        this.batch.failed.push({ id: job.id, attempt: job.attempts, final: true, delay_ms: 0, error, log: JSON.stringify(log) });
       }
     }
     this.unflushed.set(job.id, job.attempts);
@@ -146,12 +149,15 @@ export class ResultWriter {
     // The database set each retry's runAfter from its clock when this write ran, which can be well
     // after the failure was recorded: `untilEmpty` must wait from now, not from then.
     for (const f of batch.failed) {
-      if (!f.final && applied.has(f.id)) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
+      if (!f.final && applied.has(f.id)) {
+        this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
+      }
     }
     for (const j of [...batch.completed, ...batch.failed, ...batch.released]) {
       this.unflushed.delete(j.id);
       if (!applied.has(j.id)) {
-        this.collaborators.logger.warn(`job ${j.id}: result not written, this consumer no longer holds its lease (another consumer rescued it)`);
+        const why = 'this consumer no longer holds its lease (another consumer rescued it)';
+        this.collaborators.logger.warn(`job ${j.id}: result not written, ${why}`);
       }
     }
   }

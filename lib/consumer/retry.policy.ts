@@ -14,7 +14,10 @@ export function isFinalFailure(job: Pick<ClaimedJob, 'attempts' | 'maxAttempts'>
 }
 
 /** A job's own backoff (set by `@Job()` or the enqueue call) over the module's `defaultBackoff`. */
-export function withDefaultBackoff(defaultBackoff: Required<BackoffOptions>, backoff: BackoffOptions | null | undefined): Required<BackoffOptions> {
+export function withDefaultBackoff(
+  defaultBackoff: Required<BackoffOptions>,
+  backoff: BackoffOptions | null | undefined,
+): Required<BackoffOptions> {
   return { ...defaultBackoff, ...(backoff ?? {}) };
 }
 
