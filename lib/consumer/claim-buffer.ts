@@ -1,5 +1,6 @@
 import type { ClaimedJob } from '../persistence/row.mapper.js';
 import type { JobStore } from '../persistence/job.store.js';
+import { FinishRate } from './finish-rate.js';
 
 type ClaimFilter = Parameters<JobStore['claim']>[0];
 
@@ -19,8 +20,6 @@ export const MAX_PREFETCH = 2_000;
  * thousand jobs are still buffered (bench noop-drain, 6 alternating runs: 18,121 -> 20,161 jobs/s).
  */
 export const REFILL_AT = 0.75;
-/** The shortest time the finish rate is measured over. */
-const RATE_SAMPLE_MS = 50;
 
 /**
  * Jobs claimed (leased, heartbeated) but not started yet, in claim order (priority first), and how
@@ -28,10 +27,8 @@ const RATE_SAMPLE_MS = 50;
  */
 export class ClaimBuffer {
   private readonly jobs: ClaimedJob[] = [];
-  /** Jobs per second this consumer finishes (moving average), to size the buffer. */
-  private rate = 0;
-  private rateSample = { at: Date.now(), ended: 0 };
-  private ended = 0;
+  /** Sizes the buffer. */
+  private readonly rate = new FinishRate();
   /** The last claim got all it asked for (assumed at start): claims guard their plan (ClaimFilter.guardPlan). */
   private backlog = true;
 
@@ -48,7 +45,7 @@ export class ClaimBuffer {
 
   /** A job left its slot, however it ended: counts towards the finish rate. */
   noteEnded(): void {
-    this.ended += 1;
+    this.rate.noteEnded();
   }
 
   /**
@@ -96,13 +93,6 @@ export class ClaimBuffer {
    * elsewhere wait for it (test/e2e/ordering.spec.ts, consumer-limits.spec.ts).
    */
   prefetchTarget(): number {
-    const now = Date.now();
-    const elapsed = now - this.rateSample.at;
-    if (elapsed >= RATE_SAMPLE_MS) {
-      const recent = ((this.ended - this.rateSample.ended) * 1000) / elapsed;
-      this.rate = this.rate === 0 ? recent : 0.5 * this.rate + 0.5 * recent;
-      this.rateSample = { at: now, ended: this.ended };
-    }
-    return Math.min(MAX_PREFETCH, Math.round((this.rate * PREFETCH_WINDOW_MS) / 1000));
+    return Math.min(MAX_PREFETCH, Math.round((this.rate.perSecond() * PREFETCH_WINDOW_MS) / 1000));
   }
 }
