@@ -157,6 +157,17 @@ describe('ConsumerLoop', () => {
     await expect(loop.stop()).resolves.toMatchObject({ aborted: 1, failed: 0 });
   });
 
+  it('a run that rejects (a bug, not a job failure) is logged once and frees its slot', async () => {
+    const { store, runner, logger, loop } = setUp({ concurrency: 1, untilEmpty: true });
+    store.add(2);
+    runner.auto = (job) => {
+      if (job.id === '1') throw new Error('bug');
+      return completed();
+    };
+    await expect(loop.run()).resolves.toMatchObject({ completed: 1 });
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['internal error recording job 1: bug']);
+  });
+
   it('a rescue wakes the sleeping loop, which claims the rescued job', async () => {
     const { store, runner, loop } = setUp({ heartbeatMs: 5 });
     void loop.run();

@@ -24,12 +24,18 @@ export class FakeRunner {
   /** Job ids in the order they started. */
   readonly started: string[] = [];
   readonly forgotten: string[] = [];
-  /** When set, every run ends at once with this outcome. */
+  /** When set, every run ends at once with this outcome (or rejects with what it throws). */
   auto: ((job: ClaimedJob) => RunOutcome) | undefined;
 
   readonly execute = (job: ClaimedJob, controller: AbortController): Promise<RunOutcome> => {
     this.started.push(job.id);
-    if (this.auto) return Promise.resolve(this.auto(job));
+    if (this.auto) {
+      try {
+        return Promise.resolve(this.auto(job));
+      } catch (err) {
+        return Promise.reject(err as Error); // a bug in the runner, not a failed job
+      }
+    }
     return new Promise((resolve) => {
       const settle: Settle = (outcome) => {
         if (!this.running.delete(job.id)) return;
