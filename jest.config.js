@@ -15,6 +15,8 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  // Fails a spec file that leaves a consumer loop running (needs no database).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/running-consumers.setup.ts'],
   testTimeout: 60_000,
   maxWorkers: 1,
 };

@@ -158,13 +158,13 @@ export class JobStore {
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
-  async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]) {
-    if (jobs.length === 0) return new Map<string, boolean>();
+  async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]): Promise<Map<string, { cancelRequested: boolean }>> {
+    if (jobs.length === 0) return new Map();
     const rows = await this.transaction(
       (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.dialect, consumerId, leaseMs, jobs)),
       FENCED_WRITE_SETTINGS,
     );
-    return new Map(rows.map((r) => [String(r.id), r.cancel_requested === true || r.cancel_requested === 1]));
+    return new Map(rows.map((r) => [String(r.id), { cancelRequested: r.cancel_requested === true || r.cancel_requested === 1 }]));
   }
 
   /** Rescues running jobs whose lease lapsed; returns them (id, name, new state). */

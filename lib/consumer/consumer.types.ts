@@ -1,0 +1,41 @@
+import type { BackoffOptions } from '../interfaces/backoff-options.js';
+
+/** Explicit states of a consumer; `stopping` means: no new claims, running jobs finish. */
+export const ConsumerState = Object.freeze({
+  Created: 'created',
+  Running: 'running',
+  Stopping: 'stopping',
+  Stopped: 'stopped',
+} as const);
+export type ConsumerState = (typeof ConsumerState)[keyof typeof ConsumerState];
+
+export interface LoopLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+}
+
+export interface LoopSettings {
+  concurrency: number;
+  names: string[];
+  queues?: string[];
+  pollIntervalMs: number;
+  maxJobs?: number;
+  timeoutMs?: number;
+  untilEmpty: boolean;
+  shutdownGraceMs: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  defaultBackoff: Required<BackoffOptions>;
+}
+
+/** What a consumer did, returned when it stops. */
+export interface ConsumerSummary {
+  consumerId: string;
+  /** Attempts that ended (completed or failed), the unit of `maxJobs`. */
+  processed: number;
+  completed: number;
+  failed: number;
+  /** Jobs handed back at shutdown, lost leases and cancelled runs. */
+  aborted: number;
+}

@@ -1,0 +1,164 @@
+import type { BackoffOptions } from '../interfaces/backoff-options.js';
+import type { ClaimedJob } from '../persistence/row.mapper.js';
+import type { FinishBatch, JobStore } from '../persistence/job.store.js';
+import type { RunOutcome } from './job-runner.js';
+import type { ConsumerSummary, LoopLogger } from './consumer.types.js';
+import { isFinalFailure, retryDelayMs } from './retry.policy.js';
+
+export interface ResultWriterSettings {
+  consumerId: string;
+  defaultBackoff: Required<BackoffOptions>;
+}
+
+export interface ResultWriterCollaborators {
+  store: Pick<JobStore, 'finish'>;
+  /** Called after each write, successful or not: the loop may claim (or stop) now. */
+  wake(): void;
+  logger: LoopLogger;
+}
+
+/** How the consumer's attempts ended so far (its summary without the id). */
+export type OutcomeCounts = Omit<ConsumerSummary, 'consumerId'>;
+
+const emptyBatch = (): FinishBatch => ({ completed: [], failed: [], released: [] });
+
+/**
+ * Turns outcomes into rows to write, and writes them by group commit: one write in flight at a time,
+ * and whatever finishes meanwhile goes in the next, one transaction each. A failed write is retried
+ * with its results kept. Until its result is written, a job is still this consumer's (`unflushed`):
+ * heartbeats keep its lease.
+ */
+export class ResultWriter {
+  readonly counts: OutcomeCounts = { processed: 0, completed: 0, failed: 0, aborted: 0 };
+  /** Finished here, not yet written (id to attempt): still ours, so heartbeats keep their leases. */
+  readonly unflushed = new Map<string, number>();
+  private batch = emptyBatch();
+  private flushing: Promise<void> | undefined;
+  /** When the last retry of a job that failed here is due: `untilEmpty` waits for it. */
+  private localRetryUntil = 0;
+
+  constructor(
+    private readonly settings: ResultWriterSettings,
+    private readonly collaborators: ResultWriterCollaborators,
+  ) {}
+
+  /** Results recorded, not yet handed to a write. */
+  get pending(): number {
+    return this.batch.completed.length + this.batch.failed.length + this.batch.released.length;
+  }
+
+  /** Nothing to write, none in flight, and no retry of a job failed here is waiting. */
+  isSettled(): boolean {
+    return !this.flushing && this.pending === 0 && Date.now() >= this.localRetryUntil;
+  }
+
+  /** Records how an attempt ended (`ms`: how long it ran) and writes it with the next batch. */
+  record(job: ClaimedJob, outcome: RunOutcome, ms: number): void {
+    const { consumerId, defaultBackoff } = this.settings;
+    const { logger } = this.collaborators;
+    const counts = this.counts;
+    const tag = `job ${job.id} '${job.name}' attempt ${job.attempts}/${job.maxAttempts}`;
+    if (outcome.kind === 'completed') {
+      counts.processed += 1;
+      counts.completed += 1;
+      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, apply: outcome.apply });
+    } else if (outcome.kind === 'failed') {
+      counts.processed += 1;
+      counts.failed += 1;
+      const final = isFinalFailure(job, outcome);
+      const delay = final ? 0 : retryDelayMs(job, defaultBackoff);
+      if (!final) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + delay);
+      const next = final ? ' (no attempts left)' : `; retry in ${delay} ms`;
+      logger.warn(`${tag} failed after ${ms} ms: ${outcome.error.message}${next}`);
+      const log = { attempt: job.attempts, outcome: outcome.timeout ? 'timeout' : 'failed', error: outcome.error, consumer: consumerId };
+      const error = JSON.stringify(outcome.error);
+      this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error, log: JSON.stringify(log) });
+    } else {
+      counts.aborted += 1;
+      if (outcome.reason === 'lease-lost') {
+        logger.warn(`${tag}: lease lost, result dropped (${outcome.error.message})`);
+        return;
+      }
+      if (outcome.reason === 'shutdown') {
+        this.batch.released.push({ id: job.id, attempt: job.attempts });
+      } else {
+        const log = { attempt: job.attempts, outcome: 'aborted', error: outcome.error, consumer: consumerId };
+        const error = JSON.stringify(outcome.error);
+        this.batch.failed.push({ id: job.id, attempt: job.attempts, final: true, delay_ms: 0, error, log: JSON.stringify(log) });
+      }
+    }
+    this.unflushed.set(job.id, job.attempts);
+    void this.flush();
+  }
+
+  /** Returns a claimed job that never started to the queue, without using up its attempt. */
+  release(job: ClaimedJob): void {
+    this.batch.released.push({ id: job.id, attempt: job.attempts });
+    this.unflushed.set(job.id, job.attempts);
+    void this.flush();
+  }
+
+  /**
+   * Writes everything recorded; gives up after `giveUpMs` (the database stays away: those leases
+   * lapse and other consumers rescue the jobs). Resolves false when it gave up.
+   */
+  async writeRemaining(giveUpMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), giveUpMs)));
+    const written = (async () => {
+      while (this.flushing || this.pending > 0) await this.flush();
+    })();
+    const result = await Promise.race([written, giveUp]);
+    clearTimeout(timer);
+    return result !== 'timeout';
+  }
+
+  /** Group commit: one write in flight at a time; whatever finishes meanwhile goes in the next. */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        await new Promise((r) => setImmediate(r));
+        let failures = 0;
+        while (this.pending > 0) {
+          const batch = this.batch;
+          this.batch = emptyBatch();
+          try {
+            const applied = await this.collaborators.store.finish(this.settings.consumerId, batch);
+            failures = 0;
+            this.written(batch, applied);
+          } catch (err) {
+            failures += 1;
+            const size = batch.completed.length + batch.failed.length + batch.released.length;
+            this.collaborators.logger.warn(`writing ${size} results failed (${(err as Error).message}); retrying`);
+            this.batch.completed.unshift(...batch.completed);
+            this.batch.failed.unshift(...batch.failed);
+            this.batch.released.unshift(...batch.released);
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failures)));
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+        this.collaborators.wake();
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** After a write: its jobs are no longer ours; `applied` holds those whose write took effect. */
+  private written(batch: FinishBatch, applied: Set<string>): void {
+    // The database set each retry's runAfter from its clock when this write ran, which can be well
+    // after the failure was recorded: `untilEmpty` must wait from now, not from then.
+    for (const f of batch.failed) {
+      if (!f.final && applied.has(f.id)) {
+        this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
+      }
+    }
+    for (const j of [...batch.completed, ...batch.failed, ...batch.released]) {
+      this.unflushed.delete(j.id);
+      if (!applied.has(j.id)) {
+        const why = 'this consumer no longer holds its lease (another consumer rescued it)';
+        this.collaborators.logger.warn(`job ${j.id}: result not written, ${why}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Jest setupFilesAfterEnv (every spec file, unit and e2e): fails the spec file if a consumer loop it
+ * started is still running when its tests are done. A loop left behind keeps claiming from a database
+ * the next spec file may have dropped, and keeps Jest's worker alive. Loops that are stopping get a
+ * moment to finish first. Needs no database.
+ */
+import { runningLoops } from '../../lib/consumer/running-loops.js';
+
+/** How long loops that are stopping may take to stop before they count as left running. */
+const STOPPING_WAIT_MS = 5_000;
+/** How long the check waits for the leftover loops it stops itself (stop(0)), so the next file starts clean. */
+const CLEANUP_WAIT_MS = 2_000;
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  // performance.now: a unit test may have stubbed Date.now.
+  const end = performance.now() + STOPPING_WAIT_MS;
+  while (runningLoops().some((l) => l.currentState === 'stopping') && performance.now() < end) await pause(10);
+  const left = runningLoops();
+  if (left.length === 0) return;
+  const which = left.map((l) => `${l.consumerId} (${l.currentState})`).join(', ');
+  await Promise.race([Promise.allSettled(left.map((l) => l.stop(0))), pause(CLEANUP_WAIT_MS)]);
+  throw new Error(
+    `${left.length} consumer loop(s) still running after this spec file's tests: ${which}. ` +
+      'Stop every consumer in the teardown (await consumer.stop() or app.close()) before the file ends.',
+  );
+}, STOPPING_WAIT_MS + CLEANUP_WAIT_MS + 1_000);
