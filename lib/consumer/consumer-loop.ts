@@ -303,7 +303,7 @@ export class ConsumerLoop {
     if (outcome.kind === 'completed') {
       this.summary.processed += 1;
       this.summary.completed += 1;
-      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, apply: outcome.apply });
+      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, effects: outcome.effects });
     } else if (outcome.kind === 'failed') {
       this.summary.processed += 1;
       this.summary.failed += 1;

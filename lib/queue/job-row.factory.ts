@@ -3,8 +3,7 @@ import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import type { EnqueueOptions, JobRunOptions } from '../interfaces/job-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
-import type { NewJobRow } from '../persistence/statements/insert-jobs.sql.js';
-import type { Dialect } from '../persistence/sql.util.js';
+import type { NewJobRow } from '../persistence/store.types.js';
 import { validateInput } from './input.validator.js';
 import { toJson } from './json.util.js';
 import { assertJobName, assertRunOptions } from './options.validator.js';
@@ -30,7 +29,7 @@ export class JobRowFactory {
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
-  async build(dialect: Dialect, ord: number, name: string, input: unknown, opts: RowOptions = {}): Promise<NewJobRow> {
+  async build(ord: number, name: string, input: unknown, opts: RowOptions = {}): Promise<NewJobRow> {
     assertJobName(name, 'enqueue');
     const job = this.registry.get(name);
     assertRunOptions(opts);
@@ -49,7 +48,7 @@ export class JobRowFactory {
       max_attempts: merged.maxAttempts ?? this.options.defaultMaxAttempts,
       backoff,
       timeout_ms: merged.timeoutMs ?? null,
-      run_after: opts.runAfter ? (dialect === 'postgresql' ? opts.runAfter.toISOString() : opts.runAfter.getTime()) : null,
+      run_after: opts.runAfter ?? null,
       pipeline_id: opts.pipelineId ?? null,
       step: opts.step ?? null,
       parent_id: opts.parentId ?? null,
