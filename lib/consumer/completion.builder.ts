@@ -4,7 +4,7 @@ import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimedJob, WorkspacePatch } from '../persistence/store.types.js';
 import type { StepContext } from '../pipeline/step-context.loader.js';
 import type { JobRowFactory } from '../queue/job-row.factory.js';
-import { toJson } from '../queue/json.util.js';
+import { toJson } from '../validation/json.util.js';
 import type { RunOutcome } from './run-outcome.js';
 import type { BuiltContext } from './job-context.factory.js';
 

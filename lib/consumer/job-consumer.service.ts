@@ -7,7 +7,7 @@ import type { ConsumerOptions } from '../interfaces/consumer-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
-import { assertConsumerOptions } from '../queue/options.validator.js';
+import { assertConsumerOptions } from './consumer-options.validator.js';
 import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';

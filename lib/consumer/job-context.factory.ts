@@ -5,7 +5,7 @@ import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimedJob } from '../persistence/store.types.js';
 import type { StepContext } from '../pipeline/step-context.loader.js';
-import { toJson } from '../queue/json.util.js';
+import { toJson } from '../validation/json.util.js';
 import { checkSpawn, type CheckedSpawn } from './spawn.checker.js';
 
 /** A handler's context, and what the handler did through it (spawned children, its workspace copy). */

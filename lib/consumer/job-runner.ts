@@ -12,7 +12,7 @@ import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimedJob } from '../persistence/store.types.js';
 import { StepContextLoader } from '../pipeline/step-context.loader.js';
 import type { JobRowFactory } from '../queue/job-row.factory.js';
-import { validateInput } from '../queue/input.validator.js';
+import { validateInput } from '../validation/input.validator.js';
 import { completedOutcome } from './completion.builder.js';
 import { describeError } from './error.util.js';
 import { buildJobContext } from './job-context.factory.js';

@@ -5,8 +5,8 @@ import type { JobRegistry } from '../discovery/job.registry.js';
 import type { SpawnRequest } from '../interfaces/job-context.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { ClaimedJob } from '../persistence/store.types.js';
-import { toJson } from '../queue/json.util.js';
-import { assertJobName, assertRunOptions } from '../queue/options.validator.js';
+import { toJson } from '../validation/json.util.js';
+import { assertJobName, assertRunOptions } from '../validation/options.validator.js';
 import { MAX_JOB_NAME_LENGTH } from '../jobs.constants.js';
 
 /** What a spawned child may say (the fields of `SpawnRequest`). */

@@ -15,7 +15,7 @@ import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { assertId } from '../queue/job-id.util.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
-import { toJson } from '../queue/json.util.js';
+import { toJson } from '../validation/json.util.js';
 import type { WaitOptions } from '../queue/job-queue.service.js';
 import { derivePipelineState } from './dependency.policy.js';
 import { PipelineBuilder } from './pipeline.builder.js';

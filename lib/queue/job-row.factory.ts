@@ -4,9 +4,9 @@ import { JobRegistry } from '../discovery/job.registry.js';
 import type { EnqueueOptions, JobRunOptions } from '../interfaces/job-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import type { NewJobRow } from '../persistence/store.types.js';
-import { validateInput } from './input.validator.js';
-import { toJson } from './json.util.js';
-import { assertJobName, assertRunOptions } from './options.validator.js';
+import { validateInput } from '../validation/input.validator.js';
+import { toJson } from '../validation/json.util.js';
+import { assertJobName, assertRunOptions } from '../validation/options.validator.js';
 
 export type RowOptions = Omit<EnqueueOptions, 'em'> & {
   pipelineId?: string | null;
