@@ -6,7 +6,7 @@ import type { StepContext } from '../pipeline/step-context.loader.js';
 import type { JobRowFactory } from '../queue/job-row.factory.js';
 import { toJson } from '../validation/json.util.js';
 import type { RunOutcome } from './run-outcome.js';
-import type { BuiltContext } from './job-context.factory.js';
+import type { CheckedSpawn } from './spawn.checker.js';
 
 /**
  * A completed attempt's outcome: its output and, as data, what the store applies with it (the
@@ -14,18 +14,19 @@ import type { BuiltContext } from './job-context.factory.js';
  * here, so it fails this attempt and never the finish transaction that holds other jobs' results.
  */
 export async function completedOutcome(
-  deps: { store: JobStore; rows: JobRowFactory; maxPayloadBytes: number },
+  deps: { store: JobStore; rows: JobRowFactory; limits: { maxPayloadBytes: number } },
   job: ClaimedJob,
   result: unknown,
-  built: BuiltContext,
+  /** The handler's copy of the workspace, as it left it, and the children it spawned. */
+  workspace: Record<string, Json>,
+  spawned: CheckedSpawn[],
   step: StepContext | undefined,
 ): Promise<RunOutcome> {
-  const { spawned, workspace } = built;
-  const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, deps.maxPayloadBytes);
+  const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, deps.limits.maxPayloadBytes);
   const patch = step || Object.keys(workspace).length ? workspacePatch(step?.workspace ?? {}, workspace) : null;
   // The workspace the step read plus its patch (what `workspace` now holds): over the limit, the
   // step fails here rather than its merge in the finish transaction.
-  if (patch !== null) toJson(workspace, `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`, deps.maxPayloadBytes);
+  if (patch !== null) toJson(workspace, `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`, deps.limits.maxPayloadBytes);
   if (spawned.length === 0 && patch === null) return { kind: 'completed', output };
   if (spawned.length && job.pipelineId) {
     const clash = await deps.store.takenSteps(job.pipelineId, spawned.map((c) => c.step));

@@ -8,28 +8,23 @@ import type { StepContext } from '../pipeline/step-context.loader.js';
 import { toJson } from '../validation/json.util.js';
 import { checkSpawn, type CheckedSpawn } from './spawn.checker.js';
 
-/** A handler's context, and what the handler did through it (spawned children, its workspace copy). */
-export interface BuiltContext {
-  ctx: JobContext;
-  spawned: CheckedSpawn[];
-  /** The handler's copy of its pipeline's workspace (changed in place). */
-  workspace: Record<string, Json>;
-}
-
-/** Builds `ctx` for one attempt: forked EntityManager on first use, signal, dependencies, workspace, spawn, progress. */
+/**
+ * Builds `ctx` for one attempt: forked EntityManager on first use, signal, dependencies, the
+ * handler's copy of the pipeline's workspace (`workspace`, changed in place by the handler),
+ * progress, and spawn, which checks children and adds them to `spawned`.
+ */
 export function buildJobContext(
   deps: { orm: MikroORM; store: JobStore; registry: JobRegistry; limits: { maxPayloadBytes: number; maxBatchSize: number } },
   job: ClaimedJob,
   signal: AbortSignal,
   step: StepContext | undefined,
-): BuiltContext {
-  const spawned: CheckedSpawn[] = [];
+  workspace: Record<string, Json>,
+  spawned: CheckedSpawn[],
+): JobContext {
   // Keys a spawned child may not take: this step's own, its dependencies' (declared ones and the
   // children they spawned), and the keys spawned so far in this attempt. The rest of the
   // pipeline's keys are checked against the database once the handler returns.
   let taken: Set<string> | undefined;
-  // A JSON copy (the workspace is JSON), made with this realm's own objects.
-  const workspace: Record<string, Json> = step ? JSON.parse(JSON.stringify(step.workspace)) : {};
   const { orm, store, registry, limits } = deps;
   let em: EntityManager | undefined;
   const ctx: JobContext = {
@@ -60,5 +55,5 @@ export function buildJobContext(
       await store.progress(job.id, text);
     },
   };
-  return { ctx, spawned, workspace };
+  return ctx;
 }

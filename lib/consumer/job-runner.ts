@@ -8,6 +8,7 @@ import type { JobRegistry } from '../discovery/job.registry.js';
 import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import type { JobContext } from '../interfaces/job-context.js';
+import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimedJob } from '../persistence/store.types.js';
 import { StepContextLoader } from '../pipeline/step-context.loader.js';
@@ -16,6 +17,7 @@ import { validateInput } from '../validation/input.validator.js';
 import { completedOutcome } from './completion.builder.js';
 import { describeError } from './error.util.js';
 import { buildJobContext } from './job-context.factory.js';
+import type { CheckedSpawn } from './spawn.checker.js';
 import type { RunOutcome } from './run-outcome.js';
 
 export type { RunOutcome } from './run-outcome.js';
@@ -31,7 +33,7 @@ export class JobRunner {
     readonly orm: MikroORM,
     readonly store: JobStore,
     readonly registry: JobRegistry,
-    private readonly rows: JobRowFactory,
+    readonly rows: JobRowFactory,
     readonly limits: { maxPayloadBytes: number; maxBatchSize: number },
     private readonly hooks: JobHooksRegistry,
     private readonly onHookError: (message: string) => void,
@@ -122,10 +124,13 @@ export class JobRunner {
       input = step.declared.length === 1 ? step.declared[0]!.output : Object.fromEntries(step.declaredSteps.map((s, i) => [s, step.declared[i]!.output]));
     }
     if (registered.options.input) input = await validateInput(job.name, registered.options.input, input);
-    const built = buildJobContext(this, job, signal, step);
-    exposeCtx(built.ctx);
-    for (const hook of this.hooks.for(JobHookKind.Before, job.name)) await hook.fn(input, built.ctx);
-    const result = await registered.handler(input, built.ctx);
-    return completedOutcome({ store: this.store, rows: this.rows, maxPayloadBytes: this.limits.maxPayloadBytes }, job, result, built, step);
+    const spawned: CheckedSpawn[] = [];
+    // A JSON copy (the workspace is JSON), made with this realm's own objects.
+    const workspace: Record<string, Json> = step ? JSON.parse(JSON.stringify(step.workspace)) : {};
+    const ctx = buildJobContext(this, job, signal, step, workspace, spawned);
+    exposeCtx(ctx);
+    for (const hook of this.hooks.for(JobHookKind.Before, job.name)) await hook.fn(input, ctx);
+    const result = await registered.handler(input, ctx);
+    return completedOutcome(this, job, result, workspace, spawned, step);
   }
 }

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { TransactionContext, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Kysely } from 'kysely';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
-import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
 import { hasEnded, onlyReleases } from '../pipeline/dependency.policy.js';
@@ -10,8 +9,8 @@ import { applyEffects, type EffectsContext } from './completion-effects.js';
 import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
-import { JobWriter } from './job.writer.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapJobRow, toDate } from './row.mapper.js';
+import { JobWriter, refuseWriteTarget } from './job.writer.js';
+import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
@@ -44,7 +43,7 @@ export class JobStore {
     return this;
   }
 
-  private get at() {
+  private get bound() {
     if (!this.attached) {
       throw new JobsConfigurationError('The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).');
     }
@@ -52,19 +51,19 @@ export class JobStore {
   }
 
   get orm(): MikroORM {
-    return this.at.orm;
+    return this.bound.orm;
   }
 
-  get dialect(): JobsDialect {
-    return this.at.dialect;
+  private get dialect(): JobsDialect {
+    return this.bound.dialect;
   }
 
-  get maxPayloadBytes(): number {
-    return this.at.options.maxPayloadBytes;
+  private get maxPayloadBytes(): number {
+    return this.bound.options.maxPayloadBytes;
   }
 
   private get notifies(): boolean {
-    return this.at.options.notify && this.dialect.notifies;
+    return this.bound.options.notify && this.dialect.notifies;
   }
 
   /** Where warnings of the finish transaction go (a child key taken meanwhile, a workspace over the limit); returns the previous sink. */
@@ -80,11 +79,11 @@ export class JobStore {
 
   /** Per-connection settings of the dialect. */
   prepare(): Promise<void> {
-    return this.dialect.prepare(this.at.db);
+    return this.dialect.prepare(this.bound.db);
   }
 
   private transaction<T>(fn: (tx: Executor) => Promise<T>, fenced = false): Promise<T> {
-    return this.dialect.transaction(this.at.db, fn, fenced);
+    return this.dialect.transaction(this.bound.db, fn, fenced);
   }
 
   /**
@@ -93,30 +92,11 @@ export class JobStore {
    * transaction is opened for it. Lost connections become `QueueUnavailableError`.
    */
   write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
-    // An EntityManager of another MikroORM (the app's database while the queue has its own, see
-    // `contextName`) would write the job into a database that has no queue: refuse it before writing.
-    if (em && em.getDriver() !== this.orm.em.getDriver()) {
-      return Promise.reject(
-        new InvalidJobOptionsError(
-          "Option 'em' belongs to another MikroORM than the queue's database (JobsModule option 'contextName'). A job can only be written in a transaction of the queue's own database: pass an EntityManager of that MikroORM, or leave 'em' out.",
-        ),
-      );
-    }
-    // One connection (SQLite), held by an open em.transactional(): a write of our own beside it,
-    // from inside that transaction, would wait for it forever. Say so instead of hanging.
-    if (!em && this.dialect.oneConnection) {
-      const open = TransactionContext.getEntityManager(this.orm.em.name);
-      if (open?.isInTransaction() && open.getDriver() === this.orm.em.getDriver()) {
-        return Promise.reject(
-          new InvalidJobOptionsError(
-            "On SQLite, a job enqueued inside em.transactional() must be written in that transaction: pass { em } (the transaction's EntityManager). SQLite has one connection, which the open transaction holds; a separate write would wait for it forever.",
-          ),
-        );
-      }
-    }
+    const refused = refuseWriteTarget(this.orm, this.dialect, em);
+    if (refused) return Promise.reject(refused);
     const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, (x, rows) => this.insertOn(x, rows)));
     return guard(() => {
-      if (!em) return how.statement ? on(this.at.db) : this.transaction(on);
+      if (!em) return how.statement ? on(this.bound.db) : this.transaction(on);
       if (em.isInTransaction()) return on(executorOf(em));
       return em.transactional((tx) => on(executorOf(tx)));
     });
@@ -153,7 +133,7 @@ export class JobStore {
   async claim(filter: ClaimFilter): Promise<ClaimedJob[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const d = this.dialect;
-    const rows = await d.claim(this.at.db, filter);
+    const rows = await d.claim(this.bound.db, filter);
     const dates = new DateCache();
     return rows.map((r) => mapClaimedRow(r, d, dates)).sort(claimOrder);
   }
@@ -204,7 +184,7 @@ export class JobStore {
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
   async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]) {
     if (jobs.length === 0) return new Map<string, boolean>();
-    const rows = await this.dialect.renewLeases(this.at.db, consumerId, leaseMs, jobs);
+    const rows = await this.dialect.renewLeases(this.bound.db, consumerId, leaseMs, jobs);
     return new Map(rows.map((r) => [String(r.id), r.cancel_requested === true || r.cancel_requested === 1]));
   }
 
@@ -244,13 +224,13 @@ export class JobStore {
   async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const d = this.dialect;
-    return (await d.jobs(this.at.db, ids)).map((r) => mapJobRow(r, d));
+    return (await d.jobs(this.bound.db, ids)).map((r) => mapJobRow(r, d));
   }
 
   /** A pipeline, its steps (in creation order) and its edges; undefined for an unknown id. */
   async getPipeline(id: string) {
     const d = this.dialect;
-    const db = this.at.db;
+    const db = this.bound.db;
     const row = await d.pipeline(db, id);
     if (!row) return undefined;
     const jobs = (await d.pipelineJobs(db, id)).map((r) => mapJobRow(r, d));
@@ -261,46 +241,36 @@ export class JobStore {
   /** The finished dependencies of these pipeline steps (parsed) and the workspaces of their pipelines. */
   async stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
     const d = this.dialect;
-    const [rows, workspaces] = await Promise.all([d.dependencyResults(this.at.db, jobIds), d.workspaces(this.at.db, pipelineIds)]);
-    const dependencies = rows.map((r) => ({
-      jobId: String(r.job_id),
-      viaId: r.via_id === null || r.via_id === undefined ? null : String(r.via_id),
-      id: String(r.id),
-      step: (r.step as string | null) ?? null,
-      state: r.state as JobState,
-      output: d.parseJson(r.output),
-      error: d.parseJson(r.error),
-    }));
+    const [rows, workspaces] = await Promise.all([d.dependencyResults(this.bound.db, jobIds), d.workspaces(this.bound.db, pipelineIds)]);
+    const dependencies = rows.map((r) => mapDependencyRow(r, d));
     return { dependencies, workspaces: new Map(workspaces.map((w) => [String(w.id), d.parseJson(w.workspace) ?? {}])) };
   }
 
   /** Which of `steps` are keys of steps of the pipeline already. */
   takenSteps(pipelineId: string, steps: readonly string[]): Promise<string[]> {
-    return this.dialect.takenSteps(this.at.db, pipelineId, steps);
+    return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
   }
 
   /** Unfinished jobs per queue and state. */
   async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
-    return (await this.dialect.queueDepths(this.at.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+    return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
   }
 
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
-    return this.dialect.purge(this.at.db, states, olderThanMs);
+    return this.dialect.purge(this.bound.db, states, olderThanMs);
   }
 
   /** A running job's progress note (serialised JSON), written at once. */
   progress(id: string, progress: string): Promise<void> {
-    return this.dialect.progress(this.at.db, id, progress);
+    return this.dialect.progress(this.bound.db, id, progress);
   }
 
   /** Calls `onWake` whenever jobs become pending in another process, where the database can say so. */
   listen(onWake: () => void): Promise<Listener> {
     if (!this.notifies) return Promise.resolve({ close: async () => undefined });
-    return this.dialect.listen(this.orm, onWake, (m) => this.listenLogger.warn(m));
+    return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
   }
-
-  private readonly listenLogger = new Logger('JobsNotifier');
 
   /**
    * Lets the dependants of pipeline steps that just ended follow; a finish that made steps pending
@@ -311,7 +281,7 @@ export class JobStore {
     const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
     if (ended.length === 0) return;
     const d = this.dialect;
-    const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended.map((r) => r.state)));
+    const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
     if (unblocked > 0 && this.notifies) await d.notify(tx);
   }
 }

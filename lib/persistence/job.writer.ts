@@ -1,3 +1,5 @@
+import { TransactionContext, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { Executor } from './sql.util.js';
@@ -51,4 +53,26 @@ export class JobWriter {
     if (written.length) await this.d.insertEdges(this.ex, written);
     return { pipeline, jobs, edges: written.map((e) => ({ dependsOnId: e.depends_on_id, policy: e.policy })) };
   }
+}
+
+/** Why writing with `em` (or, without it, beside the user's open transaction) cannot work; undefined when it can. */
+export function refuseWriteTarget(orm: MikroORM, d: JobsDialect, em: EntityManager | undefined): Error | undefined {
+  // An EntityManager of another MikroORM (the app's database while the queue has its own, see
+  // `contextName`) would write the job into a database that has no queue: refuse it before writing.
+  if (em && em.getDriver() !== orm.em.getDriver()) {
+    return new InvalidJobOptionsError(
+      "Option 'em' belongs to another MikroORM than the queue's database (JobsModule option 'contextName'). A job can only be written in a transaction of the queue's own database: pass an EntityManager of that MikroORM, or leave 'em' out.",
+    );
+  }
+  // One connection (SQLite), held by an open em.transactional(): a write of our own beside it,
+  // from inside that transaction, would wait for it forever. Say so instead of hanging.
+  if (!em && d.oneConnection) {
+    const open = TransactionContext.getEntityManager(orm.em.name);
+    if (open?.isInTransaction() && open.getDriver() === orm.em.getDriver()) {
+      return new InvalidJobOptionsError(
+        "On SQLite, a job enqueued inside em.transactional() must be written in that transaction: pass { em } (the transaction's EntityManager). SQLite has one connection, which the open transaction holds; a separate write would wait for it forever.",
+      );
+    }
+  }
+  return undefined;
 }

@@ -98,3 +98,17 @@ export function mapClaimedRow(row: JobRow, dialect: Parser, dates?: DateCache): 
     step: row.step ?? null,
   };
 }
+
+/** A finished dependency of a pipeline step (`JobsDialect.dependencyResults`), parsed. */
+export function mapDependencyRow(r: JobRow, dialect: Parser) {
+  return {
+    jobId: String(r.job_id),
+    /** Set when the dependency is a child spawned by one of the step's dependencies. */
+    viaId: toId(r.via_id),
+    id: String(r.id),
+    step: (r.step as string | null) ?? null,
+    state: r.state as JobState,
+    output: dialect.parseJson(r.output),
+    error: dialect.parseJson(r.error),
+  };
+}

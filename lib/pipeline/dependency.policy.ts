@@ -78,8 +78,8 @@ export function derivePipelineState(jobs: readonly JobRecord[], edges: readonly 
 }
 
 /** Whether these ended jobs can end no dependant without running (each only counts them off). */
-export function onlyReleases(endedStates: readonly string[]): boolean {
-  return endedStates.every((s) => s === JobState.Completed);
+export function onlyReleases(ended: readonly { state: string }[]): boolean {
+  return ended.every((j) => j.state === JobState.Completed);
 }
 
 /** Whether a job in this state has ended and settles its dependants. */

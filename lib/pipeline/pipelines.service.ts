@@ -67,7 +67,7 @@ export class Pipelines {
       const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
-      // committed yet (and on SQLite another connection would wait for its write lock).
+      // committed yet (and where the database has one writer, another connection would wait for it).
       return toRecord(created, jobs, edges);
     });
   }

@@ -9,7 +9,8 @@ import type { BackoffOptions } from '../interfaces/backoff-options.js';
 import type { JobRunOptions } from '../interfaces/job-options.js';
 
 /**
- * The one place that checks options. Each message names the option, what was given and the fix.
+ * The checks of job and module options (consumer options: consumer/consumer-options.validator.ts).
+ * Each message names the option, what was given and the fix.
  * `Err` selects the error class: options at a call (`InvalidJobOptionsError`) or at boot
  * (`JobsConfigurationError`, see errors/).
  */

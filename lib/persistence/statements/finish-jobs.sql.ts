@@ -14,16 +14,16 @@ export function fence(j: string, match: string, attempt: string, owner: string):
       AND ${j}state = 'running'`;
 }
 
-export function completeJobs(s: SqlSyntax, consumerId: string, jobs: readonly CompletedJob[]): Sql {
-  const p = s.params();
+export function completeJobs(syntax: SqlSyntax, consumerId: string, jobs: readonly CompletedJob[]): Sql {
+  const p = syntax.params();
   const owner = p.add(consumerId);
-  const j = s.target.ref;
-  const { from, match, col } = s.keyedRows(p, jobs, { attempt: 'int', output: 'json' });
+  const j = syntax.target.ref;
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', output: 'json' });
   const output = col('output');
   const sql = `
-    UPDATE ${s.target.table}
+    UPDATE ${syntax.target.table}
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' ELSE 'completed' END,
-      output = ${output}, finished_at = ${s.now}, locked_by = NULL, lease_until = NULL
+      output = ${output}, finished_at = ${syntax.now}, locked_by = NULL, lease_until = NULL
     ${from}
     ${fence(j, match, col('attempt'), owner)}
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
@@ -34,17 +34,17 @@ export function completeJobs(s: SqlSyntax, consumerId: string, jobs: readonly Co
  * Hands jobs back without using up an attempt (shutdown after the grace period): pending again,
  * due at once. A job whose cancel was requested ends cancelled instead.
  */
-export function releaseJobs(s: SqlSyntax, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Sql {
-  const p = s.params();
+export function releaseJobs(syntax: SqlSyntax, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Sql {
+  const p = syntax.params();
   const owner = p.add(consumerId);
-  const j = s.target.ref;
-  const { from, match, col } = s.keyedRows(p, jobs, { attempt: 'int' });
+  const j = syntax.target.ref;
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int' });
   const sql = `
-    UPDATE ${s.target.table}
+    UPDATE ${syntax.target.table}
     SET state = CASE WHEN ${j}cancel_requested THEN 'cancelled' ELSE 'pending' END,
       attempts = CASE WHEN ${j}cancel_requested THEN ${j}attempts ELSE ${j}attempts - 1 END,
-      finished_at = CASE WHEN ${j}cancel_requested THEN ${s.now} ELSE NULL END,
-      run_after = ${s.now}, locked_by = NULL, lease_until = NULL
+      finished_at = CASE WHEN ${j}cancel_requested THEN ${syntax.now} ELSE NULL END,
+      run_after = ${syntax.now}, locked_by = NULL, lease_until = NULL
     ${from}
     ${fence(j, match, col('attempt'), owner)}
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
@@ -56,14 +56,14 @@ export function releaseJobs(s: SqlSyntax, consumerId: string, jobs: readonly { i
  * (rescued by another consumer, or finished by a cancel): its handler must be aborted.
  * `cancel_requested` tells the consumer to abort a handler because someone cancelled the job.
  */
-export function renewLeases(s: SqlSyntax, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]): Sql {
-  const p = s.params();
+export function renewLeases(syntax: SqlSyntax, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]): Sql {
+  const p = syntax.params();
   const owner = p.add(consumerId);
-  const until = s.nowPlus(p.add(leaseMs));
-  const j = s.target.ref;
-  const { from, match, col } = s.keyedRows(p, jobs, { attempt: 'int' });
+  const until = syntax.nowPlus(p.add(leaseMs));
+  const j = syntax.target.ref;
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int' });
   const sql = `
-    UPDATE ${s.target.table} SET lease_until = ${until}
+    UPDATE ${syntax.target.table} SET lease_until = ${until}
     ${from}
     ${fence(j, match, col('attempt'), owner)}
     RETURNING ${j}id, ${j}cancel_requested`;

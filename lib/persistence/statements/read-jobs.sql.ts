@@ -2,24 +2,24 @@ import { JOB_TABLE } from '../job.entity.js';
 import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
 import type { Sql, SqlSyntax } from '../sql.util.js';
 
-export function selectJobs(s: SqlSyntax, ids: readonly string[]): Sql {
-  const p = s.params();
+export function selectJobs(syntax: SqlSyntax, ids: readonly string[]): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')}`);
 }
 
-export function selectPipeline(s: SqlSyntax, id: string): Sql {
-  const p = s.params();
+export function selectPipeline(syntax: SqlSyntax, id: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${PIPELINE_TABLE} WHERE id = ${p.add(id)}`);
 }
 
-export function selectPipelineJobs(s: SqlSyntax, pipelineId: string): Sql {
-  const p = s.params();
+export function selectPipelineJobs(syntax: SqlSyntax, pipelineId: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id`);
 }
 
 /** The edges of a pipeline, to tell tolerated failures from fatal ones. */
-export function selectPipelineEdges(s: SqlSyntax, pipelineId: string): Sql {
-  const p = s.params();
+export function selectPipelineEdges(syntax: SqlSyntax, pipelineId: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
       JOIN ${JOB_TABLE} j ON j.id = e.job_id WHERE j.pipeline_id = ${p.add(pipelineId)}`);
 }
@@ -34,9 +34,9 @@ export function selectQueueDepths(): Sql {
 }
 
 /** Progress note of a running job, written at once (not fenced: it is informational). */
-export function updateProgress(s: SqlSyntax, id: string, progress: string): Sql {
-  const p = s.params();
-  const value = s.json(p.add(progress));
+export function updateProgress(syntax: SqlSyntax, id: string, progress: string): Sql {
+  const p = syntax.params();
+  const value = syntax.json(p.add(progress));
   return p.sql(`UPDATE ${JOB_TABLE} SET progress = ${value} WHERE id = ${p.add(id)} AND state = 'running'`);
 }
 
@@ -44,9 +44,9 @@ export function updateProgress(s: SqlSyntax, id: string, progress: string): Sql 
  * Deletes finished jobs older than `olderThanMs` (by `finished_at`) in the given states. Jobs of a
  * pipeline go only when the whole pipeline is finished, with its edges and its row.
  */
-export function purgeFinished(s: SqlSyntax, states: readonly string[], olderThanMs: number): Sql {
-  const p = s.params();
-  const cutoff = s.nowMinus(p.add(olderThanMs));
+export function purgeFinished(syntax: SqlSyntax, states: readonly string[], olderThanMs: number): Sql {
+  const p = syntax.params();
+  const cutoff = syntax.nowMinus(p.add(olderThanMs));
   const sql = `DELETE FROM ${JOB_TABLE}
     WHERE state ${p.list(states, 'text')} AND finished_at < ${cutoff} AND pipeline_id IS NULL
     RETURNING id`;
@@ -54,8 +54,8 @@ export function purgeFinished(s: SqlSyntax, states: readonly string[], olderThan
 }
 
 /** The unfinished jobs holding these unique keys. */
-export function selectByUniqueKeys(s: SqlSyntax, keys: readonly string[]): Sql {
-  const p = s.params();
+export function selectByUniqueKeys(syntax: SqlSyntax, keys: readonly string[]): Sql {
+  const p = syntax.params();
   const sql = `SELECT * FROM ${JOB_TABLE}
     WHERE unique_key ${p.list(keys, 'text')} AND state IN ('pending', 'blocked', 'running')`;
   return p.sql(sql);

@@ -18,7 +18,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract readonly oneConnection: boolean;
   abstract readonly notifies: boolean;
 
-  constructor(protected readonly s: SqlSyntax) {}
+  constructor(protected readonly syntax: SqlSyntax) {}
 
   abstract prepare(db: Kysely<any>): Promise<void>;
   abstract transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
@@ -32,99 +32,99 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
-    return run<JobRow>(ex, reads.selectByUniqueKeys(this.s, keys));
+    return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));
   }
 
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]) {
-    return run<EndedRow>(tx, completeJobs(this.s, consumerId, jobs));
+    return run<EndedRow>(tx, completeJobs(this.syntax, consumerId, jobs));
   }
 
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]) {
-    return run<EndedRow>(tx, releaseJobs(this.s, consumerId, jobs));
+    return run<EndedRow>(tx, releaseJobs(this.syntax, consumerId, jobs));
   }
 
   renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]) {
-    return this.transaction(db, (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.s, consumerId, leaseMs, jobs)), true);
+    return this.transaction(db, (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.syntax, consumerId, leaseMs, jobs)), true);
   }
 
   cancel(tx: Executor, ids: readonly string[]) {
-    return run<EndedRow>(tx, cancelJobs(this.s, ids));
+    return run<EndedRow>(tx, cancelJobs(this.syntax, ids));
   }
 
   cancelPipelineSteps(tx: Executor, pipelineId: string) {
-    return run<EndedRow>(tx, cancelPipelineSteps(this.s, pipelineId));
+    return run<EndedRow>(tx, cancelPipelineSteps(this.syntax, pipelineId));
   }
 
   dependantsOf(tx: Executor, ids: readonly string[]) {
-    return run<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }>(tx, deps.selectDependants(this.s, ids));
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }>(tx, deps.selectDependants(this.syntax, ids));
   }
 
   releaseDependantsOf(tx: Executor, ids: readonly string[]) {
-    return run<{ state: string }>(tx, deps.releaseDependantsOf(this.s, ids));
+    return run<{ state: string }>(tx, deps.releaseDependantsOf(this.syntax, ids));
   }
 
   releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]) {
-    return run<{ id: unknown; state: string }>(tx, deps.releaseBlocked(this.s, rows));
+    return run<{ id: unknown; state: string }>(tx, deps.releaseBlocked(this.syntax, rows));
   }
 
   endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]) {
-    return run<{ id: unknown; state: string }>(tx, deps.endBlocked(this.s, rows));
+    return run<{ id: unknown; state: string }>(tx, deps.endBlocked(this.syntax, rows));
   }
 
   async insertEdges(ex: Executor, edges: readonly deps.EdgeRow[]) {
-    await run(ex, deps.insertEdges(this.s, edges));
+    await run(ex, deps.insertEdges(this.syntax, edges));
   }
 
   edgesFrom(tx: Executor, spawnerId: string) {
-    return run<{ job_id: unknown; policy: string }>(tx, deps.selectEdgesFrom(this.s, spawnerId));
+    return run<{ job_id: unknown; policy: string }>(tx, deps.selectEdgesFrom(this.syntax, spawnerId));
   }
 
   async addBlocking(tx: Executor, rows: readonly { id: string; n: number }[]) {
-    await run(tx, deps.addBlocking(this.s, rows));
+    await run(tx, deps.addBlocking(this.syntax, rows));
   }
 
   async lockPipeline(tx: Executor, pipelineId: string) {
-    await run(tx, deps.lockPipeline(this.s, pipelineId));
+    await run(tx, deps.lockPipeline(this.syntax, pipelineId));
   }
 
   async takenSteps(ex: Executor, pipelineId: string, steps: readonly string[]) {
-    return (await run<{ step: string }>(ex, deps.selectTakenSteps(this.s, pipelineId, steps))).map((r) => r.step);
+    return (await run<{ step: string }>(ex, deps.selectTakenSteps(this.syntax, pipelineId, steps))).map((r) => r.step);
   }
 
   async insertPipeline(ex: Executor, name: string | null, workspace: string) {
-    return (await run<Record<string, unknown>>(ex, deps.insertPipeline(this.s, name, workspace)))[0]!;
+    return (await run<Record<string, unknown>>(ex, deps.insertPipeline(this.syntax, name, workspace)))[0]!;
   }
 
   async workspaceForUpdate(tx: Executor, pipelineId: string) {
-    return (await run<{ workspace: unknown }>(tx, deps.selectWorkspaceForUpdate(this.s, pipelineId)))[0];
+    return (await run<{ workspace: unknown }>(tx, deps.selectWorkspaceForUpdate(this.syntax, pipelineId)))[0];
   }
 
   async updateWorkspace(tx: Executor, pipelineId: string, workspace: string) {
-    await run(tx, deps.updateWorkspace(this.s, pipelineId, workspace));
+    await run(tx, deps.updateWorkspace(this.syntax, pipelineId, workspace));
   }
 
   jobs(ex: Executor, ids: readonly string[]) {
-    return run<JobRow>(ex, reads.selectJobs(this.s, ids));
+    return run<JobRow>(ex, reads.selectJobs(this.syntax, ids));
   }
 
   async pipeline(ex: Executor, id: string) {
-    return (await run<Record<string, unknown>>(ex, reads.selectPipeline(this.s, id)))[0];
+    return (await run<Record<string, unknown>>(ex, reads.selectPipeline(this.syntax, id)))[0];
   }
 
   pipelineJobs(ex: Executor, id: string) {
-    return run<JobRow>(ex, reads.selectPipelineJobs(this.s, id));
+    return run<JobRow>(ex, reads.selectPipelineJobs(this.syntax, id));
   }
 
   pipelineEdges(ex: Executor, id: string) {
-    return run<{ depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.s, id));
+    return run<{ depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
   }
 
   dependencyResults(ex: Executor, jobIds: readonly string[]) {
-    return run<Record<string, any>>(ex, deps.selectDependencyResults(this.s, jobIds));
+    return run<Record<string, any>>(ex, deps.selectDependencyResults(this.syntax, jobIds));
   }
 
   workspaces(ex: Executor, pipelineIds: readonly string[]) {
-    return run<{ id: unknown; workspace: unknown }>(ex, deps.selectWorkspaces(this.s, pipelineIds));
+    return run<{ id: unknown; workspace: unknown }>(ex, deps.selectWorkspaces(this.syntax, pipelineIds));
   }
 
   queueDepths(ex: Executor) {
@@ -132,10 +132,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   async progress(ex: Executor, id: string, progress: string) {
-    await run(ex, reads.updateProgress(this.s, id, progress));
+    await run(ex, reads.updateProgress(this.syntax, id, progress));
   }
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
-    return (await run(ex, reads.purgeFinished(this.s, states, olderThanMs))).length;
+    return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
   }
 }

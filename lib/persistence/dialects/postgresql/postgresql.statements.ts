@@ -2,14 +2,14 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERT_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
-import { postgresqlSyntax as s } from './postgresql.syntax.js';
+import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
 
 /**
  * Claims up to `limit` due jobs in one statement with `FOR UPDATE SKIP LOCKED`, so concurrent
  * claimers never wait on or share a row. Each claim starts an attempt and takes a lease.
  */
 export function claimJobs(f: ClaimFilter): Sql {
-  const p = s.params();
+  const p = syntax.params();
   let where = `state = 'pending' AND run_after <= now() AND name ${p.list(f.names, 'text')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
   const due = `SELECT id FROM ${JOB_TABLE} WHERE ${where}
@@ -19,7 +19,7 @@ export function claimJobs(f: ClaimFilter): Sql {
   // table re-scanned it per row (bench noop-drain, 20,000 jobs: 17 ms per claim of ~400 jobs).
   const sql = `WITH due AS (${due})
       UPDATE ${JOB_TABLE} j SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
-     lease_until = ${s.nowPlus(p.add(f.leaseMs))}, started_at = now(), cancel_requested = false
+     lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = now(), cancel_requested = false
       WHERE j.id = ANY(ARRAY(SELECT id FROM due)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')}`;
   return p.sql(sql);
 }
@@ -29,9 +29,9 @@ export function claimJobs(f: ClaimFilter): Sql {
  * cancelled, if a cancel was requested). The attempt's log entry gets the database's clock.
  */
 export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
-  const p = s.params();
+  const p = syntax.params();
   const owner = p.add(consumerId);
-  const { from, match, col } = s.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
   const ends = `(${col('final')} OR j.cancel_requested)`;
   const sql = `
     UPDATE ${JOB_TABLE} j
@@ -53,7 +53,7 @@ export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
  * another rescuer holds are skipped.
  */
 export function rescueExpired(limit: number): Sql {
-  const p = s.params();
+  const p = syntax.params();
   const message = `'consumer ' || COALESCE(j.locked_by, '?') || ' stopped renewing its lease (it crashed, froze or lost the database); attempt ' || j.attempts || ' was lost'`;
   const error = `jsonb_build_object('name', 'LeaseExpiredError', 'message', ${message})`;
   const entry = `jsonb_build_object('attempt', j.attempts, 'outcome', 'lost', 'consumer', j.locked_by, 'at', now(), 'error', ${error})`;
@@ -88,7 +88,7 @@ const ARRAY_TYPE: Partial<Record<keyof NewJobRow, string>> = { input: 'jsonb', b
  * `notifyChannel`: the same statement notifies it if a pending job was written.
  */
 export function insertJobs(rows: readonly NewJobRow[], notifyChannel?: string): Sql {
-  const p = s.params();
+  const p = syntax.params();
   const value = (r: NewJobRow, c: keyof NewJobRow) => (c === 'run_after' ? (r.run_after?.toISOString() ?? null) : r[c]);
   // A column with one value for the whole batch (name, queue, priority, the nulls...) is one
   // parameter, not an array of copies; the input is an array (giving the row count) unless the

@@ -2,7 +2,7 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
-import { sqliteSyntax as s } from './sqlite.syntax.js';
+import { sqliteSyntax as syntax } from './sqlite.syntax.js';
 
 const J = `${JOB_TABLE}.`;
 
@@ -11,11 +11,11 @@ const J = `${JOB_TABLE}.`;
  * single-writer lock; a second process waits on `busy_timeout` and then sees the rows already running.
  */
 export function claimJobs(f: ClaimFilter): Sql {
-  const p = s.params();
+  const p = syntax.params();
   // Placeholders are laid out in textual order: SET comes before the sub-select.
   const set = `state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
-     lease_until = ${s.nowPlus(p.add(f.leaseMs))}, started_at = ${s.now}, cancel_requested = false`;
-  let where = `state = 'pending' AND run_after <= ${s.now} AND name ${p.list(f.names, 'text')}`;
+     lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = ${syntax.now}, cancel_requested = false`;
+  let where = `state = 'pending' AND run_after <= ${syntax.now} AND name ${p.list(f.names, 'text')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
   const sql = `UPDATE ${JOB_TABLE} SET ${set}
     WHERE id IN (SELECT id FROM ${JOB_TABLE} WHERE ${where}
@@ -29,18 +29,18 @@ export function claimJobs(f: ClaimFilter): Sql {
  * cancelled, if a cancel was requested). The attempt's log entry gets the database's clock.
  */
 export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
-  const p = s.params();
+  const p = syntax.params();
   const owner = p.add(consumerId);
-  const { from, match, col } = s.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
   const final = `${col('final')} = 1`;
   const ends = `(${final} OR ${J}cancel_requested)`;
   const sql = `
     UPDATE ${JOB_TABLE}
     SET state = CASE WHEN ${J}cancel_requested THEN 'cancelled' WHEN ${final} THEN 'failed' ELSE 'pending' END,
-      run_after = CASE WHEN ${ends} THEN ${J}run_after ELSE ${s.now} + ${col('delay_ms')} END,
-      finished_at = CASE WHEN ${ends} THEN ${s.now} ELSE NULL END,
+      run_after = CASE WHEN ${ends} THEN ${J}run_after ELSE ${syntax.now} + ${col('delay_ms')} END,
+      finished_at = CASE WHEN ${ends} THEN ${syntax.now} ELSE NULL END,
       error = ${col('error')},
-      attempt_log = json_insert(${J}attempt_log, '$[#]', json(json_set(${col('log')}, '$.at', ${s.now}))),
+      attempt_log = json_insert(${J}attempt_log, '$[#]', json(json_set(${col('log')}, '$.at', ${syntax.now}))),
       locked_by = NULL, lease_until = NULL
     ${from}
     ${fence(J, match, col('attempt'), owner)}
@@ -53,18 +53,18 @@ export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
  * the job's history, and the job is due again at once if attempts remain, else it fails.
  */
 export function rescueExpired(limit: number): Sql {
-  const p = s.params();
+  const p = syntax.params();
   const message = `'consumer ' || COALESCE(locked_by, '?') || ' stopped renewing its lease (it crashed, froze or lost the database); attempt ' || attempts || ' was lost'`;
   const error = `json_object('name', 'LeaseExpiredError', 'message', ${message})`;
-  const entry = `json_object('attempt', attempts, 'outcome', 'lost', 'consumer', locked_by, 'at', ${s.now}, 'error', json(${error}))`;
+  const entry = `json_object('attempt', attempts, 'outcome', 'lost', 'consumer', locked_by, 'at', ${syntax.now}, 'error', json(${error}))`;
   const sql = `UPDATE ${JOB_TABLE} SET
     state = CASE WHEN cancel_requested THEN 'cancelled' WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
-    finished_at = CASE WHEN (cancel_requested OR attempts >= max_attempts) THEN ${s.now} ELSE NULL END,
-    run_after = ${s.now},
+    finished_at = CASE WHEN (cancel_requested OR attempts >= max_attempts) THEN ${syntax.now} ELSE NULL END,
+    run_after = ${syntax.now},
     error = ${error},
     attempt_log = json_insert(attempt_log, '$[#]', json(${entry})),
     locked_by = NULL, lease_until = NULL
-    WHERE id IN (SELECT id FROM ${JOB_TABLE} WHERE state = 'running' AND lease_until < ${s.now}
+    WHERE id IN (SELECT id FROM ${JOB_TABLE} WHERE state = 'running' AND lease_until < ${syntax.now}
       ORDER BY lease_until LIMIT ${p.add(limit)})
     RETURNING id, pipeline_id, state, name`;
   return p.sql(sql);
@@ -75,17 +75,17 @@ export function rescueExpired(limit: number): Sql {
  * order, so their ids ascend in input order. A row whose unique key is taken is left out.
  */
 export function insertJobs(rows: readonly NewJobRow[]): Sql {
-  const p = s.params();
+  const p = syntax.params();
   // Times are epoch milliseconds here.
   const values = rows.map((r) => (r.run_after ? { ...r, run_after: r.run_after.getTime() } : r));
-  const { from, col } = s.rowsSource(p, values, {});
+  const { from, col } = syntax.rowsSource(p, values, {});
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
   const sql = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
       run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
-      COALESCE(${col('run_after')}, ${s.now}), ${s.now}, ${col('pipeline_id')}, ${col('step')},
+      COALESCE(${col('run_after')}, ${syntax.now}), ${syntax.now}, ${col('pipeline_id')}, ${col('step')},
       ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, '[]'
     FROM ${from}
     WHERE true
