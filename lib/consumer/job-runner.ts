@@ -29,6 +29,7 @@ export type { RunOutcome } from './run-outcome.js';
  * outcome at once, even if the handler ignores the signal.
  */
 export class JobRunner {
+  /** `orm`, `store`, `registry`, `rows` and `limits` are read by `buildJobContext` and `completedOutcome` too. */
   constructor(
     readonly orm: MikroORM,
     readonly store: JobStore,

@@ -6,12 +6,16 @@ import { SqliteDialect } from './sqlite/sqlite.dialect.js';
 
 /**
  * The registration point: each database the queue runs on, with how to recognise its MikroORM
- * platform. A new database is one folder beside these and one line here.
+ * platform. A new database is one folder beside these (a class implementing `JobsDialect`, from
+ * scratch or over `SharedSqlDialect` where its SQL is close enough), its name added to
+ * `DatabaseName`, and one line here; nothing outside `lib/persistence/` changes.
  */
-const DIALECTS: readonly { name: DatabaseName; platform: RegExp; create: () => JobsDialect }[] = [
-  { name: 'postgresql', platform: /postgre/i, create: () => new PostgresqlDialect() },
-  { name: 'sqlite', platform: /sqlite/i, create: () => new SqliteDialect() },
+const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect }[] = [
+  { name: 'postgresql', label: 'PostgreSQL', platform: /postgre/i, create: () => new PostgresqlDialect() },
+  { name: 'sqlite', label: 'SQLite', platform: /sqlite/i, create: () => new SqliteDialect() },
 ];
+
+const LABELS = DIALECTS.map((d) => d.label).join(' and ');
 
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
@@ -19,8 +23,8 @@ export function dialectFor(orm: MikroORM): JobsDialect {
   const entry = DIALECTS.find((d) => d.platform.test(platform));
   if (entry) return entry.create();
   throw new JobsConfigurationError(
-    `nestjs-job-pipelines supports ${DIALECTS.map((d) => d.name).join(' and ')}; this MikroORM uses ${platform}. ` +
-      'Give the queue its own PostgreSQL or SQLite database with JobsModule.forRoot({ contextName }).',
+    `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
+      `Give the queue its own ${DIALECTS.map((d) => d.label).join(' or ')} database with JobsModule.forRoot({ contextName }).`,
   );
 }
 
