@@ -13,7 +13,7 @@ import type { CheckedSpawn } from './spawn.checker.js';
  * children it spawned, ready to insert, and its workspace changes). Whatever can fail is checked
  * here, so it fails this attempt and never the finish transaction that holds other jobs' results.
  */
-export async function completedOutcome(
+export function completedOutcome(
   deps: { store: JobStore; rows: JobRowFactory; limits: { maxPayloadBytes: number } },
   job: ClaimedJob,
   result: unknown,
@@ -21,13 +21,24 @@ export async function completedOutcome(
   workspace: Record<string, Json>,
   spawned: CheckedSpawn[],
   step: StepContext | undefined,
-): Promise<RunOutcome> {
+): RunOutcome | Promise<RunOutcome> {
   const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, deps.limits.maxPayloadBytes);
   const patch = step || Object.keys(workspace).length ? workspacePatch(step?.workspace ?? {}, workspace) : null;
   // The workspace the step read plus its patch (what `workspace` now holds): over the limit, the
   // step fails here rather than its merge in the finish transaction.
   if (patch !== null) toJson(workspace, `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`, deps.limits.maxPayloadBytes);
+  // Most jobs end here, without a promise of their own (no await added to the hot path).
   if (spawned.length === 0 && patch === null) return { kind: 'completed', output };
+  return withEffects(deps, job, output, spawned, patch);
+}
+
+async function withEffects(
+  deps: { store: JobStore; rows: JobRowFactory },
+  job: ClaimedJob,
+  output: string,
+  spawned: CheckedSpawn[],
+  patch: WorkspacePatch | null,
+): Promise<RunOutcome> {
   if (spawned.length && job.pipelineId) {
     const clash = await deps.store.takenSteps(job.pipelineId, spawned.map((c) => c.step));
     if (clash.length) {
