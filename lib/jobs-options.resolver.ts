@@ -9,7 +9,7 @@ import {
 } from './jobs.constants.js';
 import { JobsConfigurationError } from './errors/configuration.error.js';
 import type { JobsModuleOptions, ResolvedJobsModuleOptions } from './interfaces/jobs-module-options.js';
-import { assertBackoff, assertInt } from './queue/options.validator.js';
+import { assertBackoff, assertInt } from './validation/options.validator.js';
 
 /** Applies defaults and validates module options; a bad value fails the boot naming the option. */
 export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsModuleOptions {

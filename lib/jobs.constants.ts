@@ -2,8 +2,6 @@
 export const JOB_HANDLER_METADATA = 'jobs:handler';
 /** Token of the validated module options. */
 export const JOBS_MODULE_OPTIONS = Symbol('JOBS_MODULE_OPTIONS');
-/** Token of the internal database handle (ORM + dialect + SQL store). */
-export const JOBS_DATABASE = Symbol('JOBS_DATABASE');
 
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_MAX_ATTEMPTS = 3;

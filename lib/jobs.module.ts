@@ -11,7 +11,6 @@ import { JobsExplorer } from './discovery/jobs.explorer.js';
 import { JobStore } from './persistence/job.store.js';
 import { JobsDatabaseInitializer } from './persistence/jobs-database.initializer.js';
 import { JobRowFactory } from './queue/job-row.factory.js';
-import { QueueNotifier } from './queue/queue.notifier.js';
 import { JobQueue } from './queue/job-queue.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
@@ -32,7 +31,6 @@ import { Pipelines } from './pipeline/pipelines.service.js';
     JobHooksRegistry,
     JobsExplorer,
     JobRowFactory,
-    QueueNotifier,
     Pipelines,
     JobQueue,
     JobConsumer,

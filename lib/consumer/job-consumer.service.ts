@@ -7,8 +7,7 @@ import type { ConsumerOptions } from '../interfaces/consumer-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
-import { QueueNotifier } from '../queue/queue.notifier.js';
-import { assertConsumerOptions } from '../queue/options.validator.js';
+import { assertConsumerOptions } from './consumer-options.validator.js';
 import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
@@ -29,7 +28,6 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly store: JobStore,
     private readonly registry: JobRegistry,
     private readonly rows: JobRowFactory,
-    private readonly notifier: QueueNotifier,
     private readonly queue: JobQueue,
     private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
@@ -66,7 +64,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
     const runner = new JobRunner(
       this.store.orm, this.store, this.registry, this.rows,
       { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },
-      this.hooks, (m) => this.logger.error(m), (m) => this.logger.warn(m),
+      this.hooks, (m) => this.logger.error(m),
     );
     const loop = new ConsumerLoop(
       {
@@ -92,7 +90,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
         },
         execute: (job, controller) => runner.execute(job, controller),
         forget: (job) => runner.forget(job),
-        listen: (wake) => this.notifier.listen(wake),
+        listen: (wake) => this.store.listen(wake),
         logger: this.logger,
       },
     );

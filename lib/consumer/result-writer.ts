@@ -61,7 +61,7 @@ export class ResultWriter {
     if (outcome.kind === 'completed') {
       counts.processed += 1;
       counts.completed += 1;
-      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, apply: outcome.apply });
+      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, effects: outcome.effects });
     } else if (outcome.kind === 'failed') {
       counts.processed += 1;
       counts.failed += 1;

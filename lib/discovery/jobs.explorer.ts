@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry } from './job.registry.js';
 import { JobHooksRegistry } from './job-hooks.registry.js';
-import { assertJobName } from '../queue/options.validator.js';
+import { assertJobName } from '../validation/options.validator.js';
 import { assertCron } from '../consumer/recurring.scheduler.js';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 

@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { JobState } from '../interfaces/job-state.js';
+import { JOB_INDEXES } from './schema.sql.js';
 
 /** A row of `queue_job`, for your own queries through MikroORM. The queue itself writes with SQL. */
 export interface JobEntity {
@@ -68,38 +69,7 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     blockingDeps: { type: 'integer', fieldName: 'blocking_deps', default: 0 },
     uniqueKey: { type: 'string', length: 255, fieldName: 'unique_key', nullable: true },
   },
-  indexes: [
-    // The claim reads due jobs in priority order (higher first), then run_after, then id. Only pending
-    // rows are in this index, so finished and blocked jobs never slow the claim down.
-    {
-      name: 'queue_job_claim_idx',
-      expression: `create index queue_job_claim_idx on ${JOB_TABLE} (priority desc, run_after, id) where state = 'pending'`,
-    },
-    // Rescue of lapsed leases scans only leased (running) rows. Not `where state = 'running'`: the
-    // fenced writes (completion, failure, heartbeat) say `state = 'running'` and find their rows by
-    // id, and without table statistics the planner took this index for them instead and read every
-    // entry of it, dead ones included: about 12 of a 16 ms completion of 400 jobs (bench noop-drain).
-    {
-      name: 'queue_job_leased_idx',
-      expression: `create index queue_job_leased_idx on ${JOB_TABLE} (lease_until) where lease_until is not null`,
-    },
-    // Partial: most jobs have no pipeline and are unfinished for most of their life, and every
-    // insert, claim and completion writes to each index whose key it covers. Lookups by pipeline and
-    // purges by finished_at imply IS NOT NULL, so they still use them. Bench noop-drain, 20,000
-    // jobs, 10 alternating runs on local PostgreSQL 15: median 11,983 -> 13,551 jobs/s.
-    {
-      name: 'queue_job_pipeline_idx',
-      expression: `create index queue_job_pipeline_idx on ${JOB_TABLE} (pipeline_id) where pipeline_id is not null`,
-    },
-    {
-      name: 'queue_job_finished_idx',
-      expression: `create index queue_job_finished_idx on ${JOB_TABLE} (finished_at) where finished_at is not null`,
-    },
-  ],
-  uniques: [
-    {
-      name: 'queue_job_unique_key_idx',
-      expression: `create unique index queue_job_unique_key_idx on ${JOB_TABLE} (unique_key) where unique_key is not null and state in ('pending', 'blocked', 'running')`,
-    },
-  ],
+  // The DDL is in schema.sql.ts (JOB_INDEXES), with why each index is as it is.
+  indexes: [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished],
+  uniques: [JOB_INDEXES.uniqueKey],
 });

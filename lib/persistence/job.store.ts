@@ -1,52 +1,49 @@
+import { Logger } from '@nestjs/common';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Kysely } from 'kysely';
-import { CompiledQuery } from 'kysely';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
-import { TERMINAL_JOB_STATES, type JobState } from '../interfaces/job-state.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapJobRow, type ClaimedJob, type JobRow } from './row.mapper.js';
+import type { JobState } from '../interfaces/job-state.js';
+import { hasEnded, onlyReleases } from '../pipeline/dependency.policy.js';
+import { applyEffects, type EffectsContext } from './completion-effects.js';
+import { guard } from './db-guard.util.js';
+import { dialectFor } from './dialects/index.js';
+import type { JobsDialect, Listener } from './jobs-dialect.js';
+import { JobWriter, refuseWriteTarget } from './job.writer.js';
+import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
-import { cancelJobs } from './statements/cancel-jobs.sql.js';
-import { CLAIM_PLAN_SETTINGS, claimJobs, type ClaimFilter } from './statements/claim-jobs.sql.js';
-import { FENCED_WRITE_SETTINGS, completeJobs, failJobs, releaseJobs, type CompletedJob, type FailedJob } from './statements/finish-jobs.sql.js';
-import { insertJobs, selectByUniqueKeys, type InsertedRow, type NewJobRow } from './statements/insert-jobs.sql.js';
-import { renewLeases, rescueExpired } from './statements/leases.sql.js';
-import { selectJobs } from './statements/read-jobs.sql.js';
-import { type Dialect, type Executor, inTransaction, run } from './sql.util.js';
+import type { Executor } from './sql.util.js';
+import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
 
-/** What one consumer hands back in one batch; written in one transaction. */
-export interface FinishBatch {
-  completed: (CompletedJob & { apply?: (tx: Executor, dialect: Dialect) => Promise<void> })[];
-  failed: FailedJob[];
-  released: { id: string; attempt: number }[];
+export type { FinishBatch, ClaimFilter, ClaimedJob } from './store.types.js';
+
+/** What the store is told at attach time. */
+export interface JobStoreOptions {
+  /** Wake other processes' consumers when jobs become pending (where the database can). */
+  notify: boolean;
+  /** Limit of a pipeline's workspace, warned about when a merge leaves it over. */
+  maxPayloadBytes: number;
 }
 
-type Ended = { id: unknown; pipeline_id: unknown; state: string };
-
 /**
- * The one door to the queue's tables. Every statement is raw, parameterised SQL from
- * `statements/`, run through MikroORM's own Kysely connection (real bound parameters, no ORM on the
- * hot path). Entities exist for users' queries and for schema generation.
+ * The one door to the queue's tables: intent methods only. The SQL is the dialect's (one per
+ * database, `dialects/`), run through MikroORM's own Kysely connection (real bound parameters, no
+ * ORM on the hot path). Entities exist for users' queries and for schema generation.
  */
 export class JobStore {
-  private attached?: { orm: MikroORM; dialect: Dialect; db: Kysely<any> };
-  private stepsUnblocked?: (tx: Executor) => Promise<void>;
-
-  /**
-   * Runs `fn` in a transaction that made pipeline steps pending (it finished their last dependency),
-   * so consumers of other processes hear of them at once (the notifier's NOTIFY), not at their next poll.
-   */
-  onStepsUnblocked(fn: (tx: Executor) => Promise<void>): void {
-    this.stepsUnblocked = fn;
-  }
+  private attached?: { orm: MikroORM; dialect: JobsDialect; db: Kysely<any>; options: JobStoreOptions };
+  private readonly logger = new Logger('JobConsumer');
+  private warnSink: (message: string) => void = (m) => this.logger.warn(m);
+  /** What applying completion effects needs, made once. */
+  private effects?: EffectsContext;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
-  attach(orm: MikroORM): this {
-    this.attached = { orm, dialect: detectDialect(orm), db: (orm.em.fork() as any).getKysely() as Kysely<any> };
+  attach(orm: MikroORM, options: JobStoreOptions): this {
+    this.attached = { orm, dialect: dialectFor(orm), db: (orm.em.fork() as any).getKysely() as Kysely<any>, options };
     return this;
   }
 
-  private get a() {
+  private get bound() {
     if (!this.attached) {
       throw new JobsConfigurationError('The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).');
     }
@@ -54,48 +51,72 @@ export class JobStore {
   }
 
   get orm(): MikroORM {
-    return this.a.orm;
+    return this.bound.orm;
   }
 
-  get dialect(): Dialect {
-    return this.a.dialect;
+  private get dialect(): JobsDialect {
+    return this.bound.dialect;
   }
 
-  get db(): Kysely<any> {
-    return this.a.db;
+  private get maxPayloadBytes(): number {
+    return this.bound.options.maxPayloadBytes;
   }
 
-  /** Per-connection settings. SQLite: WAL so readers never block the writer, and a busy timeout so several processes share one file. */
-  async prepare(): Promise<void> {
-    if (this.dialect === 'sqlite') {
-      await this.db.executeQuery(CompiledQuery.raw('PRAGMA journal_mode = WAL'));
-      await this.db.executeQuery(CompiledQuery.raw('PRAGMA busy_timeout = 15000'));
-      await this.db.executeQuery(CompiledQuery.raw('PRAGMA synchronous = NORMAL'));
-    }
+  private get notifies(): boolean {
+    return this.bound.options.notify && this.dialect.notifies;
   }
 
-  /** The executor bound to `em`'s transaction, or the pool. */
-  executorFor(em?: EntityManager): Executor {
-    return em ? ((em as any).getKysely() as Kysely<any>) : this.db;
+  /** Where warnings of the finish transaction go (a child key taken meanwhile, a workspace over the limit); returns the previous sink. */
+  onWarning(sink: (message: string) => void): (message: string) => void {
+    const previous = this.warnSink;
+    this.warnSink = sink;
+    return previous;
   }
 
-  /** `settings`: PostgreSQL `SET LOCAL`s for this transaction, sent with its BEGIN. */
-  transaction<T>(fn: (tx: Executor) => Promise<T>, settings: readonly string[] = []): Promise<T> {
-    return inTransaction(this.db, this.dialect, fn, settings);
+  private warn(message: string): void {
+    this.warnSink(message);
+  }
+
+  /** Per-connection settings of the dialect. */
+  prepare(): Promise<void> {
+    return this.dialect.prepare(this.bound.db);
+  }
+
+  private transaction<T>(fn: (tx: Executor) => Promise<T>, fenced = false): Promise<T> {
+    return this.dialect.transaction(this.bound.db, fn, fenced);
   }
 
   /**
-   * Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order.
-   * `notifyChannel` (PostgreSQL): the same statement notifies it if a pending job was written.
+   * Runs `fn`'s writes in `em`'s transaction (opening one if `em` has none), or in one of the
+   * store's own. `statement`: without `em`, `fn` runs one statement, atomic by itself, so no
+   * transaction is opened for it. Lost connections become `QueueUnavailableError`.
    */
-  async insert(ex: Executor, rows: NewJobRow[], notifyChannel?: string): Promise<JobRecord[]> {
+  write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
+    const refused = refuseWriteTarget(this.orm, this.dialect, em);
+    if (refused) return Promise.reject(refused);
+    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, (x, rows) => this.insertOn(x, rows)));
+    return guard(() => {
+      if (!em) return how.statement ? on(this.bound.db) : this.transaction(on);
+      if (em.isInTransaction()) return on(executorOf(em));
+      return em.transactional((tx) => on(executorOf(tx)));
+    });
+  }
+
+  /** Inserts jobs in a transaction of the store's (see `JobWriter.insert`). */
+  insert(rows: NewJobRow[]): Promise<JobRecord[]> {
+    return this.write(undefined, (w) => w.insert(rows));
+  }
+
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. Notifies consumers if enabled. */
+  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    const d = this.dialect;
     // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
     // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-    const inserted = (await run<InsertedRow>(ex, insertJobs(this.dialect, rows, notifyChannel))).sort((a, b) => Number(a.id) - Number(b.id));
+    const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
     const dates = new DateCache();
     if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
     const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
-    const holders = (await run<JobRow>(ex, selectByUniqueKeys(this.dialect, keys))).map((r) => mapJobRow(r, this.dialect));
+    const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
     const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
     let next = 0;
     return rows.map((row) => {
@@ -108,69 +129,69 @@ export class JobStore {
     });
   }
 
-  /** Claims due jobs, with what running them needs. */
+  /** Claims due jobs, with what running them needs, in claim order. */
   async claim(filter: ClaimFilter): Promise<ClaimedJob[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
-    const q = claimJobs(this.dialect, filter);
-    const rows = this.dialect === 'postgresql' && filter.guardPlan
-      ? await inTransaction(this.db, this.dialect, (tx) => run<JobRow>(tx, q), CLAIM_PLAN_SETTINGS)
-      : await run<JobRow>(this.db, q);
+    const d = this.dialect;
+    const rows = await d.claim(this.bound.db, filter);
     const dates = new DateCache();
-    return rows.map((r) => mapClaimedRow(r, this.dialect, dates)).sort(claimOrder);
+    return rows.map((r) => mapClaimedRow(r, d, dates)).sort(claimOrder);
   }
 
   /**
-   * Completes, fails and releases a batch in one transaction, then, in the same transaction, lets
-   * each finished pipeline step unblock (or end) its dependants. Returns the ids whose write took
-   * effect: a job missing from it was no longer this consumer's (lease lost).
+   * Completes, fails and releases a batch in one fenced transaction; in it, applies what each job
+   * that really completed produced (children, workspace changes), then lets each finished pipeline
+   * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
+   * from it was no longer this consumer's (lease lost).
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
+    const d = this.dialect;
     return this.transaction(async (tx) => {
-      const ended: Ended[] = [];
+      const ended: EndedRow[] = [];
       const applied = new Set<string>();
       if (batch.completed.length) {
-        const rows = await run<Ended>(tx, completeJobs(this.dialect, consumerId, batch.completed));
+        const rows = await d.complete(tx, consumerId, batch.completed);
         for (const r of rows) applied.add(String(r.id));
-        // Children and workspace changes only from a step that really completed: one whose cancel
-        // was requested meanwhile ended `cancelled`, and must not start anything.
+        // Effects only of a step that really completed: one whose cancel was requested meanwhile
+        // ended `cancelled`, and must not start anything.
         const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
+        const toApply = batch.completed.filter((job) => job.effects && completed.has(job.id));
         // Applied in pipeline order: every consumer then locks pipeline rows in the same order, so two
         // batches with steps of the same pipelines cannot deadlock on them.
         const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
-        const toApply = batch.completed.filter((job) => completed.has(job.id) && job.apply);
         toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
-        for (const job of toApply) await job.apply!(tx, this.dialect);
+        if (toApply.length) {
+          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warn(m) };
+          for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
+        }
         ended.push(...rows);
       }
       if (batch.failed.length) {
-        const rows = await run<Ended>(tx, failJobs(this.dialect, consumerId, batch.failed));
+        const rows = await d.fail(tx, consumerId, batch.failed);
         for (const r of rows) applied.add(String(r.id));
         ended.push(...rows);
       }
       if (batch.released.length) {
-        const rows = await run<Ended>(tx, releaseJobs(this.dialect, consumerId, batch.released));
+        const rows = await d.release(tx, consumerId, batch.released);
         for (const r of rows) applied.add(String(r.id));
         ended.push(...rows);
       }
       await this.settle(tx, ended);
       return applied;
-    }, FENCED_WRITE_SETTINGS);
+    }, true);
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
   async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]): Promise<Map<string, { cancelRequested: boolean }>> {
     if (jobs.length === 0) return new Map();
-    const rows = await this.transaction(
-      (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.dialect, consumerId, leaseMs, jobs)),
-      FENCED_WRITE_SETTINGS,
-    );
+    const rows = await this.dialect.renewLeases(this.bound.db, consumerId, leaseMs, jobs);
     return new Map(rows.map((r) => [String(r.id), { cancelRequested: r.cancel_requested === true || r.cancel_requested === 1 }]));
   }
 
   /** Rescues running jobs whose lease lapsed; returns them (id, name, new state). */
   async rescue(limit = 500): Promise<{ id: string; name: string; state: JobState }[]> {
     return this.transaction(async (tx) => {
-      const rows = await run<Ended & { name: string }>(tx, rescueExpired(this.dialect, limit));
+      const rows = await this.dialect.rescue(tx, limit);
       await this.settle(tx, rows);
       return rows.map((r) => ({ id: String(r.id), name: r.name, state: r.state as JobState }));
     });
@@ -179,40 +200,93 @@ export class JobStore {
   async cancel(ids: string[]): Promise<{ id: string; state: JobState }[]> {
     if (ids.length === 0) return [];
     return this.transaction(async (tx) => {
-      const rows = await run<Ended>(tx, cancelJobs(this.dialect, ids));
+      const rows = await this.dialect.cancel(tx, ids);
       await this.settle(tx, rows);
       return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
     });
   }
 
-  async get(ids: string[], ex: Executor = this.db): Promise<JobRecord[]> {
+  /**
+   * Cancels every unfinished step of a pipeline, in rounds until none is left, which also catches
+   * children a step spawned while the cancel was on its way; dependants settle in each round.
+   */
+  async cancelPipeline(id: string): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const rows = await this.transaction(async (tx) => {
+        const changed = await this.dialect.cancelPipelineSteps(tx, id);
+        await this.settle(tx, changed.filter((r) => r.state === 'cancelled'));
+        return changed;
+      });
+      if (rows.length === 0) break;
+    }
+  }
+
+  async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
-    return (await run<JobRow>(ex, selectJobs(this.dialect, ids))).map((r) => mapJobRow(r, this.dialect));
+    const d = this.dialect;
+    return (await d.jobs(this.bound.db, ids)).map((r) => mapJobRow(r, d));
   }
 
-  async query<R = Record<string, unknown>>(q: { sql: string; params: unknown[] }, ex: Executor = this.db) {
-    return run<R>(ex, q);
+  /** A pipeline, its steps (in creation order) and its edges; undefined for an unknown id. */
+  async getPipeline(id: string) {
+    const d = this.dialect;
+    const db = this.bound.db;
+    const row = await d.pipeline(db, id);
+    if (!row) return undefined;
+    const jobs = (await d.pipelineJobs(db, id)).map((r) => mapJobRow(r, d));
+    const edges = (await d.pipelineEdges(db, id)).map((e) => ({ dependsOnId: String(e.depends_on_id), policy: e.policy }));
+    return { id: String(row.id), name: (row.name as string | null) ?? null, createdAt: toDate(row.created_at)!, workspace: d.parseJson(row.workspace) ?? {}, jobs, edges };
   }
 
-  private async settle(tx: Executor, rows: Ended[]) {
-    const ended = rows.filter((r) => r.pipeline_id !== null && TERMINAL_JOB_STATES.includes(r.state as JobState));
+  /** The finished dependencies of these pipeline steps (parsed) and the workspaces of their pipelines. */
+  async stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
+    const d = this.dialect;
+    const [rows, workspaces] = await Promise.all([d.dependencyResults(this.bound.db, jobIds), d.workspaces(this.bound.db, pipelineIds)]);
+    const dependencies = rows.map((r) => mapDependencyRow(r, d));
+    return { dependencies, workspaces: new Map(workspaces.map((w) => [String(w.id), d.parseJson(w.workspace) ?? {}])) };
+  }
+
+  /** Which of `steps` are keys of steps of the pipeline already. */
+  takenSteps(pipelineId: string, steps: readonly string[]): Promise<string[]> {
+    return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
+  }
+
+  /** Unfinished jobs per queue and state. */
+  async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
+    return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+  }
+
+  /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
+  purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
+    return this.dialect.purge(this.bound.db, states, olderThanMs);
+  }
+
+  /** A running job's progress note (serialised JSON), written at once. */
+  progress(id: string, progress: string): Promise<void> {
+    return this.dialect.progress(this.bound.db, id, progress);
+  }
+
+  /** Calls `onWake` whenever jobs become pending in another process, where the database can say so. */
+  listen(onWake: () => void): Promise<Listener> {
+    if (!this.notifies) return Promise.resolve({ close: async () => undefined });
+    return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
+  }
+
+  /**
+   * Lets the dependants of pipeline steps that just ended follow; a finish that made steps pending
+   * wakes every consumer too: a step only another process runs (its GPU step) would otherwise wait
+   * for that process's next poll.
+   */
+  private async settle(tx: Executor, rows: EndedRow[]) {
+    const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
     if (ended.length === 0) return;
-    const unblocked = await settleDependants(tx, this.dialect, ended.map((r) => String(r.id)), ended.every((r) => r.state === 'completed'));
-    if (unblocked > 0) await this.stepsUnblocked?.(tx);
+    const d = this.dialect;
+    const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
+    if (unblocked > 0 && this.notifies) await d.notify(tx);
   }
 }
 
-/** The claim statement's order: priority (higher first), then run_after, then id. */
-function claimOrder(a: ClaimedJob, b: ClaimedJob) {
-  return b.priority - a.priority || a.runAfter.getTime() - b.runAfter.getTime() || Number(a.id) - Number(b.id);
-}
-
-function detectDialect(orm: MikroORM): Dialect {
-  const platform = orm.em.getPlatform().constructor.name.toLowerCase();
-  if (platform.includes('postgre')) return 'postgresql';
-  if (platform.includes('sqlite')) return 'sqlite';
-  throw new JobsConfigurationError(
-    `nestjs-job-pipelines supports PostgreSQL and SQLite; this MikroORM uses ${orm.em.getPlatform().constructor.name}. ` +
-      'Give the queue its own PostgreSQL or SQLite database with JobsModule.forRoot({ contextName }).',
-  );
+/** The executor bound to `em`'s transaction, or its pool. */
+function executorOf(em: EntityManager): Executor {
+  return (em as any).getKysely() as Kysely<any>;
 }

@@ -34,6 +34,6 @@ export class JobsDatabaseInitializer implements OnModuleInit {
         `JobsModule needs a MikroORM ${which}: import MikroOrmModule.forRoot({ ..., entities: [...yourEntities, ...JOB_ENTITIES] }) in the same application.`,
       );
     }
-    await this.store.attach(orm).prepare();
+    await this.store.attach(orm, { notify: this.options.notify, maxPayloadBytes: this.options.maxPayloadBytes }).prepare();
   }
 }

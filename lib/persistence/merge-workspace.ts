@@ -1,13 +1,9 @@
 import type { Json } from '../interfaces/job-types.js';
-import { parseJson } from './row.mapper.js';
-import { selectWorkspaceForUpdate, updateWorkspace } from './statements/dependencies.sql.js';
-import { type Dialect, type Executor, run } from './sql.util.js';
+import type { JobsDialect } from './jobs-dialect.js';
+import type { Executor } from './sql.util.js';
+import type { WorkspacePatch } from './store.types.js';
 
-/** The top-level keys a step changed in its pipeline's workspace: new values, and keys it deleted. */
-export interface WorkspacePatch {
-  set: Record<string, Json>;
-  unset: string[];
-}
+export type { WorkspacePatch } from './store.types.js';
 
 /** What a merge wrote: the workspace's size in bytes of JSON, and whether that is over the limit. */
 export interface MergedWorkspace {
@@ -25,7 +21,7 @@ export function applyWorkspacePatch(workspace: Record<string, Json>, patch: Work
 /**
  * Applies a step's patch to its pipeline's workspace, in the transaction that completes the step.
  * Top-level keys only, last writer wins per key, a deleted key is removed and a key set to `null`
- * stays `null`: the same on both dialects. (In SQL, PostgreSQL's `||` keeps nulls and SQLite's
+ * stays `null`: the same on every database. (In SQL, PostgreSQL's `||` keeps nulls and SQLite's
  * `json_patch` removes them and merges nested objects, so the merge is done here, under a row lock.)
  *
  * The merged size is checked against `maxBytes` but never refused here: the step already completed
@@ -35,18 +31,12 @@ export function applyWorkspacePatch(workspace: Record<string, Json>, patch: Work
  * end over the limit when steps running side by side each added keys; the result says so, the
  * caller warns, and the next step that changes the workspace and leaves it over the limit fails.
  */
-export async function mergeWorkspace(
-  tx: Executor,
-  dialect: Dialect,
-  pipelineId: string,
-  patch: WorkspacePatch,
-  maxBytes: number,
-): Promise<MergedWorkspace | null> {
-  const [row] = await run<{ workspace: unknown }>(tx, selectWorkspaceForUpdate(dialect, pipelineId));
+export async function mergeWorkspace(d: JobsDialect, tx: Executor, pipelineId: string, patch: WorkspacePatch, maxBytes: number): Promise<MergedWorkspace | null> {
+  const row = await d.workspaceForUpdate(tx, pipelineId);
   if (!row) return null;
-  const workspace = applyWorkspacePatch(parseJson(row.workspace, dialect) ?? {}, patch);
+  const workspace = applyWorkspacePatch(d.parseJson(row.workspace) ?? {}, patch);
   const text = JSON.stringify(workspace);
-  await run(tx, updateWorkspace(dialect, pipelineId, text));
+  await d.updateWorkspace(tx, pipelineId, text);
   const bytes = Buffer.byteLength(text);
   return { bytes, overLimit: bytes > maxBytes };
 }

@@ -1,21 +1,15 @@
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
-import type { Dialect } from './sql.util.js';
-import type { InsertedRow, NewJobRow } from './statements/insert-jobs.sql.js';
+import type { JobRow, JobsDialect } from './jobs-dialect.js';
+import type { ClaimedJob, InsertedRow, NewJobRow } from './store.types.js';
 
-/** A `queue_job` row as the driver returns it (snake_case; types differ per dialect). */
-export type JobRow = Record<string, any>;
+export type { ClaimedJob } from './store.types.js';
+export type { JobRow } from './jobs-dialect.js';
 
-/**
- * PostgreSQL returns jsonb already parsed; SQLite returns text. The dialect is needed: on PostgreSQL
- * a JS string is a JSON string value (an output `'hello'`), which must not be parsed again.
- */
-export function parseJson(value: unknown, dialect: Dialect): any {
-  if (value === null || value === undefined) return null;
-  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
-}
+/** What maps rows: the dialect's JSON parsing (the driver returns JSON as values or as text). */
+type Parser = Pick<JobsDialect, 'parseJson'>;
 
-/** SQLite stores epoch milliseconds; PostgreSQL returns text (MikroORM leaves timestamptz unparsed) or a Date. */
+/** A time as a driver returns it: epoch milliseconds (a number or digits), date text, or a Date. */
 export function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
@@ -26,17 +20,17 @@ export function toId(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export function mapJobRow(row: JobRow, dialect: Dialect): JobRecord {
+export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
   return {
     ...mapClaimedRow(row, dialect),
     state: row.state as JobState,
-    output: parseJson(row.output, dialect),
-    error: parseJson(row.error, dialect),
-    attemptLog: parseJson(row.attempt_log, dialect) ?? [],
+    output: dialect.parseJson(row.output),
+    error: dialect.parseJson(row.error),
+    attemptLog: dialect.parseJson(row.attempt_log) ?? [],
     createdAt: toDate(row.created_at)!,
     startedAt: toDate(row.started_at),
     finishedAt: toDate(row.finished_at),
-    progress: parseJson(row.progress, dialect),
+    progress: dialect.parseJson(row.progress),
     parentId: toId(row.parent_id),
     uniqueKey: row.unique_key ?? null,
   };
@@ -87,23 +81,34 @@ export class DateCache {
   }
 }
 
-/** A job as a consumer claims it: what running it needs (statements/claim-jobs.sql.ts, CLAIMED). */
-export type ClaimedJob = Pick<JobRecord, 'id' | 'name' | 'queue' | 'priority' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs' | 'backoff' | 'runAfter' | 'pipelineId' | 'step'>;
-
 /** `dates`: shared by the rows of one claim, whose times repeat (one `now()` per transaction). */
-export function mapClaimedRow(row: JobRow, dialect: Dialect, dates?: DateCache): ClaimedJob {
+export function mapClaimedRow(row: JobRow, dialect: Parser, dates?: DateCache): ClaimedJob {
   return {
     id: String(row.id),
     name: row.name,
     queue: row.queue,
     priority: Number(row.priority),
-    input: parseJson(row.input, dialect),
+    input: dialect.parseJson(row.input),
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
     timeoutMs: row.timeout_ms === null || row.timeout_ms === undefined ? null : Number(row.timeout_ms),
-    backoff: parseJson(row.backoff, dialect),
+    backoff: dialect.parseJson(row.backoff),
     runAfter: dates ? dates.get(row.run_after) : toDate(row.run_after)!,
     pipelineId: toId(row.pipeline_id),
     step: row.step ?? null,
+  };
+}
+
+/** A finished dependency of a pipeline step (`JobsDialect.dependencyResults`), parsed. */
+export function mapDependencyRow(r: JobRow, dialect: Parser) {
+  return {
+    jobId: String(r.job_id),
+    /** Set when the dependency is a child spawned by one of the step's dependencies. */
+    viaId: toId(r.via_id),
+    id: String(r.id),
+    step: (r.step as string | null) ?? null,
+    state: r.state as JobState,
+    output: dialect.parseJson(r.output),
+    error: dialect.parseJson(r.error),
   };
 }

@@ -6,23 +6,18 @@ import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import { WaitTimeoutError } from '../errors/wait-timeout.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import type { JobRecord, PipelineRecord } from '../interfaces/job-record.js';
-import { DependencyPolicy, JobState, PipelineState, TERMINAL_JOB_STATES } from '../interfaces/job-state.js';
+import { TERMINAL_JOB_STATES } from '../interfaces/job-state.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
-import { mapJobRow, parseJson, toDate, type JobRow } from '../persistence/row.mapper.js';
-import { insertEdges, insertPipeline } from '../persistence/statements/dependencies.sql.js';
-import { cancelPipelineSteps } from '../persistence/statements/cancel-jobs.sql.js';
-import { settleDependants } from '../persistence/settle-dependants.js';
-import { selectPipeline, selectPipelineEdges, selectPipelineJobs } from '../persistence/statements/read-jobs.sql.js';
-import { type Dialect, type Executor, run } from '../persistence/sql.util.js';
+import { guard } from '../persistence/db-guard.util.js';
+import type { WrittenPipeline } from '../persistence/job.writer.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
-import { guard, writeIn } from '../queue/db-guard.util.js';
 import { assertId } from '../queue/job-id.util.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
-import { toJson } from '../queue/json.util.js';
-import { QueueNotifier } from '../queue/queue.notifier.js';
+import { toJson } from '../validation/json.util.js';
 import type { WaitOptions } from '../queue/job-queue.service.js';
+import { derivePipelineState } from './dependency.policy.js';
 import { PipelineBuilder } from './pipeline.builder.js';
 import { planPipeline, wrapStepError } from './pipeline.planner.js';
 import type { PipelineDefinition } from './pipeline.types.js';
@@ -34,7 +29,6 @@ export class Pipelines {
     private readonly store: JobStore,
     private readonly registry: JobRegistry,
     private readonly rows: JobRowFactory,
-    private readonly notifier: QueueNotifier,
     private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
@@ -50,14 +44,13 @@ export class Pipelines {
       throw new InvalidPipelineError(`A pipeline's workspace must be a JSON object such as { requestedBy: 42 }; got ${Array.isArray(def.workspace) ? 'an array' : typeof def.workspace}.`);
     }
     const workspace = toJson(def.workspace ?? {}, 'Pipeline workspace', this.options.maxPayloadBytes);
-    const d = this.store.dialect;
     const rows = await Promise.all(
       plan.map(async ({ key, step, deps }, i) => {
         const { job, input, after: _after, ...opts } = step;
         try {
           // A step fed by its dependencies has no input yet: its DTO is checked before it runs.
           const fed = input === undefined && deps.length > 0;
-          return await this.rows.build(d, i, job, fed ? null : input, {
+          return await this.rows.build(i, job, fed ? null : input, {
             ...opts,
             step: key,
             blockingDeps: deps.length,
@@ -68,35 +61,22 @@ export class Pipelines {
         }
       }),
     );
-    return writeIn(this.store, options.em, async (ex) => {
-      const [created] = await run<Record<string, unknown>>(ex, insertPipeline(d, def.name ?? null, workspace));
-      const pipelineId = String(created!.id);
-      for (const r of rows) r.pipeline_id = pipelineId;
-      const jobs = await this.store.insert(ex, rows, this.notifier.channel);
-      const idByKey = new Map(plan.map((p, i) => [p.key, jobs[i]!.id]));
-      const edges = plan.flatMap((p) =>
-        p.deps.map((dep) => ({ job_id: idByKey.get(p.key)!, depends_on_id: idByKey.get(dep.key)!, policy: dep.policy, via_id: null })),
-      );
-      if (edges.length) await run(ex, insertEdges(d, edges));
+    const indexOf = new Map(plan.map((p, i) => [p.key, i]));
+    const planned = plan.flatMap((p, i) => p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })));
+    return this.store.write(options.em, async (w) => {
+      const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
-      // committed yet (and on SQLite another connection would wait for its write lock).
-      return toRecord(created!, jobs, edges, d);
+      // committed yet (and where the database has one writer, another connection would wait for it).
+      return toRecord(created, jobs, edges);
     });
   }
 
   async get(id: string | number): Promise<PipelineRecord> {
     assertId(id, 'pipeline');
-    return guard(() => this.read(id, this.store.db));
-  }
-
-  private async read(id: string | number, ex: Executor): Promise<PipelineRecord> {
-    const d = this.store.dialect;
-    const [row] = await this.store.query<Record<string, unknown>>(selectPipeline(d, String(id)), ex);
-    if (!row) throw new JobNotFoundError(`No pipeline has id ${id}.`);
-    const jobs = (await this.store.query<JobRow>(selectPipelineJobs(d, String(id)), ex)).map((r) => mapJobRow(r, d));
-    const edges = await this.store.query<{ depends_on_id: unknown; policy: string }>(selectPipelineEdges(d, String(id)), ex);
-    return toRecord(row, jobs, edges, d);
+    const found = await guard(() => this.store.getPipeline(String(id)));
+    if (!found) throw new JobNotFoundError(`No pipeline has id ${id}.`);
+    return toRecord(found, found.jobs, found.edges);
   }
 
   /**
@@ -106,18 +86,7 @@ export class Pipelines {
    */
   async cancel(id: string | number): Promise<PipelineRecord> {
     await this.get(id); // JobNotFoundError for an unknown id
-    const d = this.store.dialect;
-    await guard(async () => {
-      for (let round = 0; round < 10; round++) {
-        const rows = await this.store.transaction(async (tx) => {
-          const ended = await run<{ id: unknown; state: string }>(tx, cancelPipelineSteps(d, String(id)));
-          const finished = ended.filter((r) => r.state === JobState.Cancelled).map((r) => String(r.id));
-          if (finished.length) await settleDependants(tx, d, finished);
-          return ended;
-        });
-        if (rows.length === 0) break;
-      }
-    });
+    await guard(() => this.store.cancelPipeline(String(id)));
     return this.get(id);
   }
 
@@ -137,33 +106,16 @@ export class Pipelines {
 }
 
 /** A pipeline record from its row, its steps (in creation order) and its edges. */
-function toRecord(row: Record<string, unknown>, jobs: JobRecord[], edges: { depends_on_id: unknown; policy: string }[], d: Dialect): PipelineRecord {
+function toRecord(p: WrittenPipeline, jobs: JobRecord[], edges: { dependsOnId: string; policy: string }[]): PipelineRecord {
   const steps: Record<string, JobRecord> = {};
   for (const j of jobs) steps[j.step ?? j.id] = j;
   return {
-    id: String(row.id),
-    name: (row.name as string | null) ?? null,
+    id: p.id,
+    name: p.name,
     state: derivePipelineState(jobs, edges),
-    createdAt: toDate(row.created_at)!,
+    createdAt: p.createdAt,
     progress: { done: jobs.filter((j) => TERMINAL_JOB_STATES.includes(j.state)).length, total: jobs.length },
     steps,
-    workspace: parseJson(row.workspace, d) ?? {},
+    workspace: p.workspace,
   };
-}
-
-/**
- * failed: a step failed and some dependant did not tolerate it (or nothing depends on it);
- * cancelled: a step was cancelled; completed: every step ended otherwise; running: something started.
- */
-export function derivePipelineState(jobs: JobRecord[], edges: { depends_on_id: unknown; policy: string }[]): PipelineState {
-  const tolerated = new Map<string, boolean>();
-  for (const e of edges) {
-    const id = String(e.depends_on_id);
-    tolerated.set(id, (tolerated.get(id) ?? true) && e.policy !== DependencyPolicy.Fail);
-  }
-  if (jobs.some((j) => j.state === JobState.Failed && !(tolerated.get(j.id) ?? false))) return PipelineState.Failed;
-  if (jobs.some((j) => j.state === JobState.Cancelled)) return PipelineState.Cancelled;
-  if (jobs.every((j) => TERMINAL_JOB_STATES.includes(j.state))) return PipelineState.Completed;
-  if (jobs.some((j) => j.state !== JobState.Pending && j.state !== JobState.Blocked)) return PipelineState.Running;
-  return PipelineState.Pending;
 }

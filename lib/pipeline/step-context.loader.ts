@@ -1,11 +1,7 @@
 import type { DependencyResult } from '../interfaces/job-context.js';
-import type { ClaimedJob } from '../persistence/row.mapper.js';
-import type { JobState } from '../interfaces/job-state.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { JobStore } from '../persistence/job.store.js';
-import { parseJson } from '../persistence/row.mapper.js';
-import { selectDependencyResults, selectWorkspaces } from '../persistence/statements/dependencies.sql.js';
-import { run } from '../persistence/sql.util.js';
+import type { ClaimedJob } from '../persistence/store.types.js';
 
 /** What a claimed pipeline step is told before it runs. */
 export interface StepContext {
@@ -101,48 +97,46 @@ export class StepContextLoader {
   }
 
   private async loadAll(jobs: ClaimedJob[]): Promise<Map<string, StepContext>> {
-    const d = this.store.dialect;
-    const ids = jobs.map((j) => j.id);
-    const pipelineIds = [...new Set(jobs.map((j) => j.pipelineId!))];
-    const [rows, workspaces] = await Promise.all([
-      run<Record<string, any>>(this.store.db, selectDependencyResults(d, ids)),
-      run<{ id: unknown; workspace: unknown }>(this.store.db, selectWorkspaces(d, pipelineIds)),
-    ]);
-    const wsById = new Map(workspaces.map((w) => [String(w.id), w.workspace]));
-    const rowsByJob = new Map<string, Record<string, any>[]>();
-    for (const r of rows) {
-      const list = rowsByJob.get(String(r.job_id)) ?? [];
+    const { dependencies, workspaces } = await this.store.stepInputs(
+      jobs.map((j) => j.id),
+      [...new Set(jobs.map((j) => j.pipelineId!))],
+    );
+    const rowsByJob = new Map<string, StoredDependency[]>();
+    for (const r of dependencies) {
+      const list = rowsByJob.get(r.jobId) ?? [];
       list.push(r);
-      rowsByJob.set(String(r.job_id), list);
+      rowsByJob.set(r.jobId, list);
     }
     const out = new Map<string, StepContext>();
     for (const job of jobs) {
-      // Shared by the steps of one pipeline on PostgreSQL (parsed jsonb): read only; the runner copies it for the handler.
-      const workspace = parseJson(wsById.get(job.pipelineId!) ?? null, d) ?? {};
-      out.set(job.id, buildContext(rowsByJob.get(job.id) ?? [], workspace, d));
+      // Shared by the steps of one pipeline: read only; the runner copies it for the handler.
+      const workspace = (workspaces.get(job.pipelineId!) ?? {}) as Record<string, Json>;
+      out.set(job.id, buildContext(rowsByJob.get(job.id) ?? [], workspace));
     }
     return out;
   }
 }
 
-function buildContext(rows: Record<string, any>[], workspace: Record<string, Json>, d: JobStore['dialect']): StepContext {
+type StoredDependency = Awaited<ReturnType<JobStore['stepInputs']>>['dependencies'][number];
+
+function buildContext(rows: StoredDependency[], workspace: Record<string, Json>): StepContext {
   const ctx: StepContext = { dependencies: {}, declared: [], declaredSteps: [], children: new Map(), workspace };
   const stepById = new Map<string, string>();
   for (const r of rows) {
-    const result: DependencyResult = { jobId: String(r.id), state: r.state as JobState, output: parseJson(r.output, d), error: parseJson(r.error, d) };
-    const key = r.step ?? String(r.id);
+    const result: DependencyResult = { jobId: r.id, state: r.state, output: r.output, error: r.error };
+    const key = r.step ?? r.id;
     ctx.dependencies[key] = result;
-    stepById.set(String(r.id), key);
-    if (r.via_id === null || r.via_id === undefined) {
+    stepById.set(r.id, key);
+    if (r.viaId === null) {
       ctx.declared.push(result);
       ctx.declaredSteps.push(key);
     }
   }
   for (const r of rows) {
-    if (r.via_id === null || r.via_id === undefined) continue;
-    const parentStep = stepById.get(String(r.via_id)) ?? String(r.via_id);
+    if (r.viaId === null) continue;
+    const parentStep = stepById.get(r.viaId) ?? r.viaId;
     const list = ctx.children.get(parentStep) ?? [];
-    list.push(parseJson(r.output, d));
+    list.push(r.output);
     ctx.children.set(parentStep, list);
   }
   return ctx;

@@ -3,11 +3,11 @@ import { JOBS_MODULE_OPTIONS } from '../jobs.constants.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import type { EnqueueOptions, JobRunOptions } from '../interfaces/job-options.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
-import type { NewJobRow } from '../persistence/statements/insert-jobs.sql.js';
-import type { Dialect } from '../persistence/sql.util.js';
-import { validateInput } from './input.validator.js';
-import { toJson } from './json.util.js';
-import { assertJobName, assertRunOptions } from './options.validator.js';
+import type { NewJobRow } from '../persistence/store.types.js';
+import { validateInput } from '../validation/input.validator.js';
+import { toJson } from '../validation/json.util.js';
+import { assertJobName, assertRunOptions } from '../validation/options.validator.js';
+import { withDefaultBackoff } from '../consumer/retry.policy.js';
 
 export type RowOptions = Omit<EnqueueOptions, 'em'> & {
   pipelineId?: string | null;
@@ -30,7 +30,7 @@ export class JobRowFactory {
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
-  async build(dialect: Dialect, ord: number, name: string, input: unknown, opts: RowOptions = {}): Promise<NewJobRow> {
+  async build(ord: number, name: string, input: unknown, opts: RowOptions = {}): Promise<NewJobRow> {
     assertJobName(name, 'enqueue');
     const job = this.registry.get(name);
     assertRunOptions(opts);
@@ -38,7 +38,7 @@ export class JobRowFactory {
     if (job.options.input && !opts.inputFromDependencies) await validateInput(name, job.options.input, input);
     // Stored only when the job or the call sets one (resolved against the defaults); null means the
     // module's defaultBackoff, which the consumer applies. A third of a no-op job's row otherwise.
-    const backoff = merged.backoff ? JSON.stringify({ ...this.options.defaultBackoff, ...merged.backoff }) : null;
+    const backoff = merged.backoff ? JSON.stringify(withDefaultBackoff(this.options.defaultBackoff, merged.backoff)) : null;
     return {
       ord,
       name,
@@ -49,7 +49,7 @@ export class JobRowFactory {
       max_attempts: merged.maxAttempts ?? this.options.defaultMaxAttempts,
       backoff,
       timeout_ms: merged.timeoutMs ?? null,
-      run_after: opts.runAfter ? (dialect === 'postgresql' ? opts.runAfter.toISOString() : opts.runAfter.getTime()) : null,
+      run_after: opts.runAfter ?? null,
       pipeline_id: opts.pipelineId ?? null,
       step: opts.step ?? null,
       parent_id: opts.parentId ?? null,

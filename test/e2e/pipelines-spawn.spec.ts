@@ -163,18 +163,20 @@ describe.each(DB_KINDS)('pipeline spawn and workspace limits on %s', (kind) => {
     const warnings: string[] = [];
     const runner = new JobRunner(
       store.orm, store, t.app.get(JobRegistry), rows, { maxPayloadBytes: MAX_PAYLOAD, maxBatchSize: MAX_BATCH },
-      t.app.get(JobHooksRegistry), (m) => warnings.push(`error: ${m}`), (m) => warnings.push(m),
+      t.app.get(JobHooksRegistry), (m) => warnings.push(`error: ${m}`),
     );
+    const restoreWarnings = store.onWarning((m) => warnings.push(m));
     const [job] = runner.prime(await store.claim({ consumerId: 'c1', limit: 10, leaseMs: 30_000, names: ['pipe.spawnCheck'] }));
     const outcome = await runner.execute(job!, new AbortController());
     expect(outcome.kind).toBe('completed');
     // Meanwhile a step keyed 'late' appears in the pipeline (as if another consumer spawned it).
-    await store.insert(store.db, [await rows.build(store.dialect, 0, 'pipe.square', { i: 9 }, { pipelineId: p.id, step: 'late' })]);
+    await store.insert([await rows.build(0, 'pipe.square', { i: 9 }, { pipelineId: p.id, step: 'late' })]);
     const applied = await store.finish('c1', {
-      completed: [{ id: job!.id, attempt: job!.attempts, output: (outcome as any).output, apply: (outcome as any).apply }],
+      completed: [{ id: job!.id, attempt: job!.attempts, output: (outcome as any).output, effects: (outcome as any).effects }],
       failed: [],
       released: [],
     });
+    store.onWarning(restoreWarnings);
     expect([...applied]).toEqual([job!.id]);
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`^job ${job!.id} \\('pipe\\.spawnCheck'\\): step key\\(s\\) 'late' were taken in pipeline ${p.id} while it ran; its children with those keys were created without a key`))]);
     const children = await t.orm.em.fork().getConnection().execute(`SELECT id, step FROM queue_job WHERE parent_id = ? ORDER BY id`, [Number(job!.id)]);

@@ -1,31 +1,31 @@
 import { JOB_TABLE } from '../job.entity.js';
 import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
-import { type Dialect, type Sql, Params, now } from '../sql.util.js';
+import type { Sql, SqlSyntax } from '../sql.util.js';
 
-export function selectJobs(dialect: Dialect, ids: readonly string[]): Sql {
-  const p = new Params(dialect);
+export function selectJobs(syntax: SqlSyntax, ids: readonly string[]): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')}`);
 }
 
-export function selectPipeline(dialect: Dialect, id: string): Sql {
-  const p = new Params(dialect);
+export function selectPipeline(syntax: SqlSyntax, id: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${PIPELINE_TABLE} WHERE id = ${p.add(id)}`);
 }
 
-export function selectPipelineJobs(dialect: Dialect, pipelineId: string): Sql {
-  const p = new Params(dialect);
+export function selectPipelineJobs(syntax: SqlSyntax, pipelineId: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id`);
 }
 
 /** The edges of a pipeline, to tell tolerated failures from fatal ones. */
-export function selectPipelineEdges(dialect: Dialect, pipelineId: string): Sql {
-  const p = new Params(dialect);
+export function selectPipelineEdges(syntax: SqlSyntax, pipelineId: string): Sql {
+  const p = syntax.params();
   return p.sql(`SELECT e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
       JOIN ${JOB_TABLE} j ON j.id = e.job_id WHERE j.pipeline_id = ${p.add(pipelineId)}`);
 }
 
 /** Unfinished jobs per queue and state (django-db-queue's queue depths). */
-export function selectQueueDepths(dialect: Dialect): Sql {
+export function selectQueueDepths(): Sql {
   return {
     sql: `SELECT queue, state, count(*) AS n FROM ${JOB_TABLE}
       WHERE state IN ('pending', 'blocked', 'running') GROUP BY queue, state`,
@@ -34,9 +34,9 @@ export function selectQueueDepths(dialect: Dialect): Sql {
 }
 
 /** Progress note of a running job, written at once (not fenced: it is informational). */
-export function updateProgress(dialect: Dialect, id: string, progress: string): Sql {
-  const p = new Params(dialect);
-  const value = dialect === 'postgresql' ? `${p.add(progress)}::jsonb` : p.add(progress);
+export function updateProgress(syntax: SqlSyntax, id: string, progress: string): Sql {
+  const p = syntax.params();
+  const value = syntax.json(p.add(progress));
   return p.sql(`UPDATE ${JOB_TABLE} SET progress = ${value} WHERE id = ${p.add(id)} AND state = 'running'`);
 }
 
@@ -44,14 +44,19 @@ export function updateProgress(dialect: Dialect, id: string, progress: string): 
  * Deletes finished jobs older than `olderThanMs` (by `finished_at`) in the given states. Jobs of a
  * pipeline go only when the whole pipeline is finished, with its edges and its row.
  */
-export function purgeFinished(dialect: Dialect, states: readonly string[], olderThanMs: number): Sql {
-  const p = new Params(dialect);
-  const cutoff =
-    dialect === 'postgresql'
-      ? `now() - ${p.add(olderThanMs)}::bigint * interval '1 millisecond'`
-      : `${now(dialect)} - ${p.add(olderThanMs)}`;
+export function purgeFinished(syntax: SqlSyntax, states: readonly string[], olderThanMs: number): Sql {
+  const p = syntax.params();
+  const cutoff = syntax.nowMinus(p.add(olderThanMs));
   const sql = `DELETE FROM ${JOB_TABLE}
     WHERE state ${p.list(states, 'text')} AND finished_at < ${cutoff} AND pipeline_id IS NULL
     RETURNING id`;
+  return p.sql(sql);
+}
+
+/** The unfinished jobs holding these unique keys. */
+export function selectByUniqueKeys(syntax: SqlSyntax, keys: readonly string[]): Sql {
+  const p = syntax.params();
+  const sql = `SELECT * FROM ${JOB_TABLE}
+    WHERE unique_key ${p.list(keys, 'text')} AND state IN ('pending', 'blocked', 'running')`;
   return p.sql(sql);
 }

@@ -1,5 +1,4 @@
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
-import { JobsConfigurationError } from '../errors/configuration.error.js';
 import {
   MAX_JOB_NAME_LENGTH,
   MAX_PRIORITY,
@@ -7,17 +6,18 @@ import {
   MIN_PRIORITY,
 } from '../jobs.constants.js';
 import type { BackoffOptions } from '../interfaces/backoff-options.js';
-import type { ConsumerOptions } from '../interfaces/consumer-options.js';
 import type { JobRunOptions } from '../interfaces/job-options.js';
 
 /**
- * The one place that checks options. Each message names the option, what was given and the fix.
+ * The checks of job and module options (consumer options: consumer/consumer-options.validator.ts).
+ * Each message names the option, what was given and the fix.
  * `Err` selects the error class: options at a call (`InvalidJobOptionsError`) or at boot
- * (`JobsConfigurationError`).
+ * (`JobsConfigurationError`, see errors/).
  */
 type ErrCtor = new (message: string) => Error;
 
-function describe(value: unknown): string {
+/** A given value, for a message. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof Date) return `Date(${value.toString()})`;
   try {
@@ -84,7 +84,7 @@ export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; unique
   }
 }
 
-function assertNameList(value: unknown, option: string, allowEmpty = true): void {
+export function assertNameList(value: unknown, option: string, allowEmpty = true): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
     throw new InvalidJobOptionsError(`Option '${option}' must be an array of non-empty strings; got ${describe(value)}.`);
@@ -94,21 +94,3 @@ function assertNameList(value: unknown, option: string, allowEmpty = true): void
   }
 }
 
-export function assertConsumerOptions(o: ConsumerOptions): void {
-  if (o === null || typeof o !== 'object') throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
-  assertInt(o.concurrency, 'concurrency', { min: 1, max: 100_000 });
-  assertInt(o.pollIntervalMs, 'pollIntervalMs', { min: 1 });
-  assertInt(o.maxJobs, 'maxJobs', { min: 1 });
-  assertInt(o.timeoutMs, 'timeoutMs', { min: 1 });
-  assertInt(o.shutdownGraceMs, 'shutdownGraceMs', { min: 0 });
-  assertNameList(o.include, 'include', false);
-  assertNameList(o.exclude, 'exclude');
-  assertNameList(o.queues, 'queues', false);
-  for (const flag of ['untilEmpty', 'handleSignals', 'schedule'] as const) {
-    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
-      throw new InvalidJobOptionsError(`Option '${flag}' must be true or false; got ${describe(o[flag])}.`);
-    }
-  }
-}
-
-export { JobsConfigurationError };

@@ -6,13 +6,8 @@
 import { JobsConfigurationError } from '../../../lib/errors/configuration.error.js';
 import { InvalidJobOptionsError } from '../../../lib/errors/invalid-options.error.js';
 import { JobsError } from '../../../lib/errors/jobs.error.js';
-import {
-  assertBackoff,
-  assertConsumerOptions,
-  assertInt,
-  assertJobName,
-  assertRunOptions,
-} from '../../../lib/queue/options.validator.js';
+import { assertConsumerOptions } from '../../../lib/consumer/consumer-options.validator.js';
+import { assertBackoff, assertInt, assertJobName, assertRunOptions } from '../../../lib/validation/options.validator.js';
 
 /** The error `fn` throws; fails the test when it throws nothing. */
 function thrown(fn: () => unknown): Error {

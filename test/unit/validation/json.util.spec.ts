@@ -5,7 +5,7 @@
  */
 import { NonJsonValueError } from '../../../lib/errors/non-json.error.js';
 import { PayloadTooLargeError } from '../../../lib/errors/payload-too-large.error.js';
-import { toJson } from '../../../lib/queue/json.util.js';
+import { toJson } from '../../../lib/validation/json.util.js';
 
 const LIMIT = 1_000_000;
 

@@ -7,7 +7,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
 import { InvalidJobInputError } from '../../../lib/errors/invalid-input.error.js';
 import { JobsError } from '../../../lib/errors/jobs.error.js';
-import { validateInput } from '../../../lib/queue/input.validator.js';
+import { validateInput } from '../../../lib/validation/input.validator.js';
 
 class Address {
   @IsString()

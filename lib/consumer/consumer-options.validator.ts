@@ -1,0 +1,21 @@
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
+import type { ConsumerOptions } from '../interfaces/consumer-options.js';
+import { assertInt, assertNameList, describe } from '../validation/options.validator.js';
+
+/** Checks the options of `JobConsumer.run()`; each message names the option, what was given and the fix. */
+export function assertConsumerOptions(o: ConsumerOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
+  assertInt(o.concurrency, 'concurrency', { min: 1, max: 100_000 });
+  assertInt(o.pollIntervalMs, 'pollIntervalMs', { min: 1 });
+  assertInt(o.maxJobs, 'maxJobs', { min: 1 });
+  assertInt(o.timeoutMs, 'timeoutMs', { min: 1 });
+  assertInt(o.shutdownGraceMs, 'shutdownGraceMs', { min: 0 });
+  assertNameList(o.include, 'include', false);
+  assertNameList(o.exclude, 'exclude');
+  assertNameList(o.queues, 'queues', false);
+  for (const flag of ['untilEmpty', 'handleSignals', 'schedule'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
+      throw new InvalidJobOptionsError(`Option '${flag}' must be true or false; got ${describe(o[flag])}.`);
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import type { JobErrorInfo } from '../interfaces/job-context.js';
+import type { CompletionEffects } from '../persistence/store.types.js';
+
+/** How one attempt ended, as data; the consumer loop turns it into a finish of the job's row. */
+export type RunOutcome =
+  /** `effects`: what the store applies with the completion (spawned children, workspace changes). */
+  | { kind: 'completed'; output: string; effects?: CompletionEffects }
+  | { kind: 'failed'; error: JobErrorInfo; timeout: boolean; /** Retrying cannot help (invalid input). */ permanent: boolean }
+  | { kind: 'aborted'; reason: 'cancelled' | 'lease-lost' | 'shutdown'; error: JobErrorInfo };

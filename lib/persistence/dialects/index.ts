@@ -1,0 +1,39 @@
+import type { MikroORM } from '@mikro-orm/core';
+import { JobsConfigurationError } from '../../errors/configuration.error.js';
+import type { DatabaseName, JobsDialect } from '../jobs-dialect.js';
+import { PostgresqlDialect } from './postgresql/postgresql.dialect.js';
+import { SqliteDialect } from './sqlite/sqlite.dialect.js';
+
+/**
+ * The registration point: each database the queue runs on, with how to recognise its MikroORM
+ * platform. A new database is one folder beside these (a class implementing `JobsDialect`, from
+ * scratch or over `SharedSqlDialect` where its SQL is close enough), its name added to
+ * `DatabaseName`, and one line here; nothing outside `lib/persistence/` changes.
+ */
+const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect }[] = [
+  { name: 'postgresql', label: 'PostgreSQL', platform: /postgre/i, create: () => new PostgresqlDialect() },
+  { name: 'sqlite', label: 'SQLite', platform: /sqlite/i, create: () => new SqliteDialect() },
+];
+
+const LABELS = DIALECTS.map((d) => d.label).join(' and ');
+
+/** The dialect of the database `orm` talks to. */
+export function dialectFor(orm: MikroORM): JobsDialect {
+  const platform = orm.em.getPlatform().constructor.name;
+  const entry = DIALECTS.find((d) => d.platform.test(platform));
+  if (entry) return entry.create();
+  throw new JobsConfigurationError(
+    `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
+      `Give the queue its own ${DIALECTS.map((d) => d.label).join(' or ')} database with JobsModule.forRoot({ contextName }).`,
+  );
+}
+
+/**
+ * DDL that brings the queue's tables from version `from` to `JOBS_SCHEMA_VERSION` on the given
+ * database. Matches `JOB_ENTITIES`, so `orm.schema.update()` sees nothing to change afterwards.
+ */
+export function jobsSchemaSql(dialect: DatabaseName, from = 0): string[] {
+  const entry = DIALECTS.find((d) => d.name === dialect);
+  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${DIALECTS.map((d) => `'${d.name}'`).join(' or ')}; got '${String(dialect)}'.`);
+  return entry.create().schema(from);
+}

@@ -1,0 +1,49 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Listener } from '../../jobs-dialect.js';
+
+/**
+ * LISTEN on one dedicated connection (not the pool's): calls `onWake` on every notification of
+ * `channel`, and when (re)connected, to catch up on anything written meanwhile. A dropped
+ * connection is reopened with backoff; consumers keep polling until it is back.
+ */
+export async function listenOn(orm: MikroORM, channel: string, onWake: () => void, warn: (message: string) => void): Promise<Listener> {
+  const pg = (await import('pg')).default;
+  const connectionOptions = (orm.em.getConnection() as any).mapOptions({});
+  let client: InstanceType<typeof pg.Client> | undefined;
+  let closed = false;
+  let retryMs = 250;
+  const connect = async (): Promise<void> => {
+    if (closed) return;
+    const c = new pg.Client(connectionOptions);
+    c.on('notification', () => onWake());
+    c.on('error', (err) => {
+      warn(`LISTEN connection lost (${err.message}); polling until it is back`);
+      c.removeAllListeners('error');
+      c.on('error', () => undefined);
+      void c.end().catch(() => undefined);
+      if (client === c) client = undefined;
+      setTimeout(() => void connect(), retryMs).unref();
+      retryMs = Math.min(retryMs * 2, 5_000);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
+      retryMs = 250;
+      onWake(); // catch up on anything enqueued while we were not listening
+    } catch (err) {
+      c.emit('error', err as Error);
+    }
+  };
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

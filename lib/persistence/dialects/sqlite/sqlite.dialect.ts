@@ -1,0 +1,67 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { JobRow, Listener } from '../../jobs-dialect.js';
+import { schemaSql } from '../../schema.sql.js';
+import { inTransaction, run, type Executor } from '../../sql.util.js';
+import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
+import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
+import { claimJobs, failJobs, insertJobs, rescueExpired } from './sqlite.statements.js';
+import { sqliteSyntax } from './sqlite.syntax.js';
+
+/**
+ * SQLite: one writer at a time, so no row locks are needed. Every transaction takes the write lock
+ * up front (`BEGIN IMMEDIATE`), so two processes never deadlock upgrading a read lock. No
+ * notifications: consumers poll.
+ */
+export class SqliteDialect extends SharedSqlDialect {
+  readonly name = 'sqlite' as const;
+  readonly oneConnection = true;
+  readonly notifies = false;
+
+  constructor() {
+    super(sqliteSyntax);
+  }
+
+  /** WAL so readers never block the writer, and a busy timeout so several processes share one file. */
+  async prepare(db: Kysely<any>): Promise<void> {
+    await db.executeQuery(CompiledQuery.raw('PRAGMA journal_mode = WAL'));
+    await db.executeQuery(CompiledQuery.raw('PRAGMA busy_timeout = 15000'));
+    await db.executeQuery(CompiledQuery.raw('PRAGMA synchronous = NORMAL'));
+  }
+
+  transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return inTransaction(db, 'BEGIN IMMEDIATE', fn);
+  }
+
+  /** JSON columns come back as text. */
+  parseJson(value: unknown): any {
+    if (value === null || value === undefined) return null;
+    return typeof value === 'string' ? JSON.parse(value) : value;
+  }
+
+  schema(from: number): string[] {
+    // `not null` as MikroORM declares it (SQLite reports a bare `integer primary key` as nullable).
+    return schemaSql({ timestamp: 'datetime', json: 'json', id: 'integer not null primary key autoincrement' }, from);
+  }
+
+  insertJobs(ex: Executor, rows: readonly NewJobRow[]): Promise<InsertedRow[]> {
+    return run<InsertedRow>(ex, insertJobs(rows));
+  }
+
+  claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
+    return run<JobRow>(db, claimJobs(filter));
+  }
+
+  fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
+    return run<EndedRow>(tx, failJobs(consumerId, jobs));
+  }
+
+  rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]> {
+    return run<EndedRow & { name: string }>(tx, rescueExpired(limit));
+  }
+
+  async notify(): Promise<void> {}
+
+  async listen(): Promise<Listener> {
+    return { close: async () => undefined };
+  }
+}

@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Executor } from './sql.util.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from './store.types.js';
+import type { EdgeRow } from './statements/dependencies.sql.js';
+
+/** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
+export type DatabaseName = 'postgresql' | 'sqlite';
+
+/** A `queue_job` row as the driver returns it (snake_case; value types differ per database). */
+export type JobRow = Record<string, any>;
+
+/** A LISTEN connection (or nothing, where the database has no notifications). */
+export interface Listener {
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the queue asks of one database: one implementation per database, in
+ * `dialects/<name>/`, registered in `dialects/index.ts`. `JobStore` holds the one for the ORM it is
+ * attached to and is its only caller; it maps rows, applies pipeline rules and orders the calls.
+ *
+ * The contract, for whoever writes the next dialect:
+ * - **Executors.** A method taking `ex` runs on what it is given: the pool, or a transaction of the
+ *   store's (`transaction`) or of the user's (`em` in an enqueue). A method taking `db` (the pool)
+ *   opens what it needs itself. A method may run several statements (a database without
+ *   `UPDATE ... RETURNING` reads the rows first, then updates them) as long as it does so on `ex`,
+ *   which is then always a transaction where it matters (the store calls those in `transaction`).
+ * - **Locking.** `transaction` must make the writes in it serialise with every other writer of the
+ *   same rows: a pipeline row read by `lockPipeline` or `workspaceForUpdate` stays locked until the
+ *   transaction ends (`SELECT ... FOR UPDATE`, or a database-wide write lock taken at BEGIN).
+ *   `claim` and `rescue` must never hand one row to two callers and should skip rows another
+ *   claimer holds rather than wait (`FOR UPDATE SKIP LOCKED`, or a single writer).
+ * - **Fencing.** `complete`, `fail`, `release` and `renewLeases` change a row only while it is
+ *   `running`, `locked_by` is the given consumer and `attempts` is the given attempt; they return
+ *   exactly the rows they changed. A cancel requested meanwhile wins: the row ends `cancelled`.
+ * - **Order.** `claim` takes due pending rows in `CLAIM_ORDER_SQL` (priority higher first, then
+ *   `run_after`, then id) and returns them in any order (the store sorts). `insertJobs` inserts in
+ *   `ord` order, so ids ascend with it, and skips a row whose unique key an unfinished job holds.
+ * - **Times** are the database's clock (`now`), never the process's, except `run_after` given by the user.
+ * - **JSON** columns take serialised text; `parseJson` turns what the driver returns into values.
+ */
+export interface JobsDialect {
+  readonly name: DatabaseName;
+  /** One connection for everything (SQLite): a write outside a user's open transaction would wait for it forever. */
+  readonly oneConnection: boolean;
+  /** Whether `listen` and `notify` do anything. */
+  readonly notifies: boolean;
+
+  /** Per-connection settings, once at start (journal mode, timeouts). */
+  prepare(db: Kysely<any>): Promise<void>;
+  /**
+   * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
+   * throws. `fenced`: the transaction writes fenced rows found by primary key (a dialect may steer
+   * its planner to that).
+   */
+  transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
+  /** A JSON column's value as the driver returned it, parsed. */
+  parseJson(value: unknown): any;
+  /** DDL bringing the tables from schema version `from` to the current one. */
+  schema(from: number): string[];
+
+  /** Inserts jobs (see Order); `notify`: wake listeners on commit if a pending job was written. */
+  insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
+  /** Unfinished jobs holding these unique keys. */
+  selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
+  /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
+  claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  /** Fenced: `completed` with its output (or `cancelled`). */
+  complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
+  /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */
+  fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
+  /** Fenced: `pending` again at once with the attempt given back (shutdown). */
+  release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]>;
+  /** Fenced, in its own transaction: extends leases; returns the rows still held and whether a cancel was requested. */
+  renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]): Promise<{ id: unknown; cancel_requested: unknown }[]>;
+  /** Running jobs whose lease lapsed (oldest first, at most `limit`): pending again, or failed with no attempts left; logs the lost attempt. */
+  rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
+  /** Unstarted jobs end `cancelled`; running ones get `cancel_requested`. Returns the rows changed. */
+  cancel(tx: Executor, ids: readonly string[]): Promise<EndedRow[]>;
+  /** `cancel` for a pipeline's unfinished steps; a running step already asked is not returned again. */
+  cancelPipelineSteps(tx: Executor, pipelineId: string): Promise<EndedRow[]>;
+
+  /** Edges leaving these jobs, with the state and step each dependency ended with. */
+  dependantsOf(tx: Executor, ids: readonly string[]): Promise<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }[]>;
+  /** Every job in `ids` completed: blocked dependants count their edges from them off, pending at 0. Returns their new states. */
+  releaseDependantsOf(tx: Executor, ids: readonly string[]): Promise<{ state: string }[]>;
+  /** Blocked jobs count `n` off, pending at 0 (`run_after` brought up to now). */
+  releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<{ id: unknown; state: string }[]>;
+  /** Blocked jobs end in `state` with `error`, without running. */
+  endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]): Promise<{ id: unknown; state: string }[]>;
+  insertEdges(ex: Executor, edges: readonly EdgeRow[]): Promise<void>;
+  /** The edges into `spawnerId`'s dependants. */
+  edgesFrom(tx: Executor, spawnerId: string): Promise<{ job_id: unknown; policy: string }[]>;
+  /** Blocked jobs wait for `n` more dependencies. */
+  addBlocking(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<void>;
+  /** Locks a pipeline's row until the transaction ends (see Locking). */
+  lockPipeline(tx: Executor, pipelineId: string): Promise<void>;
+  /** Which of `steps` are keys of steps of the pipeline already. */
+  takenSteps(ex: Executor, pipelineId: string, steps: readonly string[]): Promise<string[]>;
+  insertPipeline(ex: Executor, name: string | null, workspace: string): Promise<Record<string, unknown>>;
+  /** The pipeline's workspace, its row locked until the transaction ends; undefined when it is gone. */
+  workspaceForUpdate(tx: Executor, pipelineId: string): Promise<{ workspace: unknown } | undefined>;
+  updateWorkspace(tx: Executor, pipelineId: string, workspace: string): Promise<void>;
+
+  jobs(ex: Executor, ids: readonly string[]): Promise<JobRow[]>;
+  pipeline(ex: Executor, id: string): Promise<Record<string, unknown> | undefined>;
+  /** A pipeline's steps, by id. */
+  pipelineJobs(ex: Executor, id: string): Promise<JobRow[]>;
+  pipelineEdges(ex: Executor, id: string): Promise<{ depends_on_id: unknown; policy: string }[]>;
+  /** Finished dependencies of these jobs (`via_id` set on children a dependency spawned), by job id then dependency id. */
+  dependencyResults(ex: Executor, jobIds: readonly string[]): Promise<Record<string, any>[]>;
+  workspaces(ex: Executor, pipelineIds: readonly string[]): Promise<{ id: unknown; workspace: unknown }[]>;
+  /** Unfinished jobs per queue and state. */
+  queueDepths(ex: Executor): Promise<{ queue: string; state: string; n: unknown }[]>;
+  /** A running job's progress note (not fenced). */
+  progress(ex: Executor, id: string, progress: string): Promise<void>;
+  /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
+  purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
+
+  /** Wakes listeners when `tx` commits. */
+  notify(tx: Executor): Promise<void>;
+  /** Calls `onWake` on every notification, on a connection of its own; reconnects if it drops. */
+  listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+}

@@ -1,0 +1,141 @@
+import type { Kysely } from 'kysely';
+import type { MikroORM } from '@mikro-orm/core';
+import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
+import { run, type Executor, type SqlSyntax } from '../sql.util.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../store.types.js';
+import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
+import * as deps from './dependencies.sql.js';
+import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
+import * as reads from './read-jobs.sql.js';
+
+/**
+ * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
+ * A dialect extends it and writes the rest (claim, failure, rescue, insert, transactions,
+ * notifications); a database whose SQL differs more implements `JobsDialect` from scratch.
+ */
+export abstract class SharedSqlDialect implements JobsDialect {
+  abstract readonly name: DatabaseName;
+  abstract readonly oneConnection: boolean;
+  abstract readonly notifies: boolean;
+
+  constructor(protected readonly syntax: SqlSyntax) {}
+
+  abstract prepare(db: Kysely<any>): Promise<void>;
+  abstract transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
+  abstract parseJson(value: unknown): any;
+  abstract schema(from: number): string[];
+  abstract insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
+  abstract claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  abstract fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
+  abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
+  abstract notify(tx: Executor): Promise<void>;
+  abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+
+  selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
+    return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));
+  }
+
+  complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]) {
+    return run<EndedRow>(tx, completeJobs(this.syntax, consumerId, jobs));
+  }
+
+  release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]) {
+    return run<EndedRow>(tx, releaseJobs(this.syntax, consumerId, jobs));
+  }
+
+  renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]) {
+    return this.transaction(db, (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.syntax, consumerId, leaseMs, jobs)), true);
+  }
+
+  cancel(tx: Executor, ids: readonly string[]) {
+    return run<EndedRow>(tx, cancelJobs(this.syntax, ids));
+  }
+
+  cancelPipelineSteps(tx: Executor, pipelineId: string) {
+    return run<EndedRow>(tx, cancelPipelineSteps(this.syntax, pipelineId));
+  }
+
+  dependantsOf(tx: Executor, ids: readonly string[]) {
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }>(tx, deps.selectDependants(this.syntax, ids));
+  }
+
+  releaseDependantsOf(tx: Executor, ids: readonly string[]) {
+    return run<{ state: string }>(tx, deps.releaseDependantsOf(this.syntax, ids));
+  }
+
+  releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]) {
+    return run<{ id: unknown; state: string }>(tx, deps.releaseBlocked(this.syntax, rows));
+  }
+
+  endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]) {
+    return run<{ id: unknown; state: string }>(tx, deps.endBlocked(this.syntax, rows));
+  }
+
+  async insertEdges(ex: Executor, edges: readonly deps.EdgeRow[]) {
+    await run(ex, deps.insertEdges(this.syntax, edges));
+  }
+
+  edgesFrom(tx: Executor, spawnerId: string) {
+    return run<{ job_id: unknown; policy: string }>(tx, deps.selectEdgesFrom(this.syntax, spawnerId));
+  }
+
+  async addBlocking(tx: Executor, rows: readonly { id: string; n: number }[]) {
+    await run(tx, deps.addBlocking(this.syntax, rows));
+  }
+
+  async lockPipeline(tx: Executor, pipelineId: string) {
+    await run(tx, deps.lockPipeline(this.syntax, pipelineId));
+  }
+
+  async takenSteps(ex: Executor, pipelineId: string, steps: readonly string[]) {
+    return (await run<{ step: string }>(ex, deps.selectTakenSteps(this.syntax, pipelineId, steps))).map((r) => r.step);
+  }
+
+  async insertPipeline(ex: Executor, name: string | null, workspace: string) {
+    return (await run<Record<string, unknown>>(ex, deps.insertPipeline(this.syntax, name, workspace)))[0]!;
+  }
+
+  async workspaceForUpdate(tx: Executor, pipelineId: string) {
+    return (await run<{ workspace: unknown }>(tx, deps.selectWorkspaceForUpdate(this.syntax, pipelineId)))[0];
+  }
+
+  async updateWorkspace(tx: Executor, pipelineId: string, workspace: string) {
+    await run(tx, deps.updateWorkspace(this.syntax, pipelineId, workspace));
+  }
+
+  jobs(ex: Executor, ids: readonly string[]) {
+    return run<JobRow>(ex, reads.selectJobs(this.syntax, ids));
+  }
+
+  async pipeline(ex: Executor, id: string) {
+    return (await run<Record<string, unknown>>(ex, reads.selectPipeline(this.syntax, id)))[0];
+  }
+
+  pipelineJobs(ex: Executor, id: string) {
+    return run<JobRow>(ex, reads.selectPipelineJobs(this.syntax, id));
+  }
+
+  pipelineEdges(ex: Executor, id: string) {
+    return run<{ depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+  }
+
+  dependencyResults(ex: Executor, jobIds: readonly string[]) {
+    return run<Record<string, any>>(ex, deps.selectDependencyResults(this.syntax, jobIds));
+  }
+
+  workspaces(ex: Executor, pipelineIds: readonly string[]) {
+    return run<{ id: unknown; workspace: unknown }>(ex, deps.selectWorkspaces(this.syntax, pipelineIds));
+  }
+
+  queueDepths(ex: Executor) {
+    return run<{ queue: string; state: string; n: unknown }>(ex, reads.selectQueueDepths());
+  }
+
+  async progress(ex: Executor, id: string, progress: string) {
+    await run(ex, reads.updateProgress(this.syntax, id, progress));
+  }
+
+  async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
+    return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
+  }
+}
