@@ -194,6 +194,21 @@ describe('architecture of lib/', () => {
     );
   });
 
+  it('nothing outside lib/persistence/ knows which database it talks to', () => {
+    // The public jobsSchemaSql('postgresql' | 'sqlite', ...) takes a database name: the barrel re-exports it.
+    const names = /^(postgresql|sqlite|mariadb|mysql)$/;
+    const findings = outside.flatMap((f) =>
+      literalsOf(f.path, f.text)
+        .filter((l) => names.test(l.text))
+        .map((l) => `${f.path}:${l.line}  '${l.text}'`),
+    );
+    fail(
+      `${findings.length} literal(s) outside ${PERSISTENCE} name a database. Put what differs per database in its dialect folder` +
+        ' (lib/persistence/dialects/<name>/) and let the code here call the store.',
+      findings,
+    );
+  });
+
   it(`no file under lib/ is over ${MAX_LINES} lines`, () => {
     const findings = files.filter((f) => f.lines > MAX_LINES).map((f) => `${f.path}: ${f.lines} lines`);
     fail(
