@@ -38,14 +38,13 @@ STAGE="$WORK/stage"
 mkdir -p "$STAGE"
 node "$ROOT/node_modules/typescript/bin/tsc" -p "$ROOT/tsconfig.lib.json" --outDir "$STAGE/dist"
 cp "$ROOT/package.json" "$ROOT/README.md" "$STAGE/"
-if [[ -d "$ROOT/migrations" ]]; then cp -r "$ROOT/migrations" "$STAGE/"; fi
 (cd "$STAGE" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL=$(ls "$WORK"/nestjs-job-pipelines-*.tgz)
 listing=$(tar -tzf "$TARBALL")
 for f in package/dist/lib/index.js package/dist/lib/index.d.ts package/README.md; do
   grep -qx "$f" <<<"$listing" || { echo "the tarball lacks $f"; exit 1; }
 done
-if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\|migrations/\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
+if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
 step "$(basename "$TARBALL"): $(wc -l <<<"$listing") files, $(du -k "$TARBALL" | cut -f1) KiB"
 
 step "app from the README in $WORK/app"
