@@ -14,7 +14,12 @@ export default defineConfig(
       // `_name`: a parameter or binding kept for its position or to leave a property out.
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
       ],
       // `{}` is the empty start of the type-level step maps in lib/pipeline, and `interface JobTypes {}`
       // is the declaration users merge their job types into: both deliberate.

@@ -3,12 +3,23 @@
  * checkout's node_modules, it must keep working once that checkout is deleted, for any other
  * checkout. Here the "checkout" is a throwaway node_modules holding only what the copy needs.
  */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/child-process.js';
 import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
-import { embeddedPostgresPackages, ensureEmbeddedPostgresCache, linksLeaving } from '../helpers/embedded-postgres.cache.js';
+import {
+  embeddedPostgresPackages,
+  ensureEmbeddedPostgresCache,
+  linksLeaving,
+} from '../helpers/embedded-postgres.cache.js';
 
 const repoModules = join(REPO_ROOT, 'node_modules');
 
@@ -26,7 +37,10 @@ describe('embedded-postgres copy shared between checkouts', () => {
     const first = join(work, 'first-checkout', 'node_modules');
     for (const p of embeddedPostgresPackages(repoModules)) {
       mkdirSync(join(first, p.path, '..'), { recursive: true });
-      cpSync(join(repoModules, p.path), join(first, p.path), { recursive: true, verbatimSymlinks: true });
+      cpSync(join(repoModules, p.path), join(first, p.path), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
     }
     const cacheRoot = join(work, 'tmp');
     mkdirSync(cacheRoot, { mode: 0o755 });
@@ -37,7 +51,11 @@ describe('embedded-postgres copy shared between checkouts', () => {
 
     // Another checkout with the same versions finds and reuses the same copy.
     expect(ensureEmbeddedPostgresCache(repoModules, cacheRoot)).toBe(cache);
-    const server = await startEmbeddedPostgres({ name: 'cache-spec', from: cache, maxConnections: 10 });
+    const server = await startEmbeddedPostgres({
+      name: 'cache-spec',
+      from: cache,
+      maxConnections: 10,
+    });
     try {
       expect((await server.query('SELECT 1 AS one'))[0].one).toBe(1);
     } finally {
@@ -51,7 +69,11 @@ describe('embedded-postgres copy shared between checkouts', () => {
     const cache = ensureEmbeddedPostgresCache(repoModules, cacheRoot);
     rmSync(join(cache, 'node_modules', 'pg'), { recursive: true, force: true }); // a temp cleaner's work
     expect(ensureEmbeddedPostgresCache(repoModules, cacheRoot)).toBe(cache);
-    const server = await startEmbeddedPostgres({ name: 'cache-spec-2', from: cache, maxConnections: 10 });
+    const server = await startEmbeddedPostgres({
+      name: 'cache-spec-2',
+      from: cache,
+      maxConnections: 10,
+    });
     await server.destroy();
   }, 120_000);
 
@@ -61,6 +83,9 @@ describe('embedded-postgres copy shared between checkouts', () => {
     symlinkSync('libpq.so.5', join(dir, 'lib', 'libpq.so'));
     symlinkSync(repoModules, join(dir, 'outside'));
     symlinkSync('../..', join(dir, 'lib', 'up'));
-    expect(linksLeaving(dir).sort()).toEqual([`lib/up -> ../..`, `outside -> ${repoModules}`]);
+    expect(linksLeaving(dir).sort()).toEqual([
+      `lib/up -> ../..`,
+      `outside -> ${repoModules}`,
+    ]);
   });
 });

