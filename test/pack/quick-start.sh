@@ -2,7 +2,8 @@
 # The README's quick start, followed to the letter by a new user's app on the packed tarball
 # (issue 16's acceptance):
 #
-#   bash test/pack/quick-start.sh       # needs the npm registry; ~1 min with a warm npm cache
+#   bash test/pack/quick-start.sh   # SQLite, and PostgreSQL too when DATABASE_URL is set; needs the
+#                                   # npm registry; ~30 s a database with a warm npm cache
 #
 # 1. Build the library as `npm run build` does, and `npm pack` it.
 # 2. A new Nest app in a temp dir: package.json (ESM, the scripts `start` and `start:consumer` that
@@ -16,15 +17,22 @@
 # 4. `npm start` (nest start: builds, boots, creates the tables at init), POST /signups (a user and
 #    its mail.welcome job in one transaction), stop; `npm run start:consumer -- -- --until-empty`
 #    (nest start --entryFile consumer, the README's double `--`); the job is completed with the
-#    mail client's output.
+#    mail client's output. With DATABASE_URL, again with the README's PostgreSQL driver in a copy of
+#    the app, on a fresh database.
 # QUICK_START_KEEP=1 keeps the temp dir. Prints `quick start passed in N s` and exits 0 on success.
 set -euo pipefail
 started=$(date +%s)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/quick-start.XXXXXX")
 SERVER_PID=""
+PG_DB=""
+pg_admin() { # pg_admin 'SQL' : one statement on the DATABASE_URL server
+  node -e "const pg=require(process.argv[1]);const c=new pg.Client({connectionString:process.argv[2]});c.connect().then(()=>c.query(process.argv[3])).finally(()=>c.end())" \
+    "$ROOT/node_modules/pg" "$DATABASE_URL" "$1"
+}
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill -- "-$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n "$PG_DB" ]]; then pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" || true; fi
   if [[ -z "${QUICK_START_KEEP:-}" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
 trap cleanup EXIT
@@ -39,7 +47,7 @@ cp "$ROOT/package.json" "$ROOT/README.md" "$STAGE/"
 (cd "$STAGE" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL=$(ls "$WORK"/nestjs-job-pipelines-*.tgz)
 
-APP="$WORK/app"
+APP="$WORK/app-sqlite"
 step "a new Nest app in $APP"
 mkdir -p "$APP/src"
 cat >"$APP/package.json" <<'JSON'
@@ -125,19 +133,36 @@ console.log(JSON.stringify({ state: job.state, output: job.output }));
 await app.close();
 TS
 
-step "install: a new Nest app's packages, then the README's line"
 INSTALL_LINE=$(cat "$APP/install-line")
-read -ra INSTALL <<<"${INSTALL_LINE/nestjs-job-pipelines/$TARBALL}"
-(cd "$APP" && npm_quiet install --save-dev @nestjs/cli@12 @types/node@22 && npm_quiet install @nestjs/platform-express@12 \
-  && npm_quiet "${INSTALL[@]:1}")
-(cd "$APP" && npm ls --depth=0 2>/dev/null | grep -E '@mikro-orm|@nestjs/(core|cli)|nestjs-job-pipelines' | sed 's/^/quick-start:   /')
+rm "$APP/install-line"
+# PostgreSQL (when DATABASE_URL is set): the same app with the README's other driver, "@mikro-orm/postgresql
+# instead of @mikro-orm/sqlite", on a fresh database. Its newest release may differ from SQLite's.
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  cp -r "$APP" "$WORK/app-postgresql"
+  sed -i -e "s#from '@mikro-orm/sqlite'#from '@mikro-orm/postgresql'#" -e 's#SqliteDriver#PostgreSqlDriver#g' \
+    -e "s#dbName: 'app.sqlite'#clientUrl: process.env.DATABASE_URL#" "$WORK/app-postgresql/src/app.module.ts"
+  grep -q 'clientUrl: process.env.DATABASE_URL' "$WORK/app-postgresql/src/app.module.ts" || { echo "README's AppModule changed: update the PostgreSQL edit"; exit 1; }
+fi
 
-step "npm start: build, boot, create the tables, POST /signups"
-PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-# Its own process group (setsid), so stopping it stops npm, nest and the app together.
-PORT=$PORT setsid bash -c 'cd "$1" && exec npm start' - "$APP" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-response=$(node - "$PORT" "$SERVER_PID" <<'JS'
+# follow <app dir> <install line> [env...]: install, npm start + POST /signups, the consumer, the job's state.
+follow() {
+  local app=$1 line=$2 label
+  shift 2
+  label=$(basename "$app")
+  step "$label: install a new Nest app's packages, then \`$line\`"
+  local install
+  read -ra install <<<"${line/nestjs-job-pipelines/$TARBALL}"
+  (cd "$app" && npm_quiet install --save-dev @nestjs/cli@12 @types/node@22 && npm_quiet install @nestjs/platform-express@12 \
+    && npm_quiet "${install[@]:1}") >/dev/null
+  (cd "$app" && npm ls --depth=0 2>/dev/null | grep -E '@mikro-orm|@nestjs/(core|cli)|nestjs-job-pipelines' | sed "s/^/quick-start: $label: /")
+
+  step "$label: npm start (nest start: build, boot, create the tables), POST /signups"
+  local port response job_id state
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  # Its own process group (setsid), so stopping it stops npm, nest and the app together.
+  env "$@" PORT="$port" setsid bash -c 'cd "$1" && exec npm start' - "$app" >"$WORK/$label-server.log" 2>&1 &
+  SERVER_PID=$!
+  response=$(node - "$port" "$SERVER_PID" <<'JS'
 const [port, pid] = process.argv.slice(2);
 const deadline = Date.now() + 90_000;
 (async () => {
@@ -159,17 +184,29 @@ const deadline = Date.now() + 90_000;
   }
 })().catch((error) => { console.error(String(error)); process.exit(1); });
 JS
-) || { cat "$WORK/server.log"; exit 1; }
-kill -- "-$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-JOB_ID=$(node -e 'console.log(JSON.parse(process.argv[1]).jobId)' "$response")
-step "POST /signups -> $response"
+  ) || { cat "$WORK/$label-server.log"; exit 1; }
+  kill -- "-$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  job_id=$(node -e 'console.log(JSON.parse(process.argv[1]).jobId)' "$response")
+  step "$label: POST /signups -> $response"
 
-step "npm run start:consumer -- -- --until-empty"
-(cd "$APP" && timeout 120 npm run start:consumer -- -- --until-empty >"$WORK/consumer.log" 2>&1) || { cat "$WORK/consumer.log"; exit 1; }
-state=$(cd "$APP" && node dist/job-state.js "$JOB_ID")
-step "job $JOB_ID: $state"
-node -e '
-  const j = JSON.parse(process.argv[1]);
-  if (j.state !== "completed" || !/@pack-check\.local>$/.test(j.output?.messageId ?? "")) { console.error("mail.welcome did not complete as expected"); process.exit(1); }
-' "$state"
+  step "$label: npm run start:consumer -- -- --until-empty"
+  (cd "$app" && env "$@" timeout 120 npm run start:consumer -- -- --until-empty >"$WORK/$label-consumer.log" 2>&1) \
+    || { cat "$WORK/$label-consumer.log"; exit 1; }
+  state=$(cd "$app" && env "$@" node dist/job-state.js "$job_id")
+  step "$label: job $job_id: $state"
+  node -e '
+    const j = JSON.parse(process.argv[1]);
+    if (j.state !== "completed" || !/@pack-check\.local>$/.test(j.output?.messageId ?? "")) { console.error("mail.welcome did not complete as expected"); process.exit(1); }
+  ' "$state"
+}
+
+follow "$APP" "$INSTALL_LINE" DATABASE_URL=
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  PG_DB="quick_start_$$_$RANDOM"
+  pg_admin "CREATE DATABASE \"$PG_DB\""
+  PG_URL=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$DATABASE_URL" "$PG_DB")
+  follow "$WORK/app-postgresql" "${INSTALL_LINE/@mikro-orm\/sqlite/@mikro-orm/postgresql}" DATABASE_URL="$PG_URL"
+else
+  step "DATABASE_URL is not set: PostgreSQL skipped"
+fi
 echo "quick start passed in $(($(date +%s) - started)) s"
