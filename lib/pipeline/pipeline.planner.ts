@@ -49,6 +49,11 @@ export function planPipeline(def: PipelineDefinition, hasJob: (name: string) => 
 
 function parseAfter(key: string, after: PipelineStep['after']): PlannedStep['deps'] {
   if (after === undefined || after === null) return [];
+  if (typeof after !== 'string' && typeof after !== 'object') {
+    throw new InvalidPipelineError(
+      `Step '${key}': 'after' must be a step key, an array of keys, or an object of keys to policies; got ${typeof after}.`,
+    );
+  }
   const entries: [string, string][] =
     typeof after === 'string'
       ? [[after, DependencyPolicy.Fail]]
@@ -65,7 +70,7 @@ function parseAfter(key: string, after: PipelineStep['after']): PlannedStep['dep
   });
 }
 
-/** Kahn's algorithm; what is left over sits on a cycle. */
+/** Kahn's algorithm; what is left over sits on a cycle or waits for one (see `onCycles`). */
 function topologicalOrder(planned: Map<string, PlannedStep>): PlannedStep[] {
   const indegree = new Map([...planned.keys()].map((k) => [k, planned.get(k)!.deps.length]));
   const dependants = new Map<string, string[]>();
@@ -81,10 +86,29 @@ function topologicalOrder(planned: Map<string, PlannedStep>): PlannedStep[] {
     }
   }
   if (order.length < planned.size) {
-    const cycle = [...planned.keys()].filter((k) => indegree.get(k)! > 0);
+    const cycle = onCycles(planned, [...planned.keys()].filter((k) => indegree.get(k)! > 0));
     throw new InvalidPipelineError(`The pipeline has a cycle through steps: ${cycle.join(', ')}. A step cannot wait for itself, even through other steps.`);
   }
   return order;
+}
+
+/**
+ * The steps of `left` (what Kahn's algorithm could not order) that lie on a cycle: steps that only
+ * wait for a cycle, with no step of `left` waiting for them, are peeled off until none is left.
+ */
+function onCycles(planned: Map<string, PlannedStep>, left: string[]): string[] {
+  const rest = new Set(left);
+  const waitedFor = (k: string) => [...rest].some((o) => planned.get(o)!.deps.some((d) => d.key === k));
+  for (let peeled = true; peeled; ) {
+    peeled = false;
+    for (const k of rest) {
+      if (!waitedFor(k)) {
+        rest.delete(k);
+        peeled = true;
+      }
+    }
+  }
+  return left.filter((k) => rest.has(k));
 }
 
 export function wrapStepError(key: string, err: unknown): never {

@@ -83,10 +83,13 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
   }
   seen.add(obj);
   if (Array.isArray(obj)) {
-    obj.forEach((item, i) => {
+    // An index loop, not forEach: forEach skips the holes of a sparse array, which JSON turns into null.
+    for (let i = 0; i < obj.length; i++) {
+      if (!(i in obj)) fail(`${path}[${i}]`, 'an empty slot of a sparse array, which JSON turns into null');
+      const item: unknown = obj[i];
       if (item === undefined) fail(`${path}[${i}]`, 'undefined, which JSON turns into null');
       assertJsonSafe(item, `${path}[${i}]`, seen);
-    });
+    }
   } else {
     for (const key of Object.keys(obj)) {
       const item = (obj as Record<string, unknown>)[key];

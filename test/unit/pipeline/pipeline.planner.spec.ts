@@ -84,6 +84,10 @@ describe('planPipeline', () => {
     ['no steps', { steps: {} }, 'A pipeline needs at least one step.'],
     ['no definition', null, 'A pipeline needs { steps: { key: { job, input?, after? } } }'],
     ['steps that are not an object', { steps: 'a' }, 'A pipeline needs { steps:'],
+    ['an after that is a number', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: 5 } } },
+      "Step 'b': 'after' must be a step key, an array of keys, or an object of keys to policies; got number."],
+    ['an after that is a boolean', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: true } } },
+      "Step 'b': 'after' must be a step key"],
   ])('refuses %s', (_what, def, message) => {
     expect(refusal(def).message).toContain(message);
   });
@@ -104,6 +108,20 @@ describe('planPipeline', () => {
       },
     });
     expect(err.message).toBe('The pipeline has a cycle through steps: a, b, c. A step cannot wait for itself, even through other steps.');
+  });
+});
+
+describe('planPipeline cycles', () => {
+  it('names only the steps on the cycle, not those that wait for it', () => {
+    const err = refusal({
+      steps: {
+        a: { job: 'fetch', after: 'b' },
+        b: { job: 'fetch', after: 'a' },
+        c: { job: 'fetch', after: 'a' },
+        d: { job: 'fetch', after: 'c' },
+      },
+    });
+    expect(err.message).toBe('The pipeline has a cycle through steps: a, b. A step cannot wait for itself, even through other steps.');
   });
 });
 

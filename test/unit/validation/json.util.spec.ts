@@ -74,6 +74,9 @@ describe('toJson', () => {
     ['NaN', 'Input.n', { n: NaN }, 'NaN'],
     ['Infinity in an array', 'Input.n[1]', { n: [1, -Infinity] }, '-Infinity'],
     ['undefined in an array', 'Input.list[1]', { list: [1, undefined] }, 'undefined'],
+    // eslint-disable-next-line no-sparse-arrays
+    ['a hole in a sparse array', 'Input.list[1]', { list: [1, , 3] }, 'an empty slot of a sparse array'],
+    ['an array of holes only', 'Input[0]', new Array(2), 'an empty slot of a sparse array'],
     ['a symbol', 'Input.s', { s: Symbol('x') }, 'a symbol'],
     ['an object with toJSON', 'Input.t', { t: { toJSON: () => 1 } }, 'would not keep'],
     ['a class instance whose getter reads a private field', 'Input.price', { price: new Money(1999) }, "getter 'cents'"],
