@@ -195,7 +195,7 @@ export class ConsumerLoop {
         `could not write ${this.writer.pending} results before stopping; their leases will lapse and other consumers will rescue them`,
       );
     }
-    this.leases.stop();
+    await this.leases.stop();
     this.state = ConsumerState.Stopped;
   }
 }

@@ -36,6 +36,8 @@ export interface LeaseKeeperCollaborators {
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
+  /** The heartbeat in flight, if any (renew and rescue catch their own errors). */
+  private current: Promise<void> | undefined;
   private lastHeartbeatOk = Date.now();
 
   constructor(
@@ -47,19 +49,32 @@ export class LeaseKeeper {
     this.timer = setInterval(() => void this.heartbeat(), this.settings.heartbeatMs);
   }
 
-  stop(): void {
+  /**
+   * No more heartbeats; waits for one in flight (at most a lease), so a stopped consumer leaves no
+   * query running on a pool the application is about to close.
+   */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    if (!this.current) return;
+    let timer: NodeJS.Timeout | undefined;
+    const lapse = new Promise<void>((r) => (timer = setTimeout(r, this.settings.leaseMs).unref()));
+    await Promise.race([this.current, lapse]);
+    clearTimeout(timer);
   }
 
   /** One heartbeat, then one rescue; skipped while the previous one still runs. */
-  async heartbeat(): Promise<void> {
-    if (this.beating) return;
+  heartbeat(): Promise<void> {
+    if (this.beating) return Promise.resolve();
     this.beating = true;
-    try {
-      if (await this.renew()) await this.rescue();
-    } finally {
-      this.beating = false;
-    }
+    this.current = (async () => {
+      try {
+        if (await this.renew()) await this.rescue();
+      } finally {
+        this.beating = false;
+        this.current = undefined;
+      }
+    })();
+    return this.current;
   }
 
   /** Renews the leases and acts on the answer; false when the heartbeat failed. */

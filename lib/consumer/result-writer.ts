@@ -34,6 +34,8 @@ export class ResultWriter {
   readonly unflushed = new Map<string, number>();
   private batch = emptyBatch();
   private flushing: Promise<void> | undefined;
+  /** Set when `writeRemaining` gave up: what is left is not retried (other consumers rescue those jobs). */
+  private abandoned = false;
   /** When the last retry of a job that failed here is due: `untilEmpty` waits for it. */
   private localRetryUntil = 0;
 
@@ -103,13 +105,16 @@ export class ResultWriter {
    * lapse and other consumers rescue the jobs). Resolves false when it gave up.
    */
   async writeRemaining(giveUpMs: number): Promise<boolean> {
+    this.abandoned = false;
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), giveUpMs)));
     const written = (async () => {
-      while (this.flushing || this.pending > 0) await this.flush();
+      while (!this.abandoned && (this.flushing || this.pending > 0)) await this.flush();
     })();
     const result = await Promise.race([written, giveUp]);
     clearTimeout(timer);
+    // Given up: the retry loop stops too, so a consumer stopped during an outage lets its process exit.
+    if (result === 'timeout') this.abandoned = true;
     return result !== 'timeout';
   }
 
@@ -119,7 +124,7 @@ export class ResultWriter {
       try {
         await new Promise((r) => setImmediate(r));
         let failures = 0;
-        while (this.pending > 0) {
+        while (this.pending > 0 && !this.abandoned) {
           const batch = this.batch;
           this.batch = emptyBatch();
           try {
@@ -133,7 +138,7 @@ export class ResultWriter {
             this.batch.completed.unshift(...batch.completed);
             this.batch.failed.unshift(...batch.failed);
             this.batch.released.unshift(...batch.released);
-            await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failures)));
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failures)).unref());
           }
         }
       } finally {

@@ -137,4 +137,18 @@ describe('LeaseKeeper', () => {
     await first;
     expect(t.store.heartbeats).toHaveLength(1);
   });
+
+  it('stop waits for the heartbeat in flight, so no query outlives the consumer', async () => {
+    const t = await setUp(1, 0);
+    t.store.heartbeatGate = new Gate();
+    void t.keeper.heartbeat();
+    await until(() => t.store.heartbeatGate!.held === 1);
+    let stopped = false;
+    const stopping = t.keeper.stop().then(() => (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    t.store.heartbeatGate.release();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
 });

@@ -140,4 +140,16 @@ describe('ResultWriter', () => {
     await expect(writer.writeRemaining(1_000)).resolves.toBe(true);
     expect(store.inState('pending').map((j) => j.attempts)).toEqual([0, 0]);
   });
+
+  it('once it gave up at shutdown, stops retrying the write (the process can exit)', async () => {
+    const { store, writer } = setUp();
+    const [a] = await claim(store, 1);
+    store.failFinishes = 1_000;
+    writer.release(a!);
+    await expect(writer.writeRemaining(50)).resolves.toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    const tries = store.failFinishes;
+    await new Promise((r) => setTimeout(r, 400)); // longer than two retry waits (100 and 200 ms)
+    expect(store.failFinishes).toBe(tries);
+  });
 });

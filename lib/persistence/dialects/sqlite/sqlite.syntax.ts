@@ -46,7 +46,12 @@ export const sqliteSyntax: SqlSyntax = {
 
   /** `rowsSource`, joined by id; a 'json' field is its text. */
   keyedRows(p, rows, columns) {
-    const { from, col } = this.rowsSource(p, rows, { id: 'bigint', ...columns });
+    // Only the listed columns go into the parameter: a completed row also carries its effects
+    // (spawned children's inputs, a workspace patch) for the store, which SQLite would otherwise
+    // receive as text and walk for every column it reads.
+    const names = ['id', ...Object.keys(columns)];
+    const slim = rows.map((r) => Object.fromEntries(names.map((n) => [n, (r as Record<string, unknown>)[n]])));
+    const { from, col } = this.rowsSource(p, slim, { id: 'bigint', ...columns });
     return { from: `FROM ${from}`, match: `${JOB_TABLE}.id = ${col('id')}`, col };
   },
 };
