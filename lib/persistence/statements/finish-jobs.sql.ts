@@ -2,7 +2,7 @@ import type { CompletedJob } from '../store.types.js';
 import type { Sql, SqlSyntax } from '../sql.util.js';
 
 /**
- * Every fenced statement (here, `failJobs` of each dialect, `renewLeases`) changes a row only while
+ * Every fenced statement (here `completeJobs`, `releaseJobs` and `renewLeases`; `failJobs` and `rescueExpired` in each dialect's folder) changes a row only while
  * this consumer still holds the job's lease for this very attempt (`locked_by` and `attempts` match
  * and the job is running). A consumer that lost its lease (paused, cut off, rescued by another)
  * changes 0 rows. A cancel requested while the job ran always wins: the job ends `cancelled`.
