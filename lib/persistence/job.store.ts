@@ -251,9 +251,10 @@ export class JobStore {
     return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
   }
 
-  /** Unfinished jobs per queue and state. */
-  async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
-    return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+  /** Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead. */
+  async queueDepths(queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
+    const rows = await this.dialect.queueDepths(this.bound.db, queues);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
   }
 
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */

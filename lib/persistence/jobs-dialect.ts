@@ -111,8 +111,11 @@ export interface JobsDialect {
   /** Finished dependencies of these jobs (`via_id` set on children a dependency spawned), by job id then dependency id. */
   dependencyResults(ex: Executor, jobIds: readonly string[]): Promise<Record<string, any>[]>;
   workspaces(ex: Executor, pipelineIds: readonly string[]): Promise<{ id: unknown; workspace: unknown }[]>;
-  /** Unfinished jobs per queue and state. */
-  queueDepths(ex: Executor): Promise<{ queue: string; state: string; n: unknown }[]>;
+  /**
+   * Unfinished jobs per queue and state, pending ones split by `scheduled`: 1 when `run_after` is
+   * ahead of the database clock, else 0 (0 for other states). `queues`: only these (all when undefined).
+   */
+  queueDepths(ex: Executor, queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */

@@ -12,6 +12,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
+import { assertNameList } from '../validation/options.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -19,6 +20,19 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
+
+/** One queue's unfinished jobs, as `queueDepths()` counts them. */
+export interface QueueDepth {
+  /** `due` + `scheduled`. */
+  pending: number;
+  /** Pending and due now: what consumers can claim. */
+  due: number;
+  /** Pending with a `runAfter` still ahead (a retry's backoff, a snooze, a scheduled job). */
+  scheduled: number;
+  running: number;
+  /** Pipeline steps waiting for their dependencies. */
+  blocked: number;
+}
 
 export interface WaitOptions {
   /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
@@ -111,13 +125,25 @@ export class JobQueue {
     }
   }
 
-  /** Unfinished jobs per queue: `{ default: { pending: 3, running: 1, blocked: 0 } }`. */
-  async queueDepths(): Promise<Record<string, Record<'pending' | 'running' | 'blocked', number>>> {
-    const rows = await guard(() => this.store.queueDepths());
-    const depths: Record<string, Record<'pending' | 'running' | 'blocked', number>> = {};
+  /**
+   * Unfinished jobs per queue: `{ default: { pending: 3, due: 1, scheduled: 2, running: 1, blocked: 0 } }`.
+   * `pending` = `due` (runAfter reached) + `scheduled` (runAfter ahead, on the database clock).
+   * `queues`: only these, each listed even when it has no job.
+   */
+  async queueDepths(queues?: readonly string[]): Promise<Record<string, QueueDepth>> {
+    assertNameList(queues, 'queues', false);
+    const rows = await guard(() => this.store.queueDepths(queues));
+    const depths: Record<string, QueueDepth> = {};
+    const of = (queue: string) => (depths[queue] ??= { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 });
+    for (const queue of queues ?? []) of(queue);
     for (const r of rows) {
-      depths[r.queue] ??= { pending: 0, running: 0, blocked: 0 };
-      depths[r.queue]![r.state as 'pending'] = r.n;
+      const depth = of(r.queue);
+      if (r.state === JobState.Pending) {
+        depth.pending += r.n;
+        depth[r.scheduled ? 'scheduled' : 'due'] += r.n;
+      } else {
+        depth[r.state as 'running' | 'blocked'] += r.n;
+      }
     }
     return depths;
   }

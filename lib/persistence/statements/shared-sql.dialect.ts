@@ -127,8 +127,8 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return run<{ id: unknown; workspace: unknown }>(ex, deps.selectWorkspaces(this.syntax, pipelineIds));
   }
 
-  queueDepths(ex: Executor) {
-    return run<{ queue: string; state: string; n: unknown }>(ex, reads.selectQueueDepths());
+  queueDepths(ex: Executor, queues?: readonly string[]) {
+    return run<{ queue: string; state: string; scheduled: unknown; n: unknown }>(ex, reads.selectQueueDepths(this.syntax, queues));
   }
 
   async progress(ex: Executor, id: string, progress: string) {
