@@ -19,7 +19,7 @@ import { describeError } from './error.util.js';
 import { buildJobContext } from './job-context.factory.js';
 import type { CheckedSpawn } from './spawn.checker.js';
 import type { RunOutcome } from './run-outcome.js';
-import { isFinalFailure } from './retry.policy.js';
+import { isFinalFailure, isUnrecoverable } from './retry.policy.js';
 
 export type { RunOutcome } from './run-outcome.js';
 
@@ -61,7 +61,7 @@ export class JobRunner {
     return outcome;
   }
 
-  /** @AfterJob hooks after every attempt, @OnJobFailed when it was the last; their errors are logged only. */
+  /** @OnJobFailed when the attempt was the job's last, then @AfterJob after every attempt; their errors are logged only. */
   private async afterHooks(job: ClaimedJob, ctx: JobContext, outcome: RunOutcome): Promise<void> {
     const after = this.hooks.for(JobHookKind.After, job.name);
     const lastFailure = outcome.kind === 'failed' && isFinalFailure(job, outcome);
@@ -69,9 +69,11 @@ export class JobRunner {
     if (after.length === 0 && failed.length === 0) return;
     const error = outcome.kind === 'completed' ? undefined : outcome.error;
     const output = outcome.kind === 'completed' && after.length ? JSON.parse(outcome.output) : undefined;
+    // The failure hooks first, then the after hooks (the order django-db-queue runs its failure and
+    // post hooks in): an after hook that cleans up runs once the failure is reported.
     const calls: [RegisteredHook, unknown[]][] = [
-      ...after.map((h): [RegisteredHook, unknown[]] => [h, [ctx, { error, output }]]),
       ...failed.map((h): [RegisteredHook, unknown[]] => [h, [ctx, (outcome as { error: unknown }).error]]),
+      ...after.map((h): [RegisteredHook, unknown[]] => [h, [ctx, { error, output }]]),
     ];
     for (const [hook, args] of calls) {
       try {
@@ -115,7 +117,7 @@ export class JobRunner {
     if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
     if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };
     if (err instanceof ConsumerShutdownError) return { kind: 'aborted', reason: 'shutdown', error };
-    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError };
+    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError || isUnrecoverable(err) };
   }
 
   private async attempt(job: ClaimedJob, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
