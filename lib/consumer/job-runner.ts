@@ -4,6 +4,7 @@ import { JobTimeoutError } from '../errors/job-timeout.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { ConsumerShutdownError } from '../errors/shutdown.error.js';
 import { InvalidJobInputError } from '../errors/invalid-input.error.js';
+import { SnoozeJob } from '../errors/snooze-job.error.js';
 import type { JobRegistry } from '../discovery/job.registry.js';
 import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -67,7 +68,7 @@ export class JobRunner {
     const lastFailure = outcome.kind === 'failed' && isFinalFailure(job, outcome);
     const failed = lastFailure ? this.hooks.for(JobHookKind.Failed, job.name) : [];
     if (after.length === 0 && failed.length === 0) return;
-    const error = outcome.kind === 'completed' ? undefined : outcome.error;
+    const error = outcome.kind === 'completed' || outcome.kind === 'snoozed' ? undefined : outcome.error;
     const output = outcome.kind === 'completed' && after.length ? JSON.parse(outcome.output) : undefined;
     // The failure hooks first, then the after hooks (the order django-db-queue runs its failure and
     // post hooks in): an after hook that cleans up runs once the failure is reported.
@@ -113,6 +114,7 @@ export class JobRunner {
   }
 
   private failure(err: unknown): RunOutcome {
+    if (err instanceof SnoozeJob) return { kind: 'snoozed', delayMs: err.delayMs };
     const error = describeError(err);
     if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
     if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };

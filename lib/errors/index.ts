@@ -17,3 +17,4 @@ export * from './wait-timeout.error.js';
 export * from './shutdown.error.js';
 export * from './unrecoverable-job.error.js';
 export * from './invalid-job-state.error.js';
+export * from './snooze-job.error.js';

@@ -139,7 +139,7 @@ export class JobStore {
   }
 
   /**
-   * Completes, fails and releases a batch in one fenced transaction; in it, applies what each job
+   * Completes, fails, snoozes and releases a batch in one fenced transaction; in it, applies what each job
    * that really completed produced (children, workspace changes), then lets each finished pipeline
    * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
    * from it was no longer this consumer's (lease lost).
@@ -168,6 +168,11 @@ export class JobStore {
       }
       if (batch.failed.length) {
         const rows = await d.fail(tx, consumerId, batch.failed);
+        for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+      }
+      if (batch.snoozed.length) {
+        const rows = await d.snooze(tx, consumerId, batch.snoozed);
         for (const r of rows) applied.add(String(r.id));
         ended.push(...rows);
       }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from './store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, SnoozedJob } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
@@ -31,7 +31,7 @@ export interface Listener {
  *   transaction ends (`SELECT ... FOR UPDATE`, or a database-wide write lock taken at BEGIN).
  *   `claim` and `rescue` must never hand one row to two callers and should skip rows another
  *   claimer holds rather than wait (`FOR UPDATE SKIP LOCKED`, or a single writer).
- * - **Fencing.** `complete`, `fail`, `release` and `renewLeases` change a row only while it is
+ * - **Fencing.** `complete`, `fail`, `snooze`, `release` and `renewLeases` change a row only while it is
  *   `running`, `locked_by` is the given consumer and `attempts` is the given attempt; they return
  *   exactly the rows they changed. A cancel requested meanwhile wins: the row ends `cancelled`.
  * - **Order.** `claim` takes due pending rows in `CLAIM_ORDER_SQL` (priority higher first, then
@@ -70,6 +70,12 @@ export interface JobsDialect {
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
+  /**
+   * Fenced: `pending` again, due `delay_ms` after the database clock, with the attempt given back
+   * (`attempts - 1`); appends the `log` entry with `at` set to the database clock. A cancel
+   * requested meanwhile wins (the row ends `cancelled`, attempts kept). Returns the rows changed.
+   */
+  snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again at once with the attempt given back (shutdown). */
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]>;
   /** Fenced, in its own transaction: extends leases; returns the rows still held and whether a cancel was requested. */

@@ -117,10 +117,20 @@ export interface FailedJob {
   log: string;
 }
 
+/** An attempt the handler snoozed: given back (not counted), due again after `delay_ms`. */
+export interface SnoozedJob {
+  id: string;
+  attempt: number;
+  delay_ms: number;
+  /** Serialised `JobAttemptRecord` without `at`, which the database clock fills in. */
+  log: string;
+}
+
 /** What one consumer hands back in one batch; written in one transaction. */
 export interface FinishBatch {
   completed: (CompletedJob & { effects?: CompletionEffects })[];
   failed: FailedJob[];
+  snoozed: SnoozedJob[];
   released: { id: string; attempt: number }[];
 }
 

@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, SnoozedJob } from '../store.types.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
-import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
+import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
 
 /**
@@ -37,6 +37,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]) {
     return run<EndedRow>(tx, completeJobs(this.syntax, consumerId, jobs));
+  }
+
+  snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]) {
+    return run<EndedRow>(tx, snoozeJobs(this.syntax, consumerId, jobs));
   }
 
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]) {

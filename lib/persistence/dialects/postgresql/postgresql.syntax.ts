@@ -19,6 +19,7 @@ export const postgresqlSyntax: SqlSyntax = {
   nowPlus: (ms) => `(now() + ${ms}::bigint * interval '1 millisecond')`,
   nowMinus: (ms) => `now() - ${ms}::bigint * interval '1 millisecond'`,
   json: (placeholder) => `${placeholder}::jsonb`,
+  appendLog: (log, entry) => `${log} || jsonb_build_array(jsonb_set(${entry}, '{at}', to_jsonb(now())))`,
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 
