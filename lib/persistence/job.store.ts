@@ -10,6 +10,7 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
+import { JobControl } from './job-control.js';
 import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
@@ -36,6 +37,7 @@ export class JobStore {
   private warnSink: (message: string) => void = (m) => this.logger.warn(m);
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
+  private controlOf?: JobControl;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -149,9 +151,13 @@ export class JobStore {
     return this.transaction(async (tx) => {
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
-      if (batch.completed.length) {
-        const rows = await d.complete(tx, consumerId, batch.completed);
+      const written = (rows: EndedRow[]) => {
         for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+        return rows;
+      };
+      if (batch.completed.length) {
+        const rows = written(await d.complete(tx, consumerId, batch.completed));
         // Effects only of a step that really completed: one whose cancel was requested meanwhile
         // ended `cancelled`, and must not start anything.
         const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
@@ -164,23 +170,10 @@ export class JobStore {
           this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warn(m) };
           for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
         }
-        ended.push(...rows);
       }
-      if (batch.failed.length) {
-        const rows = await d.fail(tx, consumerId, batch.failed);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
-      if (batch.snoozed.length) {
-        const rows = await d.snooze(tx, consumerId, batch.snoozed);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
-      if (batch.released.length) {
-        const rows = await d.release(tx, consumerId, batch.released);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
+      if (batch.failed.length) written(await d.fail(tx, consumerId, batch.failed));
+      if (batch.snoozed.length) written(await d.snooze(tx, consumerId, batch.snoozed));
+      if (batch.released.length) written(await d.release(tx, consumerId, batch.released));
       await this.settle(tx, ended);
       return applied;
     }, true);
@@ -224,6 +217,12 @@ export class JobStore {
       });
       if (rows.length === 0) break;
     }
+  }
+
+  /** Retry and discard (`JobQueue.retry`, `discard`). */
+  get control(): JobControl {
+    const settle = (tx: Executor, rows: EndedRow[]) => this.settle(tx, rows);
+    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction: (fn) => this.transaction(fn), settle, notifies: this.notifies }));
   }
 
   async get(ids: string[]): Promise<JobRecord[]> {

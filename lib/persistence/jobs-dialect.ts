@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, SnoozedJob } from './store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
@@ -113,7 +113,10 @@ export interface JobsDialect {
   pipeline(ex: Executor, id: string): Promise<Record<string, unknown> | undefined>;
   /** A pipeline's steps, by id. */
   pipelineJobs(ex: Executor, id: string): Promise<JobRow[]>;
-  pipelineEdges(ex: Executor, id: string): Promise<{ depends_on_id: unknown; policy: string }[]>;
+  /** A pipeline's edges: dependant (`job_id`), dependency and policy. */
+  pipelineEdges(ex: Executor, id: string): Promise<{ job_id: unknown; depends_on_id: unknown; policy: string }[]>;
+  /** A pipeline's steps (`id`, `state`, `attempts`, `error`), each row locked until the transaction ends (see Locking). */
+  lockPipelineSteps(tx: Executor, pipelineId: string): Promise<JobRow[]>;
   /** Finished dependencies of these jobs (`via_id` set on children a dependency spawned), by job id then dependency id. */
   dependencyResults(ex: Executor, jobIds: readonly string[]): Promise<Record<string, any>[]>;
   workspaces(ex: Executor, pipelineIds: readonly string[]): Promise<{ id: unknown; workspace: unknown }[]>;
@@ -124,6 +127,17 @@ export interface JobsDialect {
   queueDepths(ex: Executor, queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
+  /**
+   * Sets finished jobs going again (`JobQueue.retry`): `state` and `blocking_deps` as given,
+   * `attempts` 0, output, error, progress, `started_at` and `finished_at` cleared, lease and cancel
+   * flag cleared, `run_after` now; appends `log` to `attempt_log` with `at` set to the database clock.
+   * Only rows still in state `from`; returns the rows changed.
+   */
+  reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]>;
+  /** Failed jobs with `attempts > 0` of `name` and/or `queue`, with ids above `afterId`, in id order, at most `limit`. */
+  failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }): Promise<{ id: unknown; pipeline_id: unknown }[]>;
+  /** A pending or blocked job ends `cancelled` at once with `error` (JSON text), `finished_at` now; returns it if it changed. */
+  discard(tx: Executor, id: string, error: string): Promise<EndedRow[]>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

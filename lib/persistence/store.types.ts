@@ -126,6 +126,18 @@ export interface SnoozedJob {
   log: string;
 }
 
+/** A finished job set going again by `JobQueue.retry` (see `JobsDialect.reopen`). */
+export interface ReopenedRow {
+  id: string;
+  /** The state it was read in: the write happens only if it is still in it. */
+  from: string;
+  state: 'pending' | 'blocked';
+  /** Dependencies it waits for (0 when pending). */
+  blocking: number;
+  /** Serialised `JobAttemptRecord` (outcome `retried`) without `at`, which the database clock fills in. */
+  log: string;
+}
+
 /** What one consumer hands back in one batch; written in one transaction. */
 export interface FinishBatch {
   completed: (CompletedJob & { effects?: CompletionEffects })[];

@@ -13,6 +13,7 @@ import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
 import { assertNameList } from '../validation/options.validator.js';
+import { assertRetryFilter, type RetryFilter } from './retry-filter.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -108,6 +109,43 @@ export class JobQueue {
   async cancel(id: string | number): Promise<JobRecord> {
     assertId(id, 'job');
     await guard(() => this.store.cancel([String(id)]));
+    return this.get(id);
+  }
+
+  /**
+   * Runs a failed or cancelled job again: attempts reset to 0, output and error cleared, due now; its
+   * `attemptLog` keeps every earlier attempt and gets a `retried` entry. In a pipeline, the steps that
+   * ended without running because of it (failed by `fail`, skipped by `skip`, cancelled) are re-opened
+   * too, transitively, and wait for it again. A job in another state, or a step that itself did not
+   * run because of a dependency, throws `InvalidJobStateError`; an unknown id `JobNotFoundError`.
+   * Nothing is written then. Returns the job as it is now.
+   */
+  async retry(id: string | number): Promise<JobRecord>;
+  /**
+   * Retries every failed job of a name and/or queue (`{ name: 'crm.sync' }`), `batchSize` at a
+   * time (default 500); returns how many. Steps that failed because of a dependency are re-opened
+   * with it, not counted on their own.
+   */
+  async retry(filter: RetryFilter): Promise<number>;
+  async retry(target: string | number | RetryFilter): Promise<JobRecord | number> {
+    if (typeof target === 'object' && target !== null) {
+      const { batchSize, ...filter } = assertRetryFilter(target, this.options.maxBatchSize);
+      return guard(() => this.store.control.retryFailed(filter, batchSize));
+    }
+    assertId(target, 'job');
+    await guard(() => this.store.control.retry(String(target)));
+    return this.get(target);
+  }
+
+  /**
+   * Ends a job that has not started (pending or blocked) without running it: `cancelled`, with an
+   * error `{ name: 'JobDiscarded' }` saying so; dependants in a pipeline follow their policy as for a
+   * cancel. A running or finished job throws `InvalidJobStateError` (use `cancel()` for a running
+   * one), an unknown id `JobNotFoundError`; nothing is written then.
+   */
+  async discard(id: string | number): Promise<JobRecord> {
+    assertId(id, 'job');
+    await guard(() => this.store.control.discard(String(id)));
     return this.get(id);
   }
 

@@ -17,10 +17,10 @@ export function selectPipelineJobs(syntax: SqlSyntax, pipelineId: string): Sql {
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id`);
 }
 
-/** The edges of a pipeline, to tell tolerated failures from fatal ones. */
+/** The edges of a pipeline, to tell tolerated failures from fatal ones (and plan retries). */
 export function selectPipelineEdges(syntax: SqlSyntax, pipelineId: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
+  return p.sql(`SELECT e.job_id, e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
       JOIN ${JOB_TABLE} j ON j.id = e.job_id WHERE j.pipeline_id = ${p.add(pipelineId)}`);
 }
 

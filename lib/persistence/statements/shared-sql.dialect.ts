@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, SnoozedJob } from '../store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../store.types.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
+import * as control from './control-jobs.sql.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -120,7 +121,23 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   pipelineEdges(ex: Executor, id: string) {
-    return run<{ depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+  }
+
+  lockPipelineSteps(tx: Executor, pipelineId: string) {
+    return run<JobRow>(tx, control.selectPipelineStepsForUpdate(this.syntax, pipelineId));
+  }
+
+  reopen(tx: Executor, rows: readonly ReopenedRow[]) {
+    return run<EndedRow>(tx, control.reopenJobs(this.syntax, rows));
+  }
+
+  failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }) {
+    return run<{ id: unknown; pipeline_id: unknown }>(ex, control.selectFailedJobs(this.syntax, filter));
+  }
+
+  discard(tx: Executor, id: string, error: string) {
+    return run<EndedRow>(tx, control.discardJob(this.syntax, id, error));
   }
 
   dependencyResults(ex: Executor, jobIds: readonly string[]) {
