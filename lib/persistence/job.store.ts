@@ -11,6 +11,7 @@ import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { JobControl } from './job-control.js';
+import { insertDeduplicated } from './dedup-insert.js';
 import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
@@ -75,10 +76,6 @@ export class JobStore {
     return previous;
   }
 
-  private warn(message: string): void {
-    this.warnSink(message);
-  }
-
   /** Per-connection settings of the dialect. */
   prepare(): Promise<void> {
     return this.dialect.prepare(this.bound.db);
@@ -109,9 +106,10 @@ export class JobStore {
     return this.write(undefined, (w) => w.insert(rows));
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. Notifies consumers if enabled. */
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated` for `unique` modes). Result in input order. */
   private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
     const d = this.dialect;
+    if (rows.some((r) => r.dedup)) return insertDeduplicated(d, ex, rows, (x, r) => this.insertOn(x, r.map(({ dedup: _, ...plain }) => plain)));
     // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
     // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
     const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
@@ -167,7 +165,7 @@ export class JobStore {
         const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
         toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
         if (toApply.length) {
-          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warn(m) };
+          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warnSink(m) };
           for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
         }
       }

@@ -62,6 +62,14 @@ export interface JobsDialect {
 
   /** Inserts jobs (see Order); `notify`: wake listeners on commit if a pending job was written. */
   insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
+  /** Jobs holding these unique keys created less than `for_ms` ago (per key), finished or not, newest first. */
+  recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]): Promise<JobRow[]>;
+  /**
+   * The pending job holding each key (at most one: the unique index) gets `input` (JSON text) and
+   * `run_after` = `run_after_ms` (epoch ms) or else the database clock + `delay_ms` (0 when null).
+   * Keys are distinct. Returns the ids changed; a key held by a running or blocked job changes nothing.
+   */
+  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]): Promise<{ id: unknown }[]>;
   /** Unfinished jobs holding these unique keys. */
   selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */

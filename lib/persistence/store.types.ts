@@ -60,6 +60,8 @@ export interface NewJobRow {
   parent_id: string | null;
   blocking_deps: number;
   unique_key: string | null;
+  /** How `unique_key` dedupes beyond one unfinished job per key (not a column). */
+  dedup?: { forMs?: number; replace?: boolean; debounceMs?: number };
 }
 
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */

@@ -8,6 +8,7 @@ import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
 import * as control from './control-jobs.sql.js';
+import * as unique from './unique-jobs.sql.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -34,6 +35,14 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
     return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));
+  }
+
+  recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]) {
+    return run<JobRow>(ex, unique.selectRecentByUniqueKeys(this.syntax, keys));
+  }
+
+  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]) {
+    return run<{ id: unknown }>(ex, unique.replaceWaiting(this.syntax, rows));
   }
 
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]) {
