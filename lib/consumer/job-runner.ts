@@ -86,6 +86,26 @@ export class JobRunner {
   }
 
   /**
+   * Jobs this consumer's rescue ended `failed` (their consumer died on their last attempt): their
+   * @OnJobFailed hooks run here, once, if this process has a handler for the name (no @AfterJob: no
+   * attempt ran here). The context is the job's, with nothing to spawn or report progress on.
+   */
+  async failedOnRescue(ids: readonly string[]): Promise<void> {
+    for (const job of await this.store.get([...ids])) {
+      const hooks = this.registry.has(job.name) ? this.hooks.for(JobHookKind.Failed, job.name) : [];
+      if (hooks.length === 0) continue;
+      const ctx = buildJobContext(this, job, new AbortController().signal, undefined, {}, []);
+      for (const hook of hooks) {
+        try {
+          await hook.fn(ctx, job.error);
+        } catch (err) {
+          this.onHookError(`hook ${hook.source} failed for job ${job.id}: ${(err as Error)?.message ?? String(err)}`);
+        }
+      }
+    }
+  }
+
+  /**
    * The attempt's outcome, or the abort's (timeout, cancel, lease lost, shutdown) as soon as it
    * comes, even if the handler ignores the signal; its late result is then dropped.
    */
