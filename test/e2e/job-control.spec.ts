@@ -213,6 +213,29 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     expect(done.steps.audit!.attempts).toBe(1);
   });
 
+  it("a blocked dependant with policy 'run' waits for the retried step again", async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('run-policy')
+        .step('left', 'control.flaky', { input: { n: 1 } })
+        .step('gate', 'control.hold', { input: null })
+        .step('tail', 'control.step', { after: { left: DependencyPolicy.Run, gate: DependencyPolicy.Fail } }),
+    );
+    const consumer = t.consumer.run({ pollIntervalMs: 20 });
+    const step = async (key: string) => (await t.queue.getPipeline(p.id)).steps[key]!;
+    await waitFor(async () => (await step('left')).state === JobState.Failed && (await step('gate')).state === JobState.Running);
+    upstream.down = false;
+    await t.queue.retry((await step('left')).id);
+    await waitFor(async () => (await step('left')).state === JobState.Completed);
+    // left completed twice in all: tail still waits for gate.
+    expect((await step('tail')).state).toBe(JobState.Blocked);
+    hold.resolve();
+    const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
+    expect(done.state).toBe('completed');
+    expect(done.steps.tail!.output).toMatchObject({ got: { left: { n: 1, attempt: 1 }, gate: null } });
+    await t.consumer.stop();
+    await consumer;
+  });
+
   it('a step a dependency that stays failed would end again is not re-opened', async () => {
     const p = await t.queue.enqueuePipeline(
       pipeline('two-failures')
