@@ -10,6 +10,8 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
+import { JobControl } from './job-control.js';
+import { insertDeduplicated } from './dedup-insert.js';
 import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
@@ -36,6 +38,7 @@ export class JobStore {
   private warnSink: (message: string) => void = (m) => this.logger.warn(m);
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
+  private controlOf?: JobControl;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -73,10 +76,6 @@ export class JobStore {
     return previous;
   }
 
-  private warn(message: string): void {
-    this.warnSink(message);
-  }
-
   /** Per-connection settings of the dialect. */
   prepare(): Promise<void> {
     return this.dialect.prepare(this.bound.db);
@@ -107,9 +106,10 @@ export class JobStore {
     return this.write(undefined, (w) => w.insert(rows));
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. Notifies consumers if enabled. */
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated` for `unique` modes). Result in input order. */
   private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
     const d = this.dialect;
+    if (rows.some((r) => r.dedup)) return insertDeduplicated(d, ex, rows, (x, r) => this.insertOn(x, r.map(({ dedup: _, ...plain }) => plain)));
     // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
     // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
     const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
@@ -139,7 +139,7 @@ export class JobStore {
   }
 
   /**
-   * Completes, fails and releases a batch in one fenced transaction; in it, applies what each job
+   * Completes, fails, snoozes and releases a batch in one fenced transaction; in it, applies what each job
    * that really completed produced (children, workspace changes), then lets each finished pipeline
    * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
    * from it was no longer this consumer's (lease lost).
@@ -149,9 +149,13 @@ export class JobStore {
     return this.transaction(async (tx) => {
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
-      if (batch.completed.length) {
-        const rows = await d.complete(tx, consumerId, batch.completed);
+      const written = (rows: EndedRow[]) => {
         for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+        return rows;
+      };
+      if (batch.completed.length) {
+        const rows = written(await d.complete(tx, consumerId, batch.completed));
         // Effects only of a step that really completed: one whose cancel was requested meanwhile
         // ended `cancelled`, and must not start anything.
         const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
@@ -161,21 +165,13 @@ export class JobStore {
         const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
         toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
         if (toApply.length) {
-          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warn(m) };
+          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warnSink(m) };
           for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
         }
-        ended.push(...rows);
       }
-      if (batch.failed.length) {
-        const rows = await d.fail(tx, consumerId, batch.failed);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
-      if (batch.released.length) {
-        const rows = await d.release(tx, consumerId, batch.released);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
+      if (batch.failed.length) written(await d.fail(tx, consumerId, batch.failed));
+      if (batch.snoozed.length) written(await d.snooze(tx, consumerId, batch.snoozed));
+      if (batch.released.length) written(await d.release(tx, consumerId, batch.released));
       await this.settle(tx, ended);
       return applied;
     }, true);
@@ -221,6 +217,12 @@ export class JobStore {
     }
   }
 
+  /** Retry and discard (`JobQueue.retry`, `discard`). */
+  get control(): JobControl {
+    const settle = (tx: Executor, rows: EndedRow[]) => this.settle(tx, rows);
+    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction: (fn) => this.transaction(fn), settle, notifies: this.notifies }));
+  }
+
   async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const d = this.dialect;
@@ -251,9 +253,10 @@ export class JobStore {
     return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
   }
 
-  /** Unfinished jobs per queue and state. */
-  async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
-    return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+  /** Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead. */
+  async queueDepths(queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
+    const rows = await this.dialect.queueDepths(this.bound.db, queues);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
   }
 
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
