@@ -1,10 +1,26 @@
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import type { ConsumerOptions } from '../interfaces/consumer-options.js';
-import { assertInt, assertNameList, describe } from '../validation/options.validator.js';
+import { assertInt, assertKnownFields, assertNameList, describe } from '../validation/options.validator.js';
+
+/** What `ConsumerOptions` takes (the consumer CLI's flags map onto these). */
+const CONSUMER_FIELDS = [
+  'concurrency',
+  'include',
+  'exclude',
+  'queues',
+  'pollIntervalMs',
+  'maxJobs',
+  'timeoutMs',
+  'untilEmpty',
+  'shutdownGraceMs',
+  'schedule',
+  'handleSignals',
+] as const;
 
 /** Checks the options of `JobConsumer.run()`; each message names the option, what was given and the fix. */
 export function assertConsumerOptions(o: ConsumerOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
+  assertKnownFields(o, CONSUMER_FIELDS, 'Consumer options');
   assertInt(o.concurrency, 'concurrency', { min: 1, max: 100_000 });
   assertInt(o.pollIntervalMs, 'pollIntervalMs', { min: 1 });
   assertInt(o.maxJobs, 'maxJobs', { min: 1 });

@@ -12,7 +12,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
-import { assertNameList } from '../validation/options.validator.js';
+import { assertKnownFields, assertNameList } from '../validation/options.validator.js';
 import { assertRetryFilter, type RetryFilter } from './retry-filter.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
@@ -21,6 +21,10 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
+
+/** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
+const ENQUEUE_FIELDS = ['queue', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'runAfter', 'uniqueKey', 'unique', 'em'];
+const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
 /** One queue's unfinished jobs, as `queueDepths()` counts them. */
 export interface QueueDepth {
@@ -63,6 +67,7 @@ export class JobQueue {
     input?: JobInput<N>,
     options: EnqueueOptions = {},
   ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+    if (options !== null && typeof options === 'object') assertKnownFields(options, ENQUEUE_FIELDS, `enqueue('${String(name)}')`);
     const { em, ...rest } = options ?? {};
     const [job] = await this.enqueueMany([{ name, input, ...rest } as EnqueueManyItem<JobName>], { em });
     return job as JobRecord<JobInput<N>, JobOutput<N>>;
@@ -77,6 +82,9 @@ export class JobQueue {
       );
     }
     if (items.length === 0) return [];
+    items.forEach((item, i) => {
+      if (item !== null && typeof item === 'object') assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
+    });
     const rows = await Promise.all(
       items.map(({ name, input, ...opts }, i) => this.rows.build(i, name, input, opts)),
     );

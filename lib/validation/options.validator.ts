@@ -56,11 +56,26 @@ function assertQueueName(queue: unknown, option: string, Err: ErrCtor): void {
   }
 }
 
+/**
+ * Refuses fields `o` does not take: a misspelt option (`prority`) would otherwise be dropped
+ * without a word and the job run with the default.
+ */
+export function assertKnownFields(o: object, allowed: readonly string[], what: string, Err: ErrCtor = InvalidJobOptionsError): void {
+  const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    throw new Err(`${what}: unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${allowed.join(', ')}.`);
+  }
+}
+
+/** What `backoff` takes. */
+const BACKOFF_FIELDS = ['baseMs', 'maxMs', 'jitter'] as const;
+
 export function assertBackoff(backoff: BackoffOptions | undefined, option: string, Err: ErrCtor = InvalidJobOptionsError) {
   if (backoff === undefined) return;
   if (typeof backoff !== 'object' || backoff === null) {
     throw new Err(`Option '${option}' must be an object like { baseMs: 1000, maxMs: 3600000 }; got ${describe(backoff)}.`);
   }
+  assertKnownFields(backoff, BACKOFF_FIELDS, `Option '${option}'`, Err);
   assertInt(backoff.baseMs, `${option}.baseMs`, { min: 0, Err });
   assertInt(backoff.maxMs, `${option}.maxMs`, { min: 0, Err });
   if (backoff.jitter !== undefined && typeof backoff.jitter !== 'boolean') {

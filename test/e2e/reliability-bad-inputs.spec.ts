@@ -36,6 +36,9 @@ const ENQUEUE_CASES: [string, (q: JobQueue) => Promise<unknown>, ErrorClass, Reg
   ['invalid maxAttempts', (q) => q.enqueue('test.echo', {}, { maxAttempts: 0 }), InvalidJobOptionsError, /maxAttempts/],
   ['invalid timeoutMs', (q) => q.enqueue('test.echo', {}, { timeoutMs: -5 }), InvalidJobOptionsError, /timeoutMs/],
   ['oversized batch', (q) => q.enqueueMany(Array.from({ length: 6 }, () => ({ name: 'test.echo', input: {} }))), InvalidJobOptionsError, /limit is 5.*maxBatchSize/],
+  ['a misspelt option', (q) => q.enqueue('test.echo', {}, { prority: 5 } as any), InvalidJobOptionsError, /unknown option\(s\) 'prority'; it takes queue, priority/],
+  ['a misspelt option in a batch', (q) => q.enqueueMany([{ name: 'test.echo', input: 1 }, { name: 'test.echo', input: 2, queu: 'x' } as any]), InvalidJobOptionsError, /Job 1 of the batch \('test.echo'\): unknown option\(s\) 'queu'/],
+  ['a misspelt backoff field', (q) => q.enqueue('test.echo', {}, { backoff: { baseMs: 10, maxMS: 100 } as any }), InvalidJobOptionsError, /Option 'backoff': unknown option\(s\) 'maxMS'/],
   ['batch with one bad item', (q) => q.enqueueMany([{ name: 'test.echo', input: 1 }, { name: 'test.echo', input: { f: Symbol('s') } }]), NonJsonValueError, /./],
 ];
 
@@ -49,6 +52,7 @@ const CONSUMER_CASES: [string, Parameters<JobConsumer['run']>[0], RegExp][] = [
   ['include of an unknown job', { include: ['no.such.job'] }, /include.*no\.such\.job/],
   ['include empty', { include: [] }, /include/],
   ['include not a list', { include: 'test.echo' as any }, /include/],
+  ['a misspelt option', { concurency: 4 } as any, /Consumer options: unknown option\(s\) 'concurency'/],
 ];
 
 /** Bad calls fail with a clear typed error and write nothing. */
