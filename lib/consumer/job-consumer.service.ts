@@ -13,6 +13,7 @@ import { JobRunner } from './job-runner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
 import { JobQueue } from '../queue/job-queue.service.js';
 import type { JobName } from '../interfaces/job-types.js';
+import { assertThreadFile } from '../threads/thread-option.util.js';
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -61,6 +62,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
   async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
     assertConsumerOptions(options);
     const names = this.claimableNames(options);
+    for (const job of names.map((n) => this.registry.get(n))) if (job.thread) assertThreadFile(job.name, job.thread);
     const runner = new JobRunner(
       this.store.orm, this.store, this.registry, this.rows,
       { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },
