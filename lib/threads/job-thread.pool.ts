@@ -78,6 +78,11 @@ export class JobThreadPool implements OnApplicationShutdown, TrackedPool {
     }
   }
 
+  /** Starts the threads now, so the first thread jobs do not wait for them: called when a consumer that claims thread jobs starts. */
+  warm(): void {
+    this.open();
+  }
+
   private open(): Piscina {
     if (this.pool) return this.pool;
     if (!existsSync(fileURLToPath(ENTRY))) {

@@ -113,7 +113,7 @@ describe.each(DB_KINDS)('thread jobs on %s', (kind) => {
   });
 
   it("keeps the consumer's event loop responsive while a thread burns CPU, unlike the same burn in-process", async () => {
-    const burn = { ms: 800 };
+    const burn = { ms: 1_200 };
     const inThread = await t.queue.enqueue('thread.burn', burn);
     const threadDelayMs = await drain();
     const inProcess = await t.queue.enqueue('inprocess.burn', burn);
