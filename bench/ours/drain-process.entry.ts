@@ -1,0 +1,18 @@
+/**
+ * One consumer process of the `noop-drain-processes` workload: boots the bench app on
+ * BENCH_DATABASE_URL (tables already there), prints READY, and on SIGUSR2 runs a consumer with its
+ * defaults until nothing is left, then closes the app and exits. Boot time stays out of the figure:
+ * the parent starts the clock when it sends SIGUSR2 to every process.
+ */
+import { createOursApp } from './bench.app.js';
+
+const o = await createOursApp({ postgresUrl: process.env.BENCH_DATABASE_URL! }, false);
+// Nothing else keeps the process alive while it waits (idle pool connections do not).
+const keepAlive = setInterval(() => undefined, 60_000);
+const go = new Promise((resolve) => process.once('SIGUSR2', resolve));
+process.stdout.write('READY\n');
+await go;
+clearInterval(keepAlive);
+const summary = await o.consumer.run({ untilEmpty: true, schedule: false });
+await o.close();
+process.stdout.write(`SUMMARY ${JSON.stringify(summary)}\n`);

@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { NodeChild } from '../soak/node-child.js';
+import { waitUntilZero, withTimeout } from '../drain.util.js';
+import { createOursApp, enqueueAll } from '../ours/bench.app.js';
+import { perSecond, type Workload } from './workload.js';
+
+const ENTRY = fileURLToPath(new URL('../ours/drain-process.entry.js', import.meta.url));
+const PROCESS_COUNTS = [1, 2, 4] as const;
+
+/** Drains the stored no-op jobs with `processes` real consumer processes at their defaults; returns the wall time in ms. */
+async function drainWithProcesses(url: string, n: number, processes: number): Promise<number> {
+  const o = await createOursApp({ postgresUrl: url });
+  try {
+    await enqueueAll(
+      o.queue,
+      'bench.noop',
+      Array.from({ length: n }, (_, i) => ({ i })),
+    );
+  } finally {
+    await o.close();
+  }
+  const children = Array.from({ length: processes }, () => new NodeChild(ENTRY, { env: { BENCH_DATABASE_URL: url } }));
+  try {
+    await Promise.all(children.map((c) => c.waitFor(/READY/, 60_000)));
+    const t0 = performance.now();
+    for (const c of children) c.signal('SIGUSR2');
+    // Done when the database says so: every job completed (a process may still be closing its app).
+    await withTimeout(
+      waitUntilZero(url, `SELECT count(*) AS n FROM queue_job WHERE state <> 'completed'`),
+      300_000,
+      `${processes} consumer processes`,
+    );
+    const ms = performance.now() - t0;
+    const exits = await Promise.all(children.map((c) => c.exited));
+    const bad = exits.findIndex((e) => e.code !== 0);
+    if (bad >= 0)
+      throw new Error(
+        `consumer process ${bad + 1} of ${processes} exited ${exits[bad]!.code}: ${children[bad]!.stderr.slice(-2_000)}`,
+      );
+    return ms;
+  } finally {
+    await Promise.all(children.map((c) => c.kill()));
+  }
+}
+
+/**
+ * Ours only: the no-op drain (`noop-drain`'s jobs) with 1, 2 and 4 consumer processes on one
+ * database, each a real child process with the default options. Each count gets a fresh database.
+ * The curve says how far adding processes carries one PostgreSQL on this machine.
+ */
+export const noopDrainProcesses: Workload = {
+  figures: PROCESS_COUNTS.map((k) => ({
+    id: k === 1 ? 'noop-drain-processes' : `noop-drain-processes-${k}`,
+    unit: 'jobs/s' as const,
+    higherIsBetter: true,
+    title: `no-op drain, ${k} consumer process${k > 1 ? 'es' : ''}`,
+  })),
+  systems: 'ours',
+  measure: async (ctx) => {
+    const out: Record<string, number> = {};
+    for (const k of PROCESS_COUNTS) {
+      const ms = await ctx.onFreshDatabase((url) => drainWithProcesses(url, ctx.args.jobs, k));
+      out[k === 1 ? 'noop-drain-processes' : `noop-drain-processes-${k}`] = perSecond(ctx.args.jobs, ms);
+    }
+    return out;
+  },
+};
