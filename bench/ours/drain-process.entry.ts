@@ -2,7 +2,8 @@
  * One consumer process of the `noop-drain-processes` workload: boots the bench app on
  * BENCH_DATABASE_URL (tables already there), prints READY, and on SIGUSR2 runs a consumer with its
  * defaults until nothing is left, then closes the app and exits. Boot time stays out of the figure:
- * the parent starts the clock when it sends SIGUSR2 to every process.
+ * the parent starts the clock when it sends SIGUSR2 to every process. Its SUMMARY line has the
+ * CPU time the consumer used (`cpuMs`), to tell what limits the curve.
  */
 import { createOursApp } from './bench.app.js';
 
@@ -13,6 +14,8 @@ const go = new Promise((resolve) => process.once('SIGUSR2', resolve));
 process.stdout.write('READY\n');
 await go;
 clearInterval(keepAlive);
+const cpu0 = process.cpuUsage();
 const summary = await o.consumer.run({ untilEmpty: true, schedule: false });
+const cpu = process.cpuUsage(cpu0);
 await o.close();
-process.stdout.write(`SUMMARY ${JSON.stringify(summary)}\n`);
+process.stdout.write(`SUMMARY ${JSON.stringify({ ...summary, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { NodeChild } from '../soak/node-child.js';
+import { postgresCpuMs } from '../postgres-cpu.util.js';
 import { waitUntilZero, withTimeout } from '../drain.util.js';
 import { createOursApp, enqueueAll } from '../ours/bench.app.js';
 import { perSecond, type Workload } from './workload.js';
@@ -23,6 +24,7 @@ async function drainWithProcesses(url: string, n: number, processes: number): Pr
   const children = Array.from({ length: processes }, () => new NodeChild(ENTRY, { env: { BENCH_DATABASE_URL: url } }));
   try {
     await Promise.all(children.map((c) => c.waitFor(/READY/, 60_000)));
+    const pgCpu0 = postgresCpuMs();
     const t0 = performance.now();
     for (const c of children) c.signal('SIGUSR2');
     // Done when the database says so: every job completed (a process may still be closing its app).
@@ -32,8 +34,17 @@ async function drainWithProcesses(url: string, n: number, processes: number): Pr
       `${processes} consumer processes`,
     );
     const ms = performance.now() - t0;
+    const pgCpuMs = postgresCpuMs() - pgCpu0;
     const exits = await Promise.all(children.map((c) => c.exited));
     const bad = exits.findIndex((e) => e.code !== 0);
+    // 'exit' can come before the last output: wait for each summary line.
+    await Promise.all(children.map((c, i) => (exits[i]!.code === 0 ? c.waitFor(/SUMMARY/, 5_000) : undefined)));
+    const cpuMs = children.reduce((sum, c) => sum + Number(/"cpuMs":([\d.]+)/.exec(c.stdout)?.[1] ?? NaN), 0);
+    // Stderr, like the run's progress lines: how many cores the consumers and the server kept busy.
+    process.stderr.write(
+      `    ${processes} process(es): ${Math.round(ms)} ms wall; CPU: consumers ${Math.round(cpuMs)} ms (${(cpuMs / ms).toFixed(2)} cores), ` +
+        `PostgreSQL ${Math.round(pgCpuMs)} ms (${(pgCpuMs / ms).toFixed(2)} cores; server-wide, other clients included; 0 when not on this machine)\n`,
+    );
     if (bad >= 0)
       throw new Error(
         `consumer process ${bad + 1} of ${processes} exited ${exits[bad]!.code}: ${children[bad]!.stderr.slice(-2_000)}`,
