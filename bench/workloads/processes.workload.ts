@@ -1,13 +1,24 @@
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { NodeChild } from '../soak/node-child.js';
 import { postgresCpuMs } from '../postgres-cpu.util.js';
-import { waitUntilZero, withTimeout } from '../drain.util.js';
+import { withTimeout } from '../drain.util.js';
 import { createOursApp, enqueueAll } from '../ours/bench.app.js';
 import { perSecond, type Workload } from './workload.js';
 
 const ENTRY = fileURLToPath(new URL('../ours/drain-process.entry.js', import.meta.url));
 const PROCESS_COUNTS = [1, 2, 4] as const;
+
+async function countUnfinished(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: string }>(`SELECT count(*) AS n FROM queue_job WHERE state <> 'completed'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
 
 /** Drains the stored no-op jobs with `processes` real consumer processes at their defaults; returns the wall time in ms. */
 async function drainWithProcesses(url: string, n: number, processes: number): Promise<number> {
@@ -25,21 +36,25 @@ async function drainWithProcesses(url: string, n: number, processes: number): Pr
   try {
     await Promise.all(children.map((c) => c.waitFor(/READY/, 60_000)));
     const pgCpu0 = postgresCpuMs();
-    const t0 = performance.now();
+    // Epoch ms on both sides (one machine): each process reports when its consumer stopped. Polling
+    // the database for the end instead would load the very server being measured.
+    const t0 = Date.now();
     for (const c of children) c.signal('SIGUSR2');
-    // Done when the database says so: every job completed (a process may still be closing its app).
-    await withTimeout(
-      waitUntilZero(url, `SELECT count(*) AS n FROM queue_job WHERE state <> 'completed'`),
+    const summaries = await withTimeout(
+      Promise.all(
+        children.map(
+          async (c) => JSON.parse((await c.waitFor(/SUMMARY (.*)/, 300_000))[1]!) as { cpuMs: number; endedAt: number },
+        ),
+      ),
       300_000,
       `${processes} consumer processes`,
     );
-    const ms = performance.now() - t0;
     const pgCpuMs = postgresCpuMs() - pgCpu0;
+    for (const c of children) c.signal('SIGUSR2');
     const exits = await Promise.all(children.map((c) => c.exited));
     const bad = exits.findIndex((e) => e.code !== 0);
-    // 'exit' can come before the last output: wait for each summary line.
-    await Promise.all(children.map((c, i) => (exits[i]!.code === 0 ? c.waitFor(/SUMMARY/, 5_000) : undefined)));
-    const cpuMs = children.reduce((sum, c) => sum + Number(/"cpuMs":([\d.]+)/.exec(c.stdout)?.[1] ?? NaN), 0);
+    const ms = Math.max(...summaries.map((s) => s.endedAt ?? NaN)) - t0;
+    const cpuMs = summaries.reduce((sum, s) => sum + (s.cpuMs ?? NaN), 0);
     // Stderr, like the run's progress lines: how many cores the consumers and the server kept busy.
     process.stderr.write(
       `    ${processes} process(es): ${Math.round(ms)} ms wall; CPU: consumers ${Math.round(cpuMs)} ms (${(cpuMs / ms).toFixed(2)} cores), ` +
@@ -49,6 +64,8 @@ async function drainWithProcesses(url: string, n: number, processes: number): Pr
       throw new Error(
         `consumer process ${bad + 1} of ${processes} exited ${exits[bad]!.code}: ${children[bad]!.stderr.slice(-2_000)}`,
       );
+    const left = await countUnfinished(url);
+    if (left !== 0) throw new Error(`${left} of ${n} jobs not completed after ${processes} consumer processes stopped`);
     return ms;
   } finally {
     await Promise.all(children.map((c) => c.kill()));
