@@ -20,10 +20,13 @@ import { largeTable } from './workloads/large-table.workload.js';
 import { sqliteDrain } from './workloads/sqlite.workload.js';
 import { consumerRss } from './workloads/rss.workload.js';
 import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
+import { pgFloors } from './workloads/pg-floor.workload.js';
+import { threadCpu } from './workloads/thread-cpu.workload.js';
+import { noopDrainProcesses } from './workloads/processes.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
-import { formatTable, toResults, writeJson, type Collected } from './report.js';
+import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
 
-const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgLimit, pipelineSteps];
+const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool
@@ -55,7 +58,7 @@ const started = performance.now();
 try {
   for (const w of WORKLOADS) {
     if (args.only && !w.figures.some((f) => args.only!.includes(f.id))) continue;
-    const entries = w.figures.map((figure): Collected => ({ figure, values: {}, ideal: w.ideal?.(ctx) }));
+    const entries = w.figures.map((figure): Collected => ({ figure, values: {}, ideal: w.ideal?.(ctx), bound: w.bound?.(ctx) }));
     collected.push(...entries);
     const systems = (w.systems === 'all' ? SYSTEMS : [ours]).filter((s) => !args.systems || args.systems.includes(s.id));
     for (let rep = 0; rep < args.reps; rep++) {
@@ -79,6 +82,8 @@ try {
 
 const results = toResults(collected);
 console.log(`\n${formatTable(results)}\n`);
+const ratios = formatRatios(results);
+if (ratios) console.log(`${ratios}\n`);
 const settings = Object.fromEntries(SYSTEMS.map((s) => [s.id, s.settings]));
 const context = {
   jobs: args.jobs,

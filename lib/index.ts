@@ -23,4 +23,5 @@ export type { EnqueueOptions, EnqueueManyItem, JobHandlerOptions, JobRunOptions 
 export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
+export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
 export * from './errors/index.js';

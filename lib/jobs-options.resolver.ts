@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   DEFAULT_BACKOFF_BASE_MS,
   DEFAULT_BACKOFF_MAX_MS,
@@ -23,6 +24,7 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
   assertInt(o.maxBatchSize, 'JobsModule.maxBatchSize', { min: 1, Err });
   assertInt(o.leaseMs, 'JobsModule.leaseMs', { min: 100, Err });
   assertInt(o.heartbeatMs, 'JobsModule.heartbeatMs', { min: 10, Err });
+  assertInt(o.threadPoolSize, 'JobsModule.threadPoolSize', { min: 1, max: 1024, Err });
   assertBackoff(o.defaultBackoff, 'JobsModule.defaultBackoff', Err);
   if (o.notify !== undefined && typeof o.notify !== 'boolean') throw new Err(`JobsModule option 'notify' must be true or false.`);
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
@@ -39,5 +41,6 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     leaseMs,
     heartbeatMs,
     notify: o.notify ?? true,
+    threadPoolSize: o.threadPoolSize ?? availableParallelism(),
   };
 }

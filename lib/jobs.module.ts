@@ -14,6 +14,7 @@ import { JobRowFactory } from './queue/job-row.factory.js';
 import { JobQueue } from './queue/job-queue.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
+import { JobThreadPool } from './threads/job-thread.pool.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -30,6 +31,7 @@ import { Pipelines } from './pipeline/pipelines.service.js';
     JobRegistry,
     JobHooksRegistry,
     JobsExplorer,
+    JobThreadPool,
     JobRowFactory,
     Pipelines,
     JobQueue,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
@@ -17,16 +17,20 @@ export interface OursApp {
 
 /**
  * A real Nest application context, as users build it: MikroOrmModule + JobsModule.forRoot() with
- * every default, and the bench handlers. The tables come from `jobsSchemaSql()` (what the README's
+ * every default, and the bench handlers (or `providers`). The tables come from `jobsSchemaSql()` (what the README's
  * migration path runs), created when `createSchema` is set.
  */
-export async function createOursApp(db: { postgresUrl?: string; sqliteFile?: string }, createSchema = true): Promise<OursApp> {
+export async function createOursApp(
+  db: { postgresUrl?: string; sqliteFile?: string },
+  createSchema = true,
+  providers: Provider[] = [BenchJobs],
+): Promise<OursApp> {
   const orm = db.postgresUrl
     ? { driver: PostgreSqlDriver, clientUrl: db.postgresUrl }
     : { driver: SqliteDriver, dbName: db.sqliteFile };
   @Module({
     imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()],
-    providers: [BenchJobs],
+    providers,
   })
   class BenchAppModule {}
 

@@ -23,6 +23,8 @@ export interface Workload {
   systems: 'all' | 'ours';
   /** The best possible value, when there is one (shown beside the figures). */
   ideal?(ctx: BenchContext): number;
+  /** A lower bound tighter than `ideal` that no system of its kind can beat (shown beside it). */
+  bound?(ctx: BenchContext): number;
   /** One repetition for one system: a value per figure id. `system` is undefined for ours-only workloads. */
   measure(ctx: BenchContext, system: QueueSystem): Promise<Record<string, number>>;
 }

@@ -13,6 +13,8 @@ import { JobRunner } from './job-runner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
 import { JobQueue } from '../queue/job-queue.service.js';
 import type { JobName } from '../interfaces/job-types.js';
+import { assertThreadFile } from '../threads/thread-option.util.js';
+import { JobThreadPool } from '../threads/job-thread.pool.js';
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -30,6 +32,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly rows: JobRowFactory,
     private readonly queue: JobQueue,
     private readonly hooks: JobHooksRegistry,
+    private readonly threads: JobThreadPool,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -61,6 +64,9 @@ export class JobConsumer implements BeforeApplicationShutdown {
   async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
     assertConsumerOptions(options);
     const names = this.claimableNames(options);
+    const threadJobs = names.map((n) => this.registry.get(n)).filter((j) => j.thread !== undefined);
+    for (const job of threadJobs) assertThreadFile(job.name, job.thread!);
+    if (threadJobs.length) this.threads.warm();
     const runner = new JobRunner(
       this.store.orm, this.store, this.registry, this.rows,
       { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },

@@ -6,6 +6,8 @@ import { JobHooksRegistry } from './job-hooks.registry.js';
 import { assertJobName } from '../validation/options.validator.js';
 import { assertCron } from '../consumer/recurring.scheduler.js';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
+import { JobThreadPool } from '../threads/job-thread.pool.js';
+import { resolveThreadOption } from '../threads/thread-option.util.js';
 
 /** Walks every provider once at init and registers its `@Job()` methods and lifecycle hooks. */
 @Injectable()
@@ -16,6 +18,7 @@ export class JobsExplorer implements OnModuleInit {
     private readonly accessor: JobMetadataAccessor,
     private readonly registry: JobRegistry,
     private readonly hooks: JobHooksRegistry,
+    private readonly threads: JobThreadPool,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -37,11 +40,16 @@ export class JobsExplorer implements OnModuleInit {
         if (meta.options.cron !== undefined) {
           await assertCron({ name: meta.name, cron: meta.options.cron, timeZone: meta.options.cronTimeZone }, source);
         }
+        const thread = meta.options.thread === undefined ? undefined : resolveThreadOption(meta.options.thread, source);
         this.registry.register({
           name: meta.name,
           options: meta.options,
           source,
-          handler: (input, ctx) => (instance as any)[method](input, ctx),
+          // A thread job's method is only where Nest finds it: its module runs in the pool instead.
+          handler: thread
+            ? (input, ctx) => this.threads.run(thread, input, ctx)
+            : (input, ctx) => (instance as any)[method](input, ctx),
+          thread,
         });
       }
     }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { BackoffOptions } from './backoff-options.js';
 import type { JobInput } from './job-types.js';
+import type { ThreadJobOptions } from '../threads/thread-job.types.js';
 
 /** Options shared by `@Job()` (as defaults) and `enqueue()` (per job). */
 export interface JobRunOptions {
@@ -33,6 +34,13 @@ export interface JobHandlerOptions extends JobRunOptions {
   cronTimeZone?: string;
   /** Input of each scheduled run. @default null */
   cronInput?: unknown;
+  /**
+   * Run this job in the consumer's worker-thread pool, off its event loop (CPU-bound work). The
+   * thread imports `file` and calls its export `(input, ctx: ThreadJobContext) => output`; the
+   * decorated method's body is not called (Nest providers do not cross into a thread). Timeouts,
+   * cancellation and `ctx.progress` work as usual. @default none (the method runs in the consumer)
+   */
+  thread?: ThreadJobOptions;
 }
 
 /** Options of `JobQueue.enqueue()`. */

@@ -24,6 +24,11 @@ export interface JobsModuleOptions {
    * PgBouncer in transaction mode; consumers then poll. @default true
    */
   notify?: boolean;
+  /**
+   * Threads of the worker-thread pool that runs `@Job({ thread })` jobs, per consumer process. The
+   * pool is created at the first thread job and destroyed at shutdown. @default os.availableParallelism()
+   */
+  threadPoolSize?: number;
 }
 
 /** The options after defaults were applied and validation passed. */

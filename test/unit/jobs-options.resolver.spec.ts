@@ -1,4 +1,5 @@
 /** resolveJobsOptions: module options get their defaults, and a bad one fails the boot naming it. */
+import { availableParallelism } from 'node:os';
 import { JobsConfigurationError } from '../../lib/errors/configuration.error.js';
 import { resolveJobsOptions } from '../../lib/jobs-options.resolver.js';
 
@@ -13,6 +14,7 @@ describe('resolveJobsOptions', () => {
       leaseMs: 10_000,
       heartbeatMs: 1_000,
       notify: true,
+      threadPoolSize: availableParallelism(),
     };
     expect(resolveJobsOptions()).toEqual(expected);
     expect(resolveJobsOptions({})).toEqual(expected);
@@ -45,6 +47,8 @@ describe('resolveJobsOptions', () => {
     ['JobsModule.defaultBackoff.baseMs', { defaultBackoff: { baseMs: -1 } }],
     ['JobsModule.defaultBackoff.jitter', { defaultBackoff: { jitter: 1 } }],
     ['notify', { notify: 'no' }],
+    ['JobsModule.threadPoolSize', { threadPoolSize: 0 }],
+    ['JobsModule.threadPoolSize', { threadPoolSize: 2.5 }],
   ])("a bad '%s' (%p) throws JobsConfigurationError naming it", (option, options) => {
     expect(() => resolveJobsOptions(options as never)).toThrow(JobsConfigurationError);
     expect(() => resolveJobsOptions(options as never)).toThrow(`'${option}'`);
