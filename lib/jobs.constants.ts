@@ -8,6 +8,12 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 export const DEFAULT_BACKOFF_MAX_MS = 60 * 60 * 1_000;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/**
+ * Where no notification crosses processes (SQLite, MariaDB, `notify: false`), a consumer whose last
+ * claim found jobs looks again after this long, doubling up to its poll interval while claims come
+ * back empty: other processes' jobs are picked up within tens of ms while work flows.
+ */
+export const BUSY_POLL_MS = 50;
 export const DEFAULT_CONCURRENCY = 10;
 /**
  * A dead consumer's jobs come back after about a lease; a cancel reaches a running handler at the

@@ -134,6 +134,7 @@ export class ConsumerLoop {
     const { settings, signal, buffer, slots } = this;
     const { maxJobs, pollIntervalMs } = settings;
     let failures = 0;
+    let pollMs = pollIntervalMs;
     while (this.state === ConsumerState.Running) {
       if (Date.now() >= deadline) break;
       if (maxJobs !== undefined && slots.started >= maxJobs) {
@@ -158,12 +159,15 @@ export class ConsumerLoop {
           await signal.sleep(Math.min(5_000, 100 * 2 ** failures), deadline);
           continue;
         }
+        if (settings.busyPollMs !== undefined) {
+          pollMs = jobs.length > 0 ? settings.busyPollMs : Math.min(pollIntervalMs, pollMs * 2);
+        }
         const claimedAll = buffer.add(jobs, limit);
         this.fillSlots();
         if (claimedAll) continue;
         if (jobs.length === 0 && settings.untilEmpty && idleBefore && this.isIdle()) break;
       }
-      await signal.sleep(pollIntervalMs, deadline);
+      await signal.sleep(pollMs, deadline);
     }
   }
 

@@ -20,6 +20,13 @@ export interface LoopSettings {
   names: string[];
   queues?: string[];
   pollIntervalMs: number;
+  /**
+   * Where no notification wakes this consumer when another process writes jobs (SQLite, MariaDB,
+   * `notify: false`): after a claim that found jobs, look again this soon, then twice as late after
+   * each empty claim, up to `pollIntervalMs`. Fast while jobs flow, cheap when idle. Unset: always
+   * `pollIntervalMs`.
+   */
+  busyPollMs?: number;
   maxJobs?: number;
   timeoutMs?: number;
   untilEmpty: boolean;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { JOBS_MODULE_OPTIONS, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../jobs.constants.js';
+import { JOBS_MODULE_OPTIONS, BUSY_POLL_MS, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../jobs.constants.js';
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
@@ -78,6 +78,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
         names,
         queues: options.queues,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        busyPollMs: this.store.wakesOtherProcesses ? undefined : Math.min(BUSY_POLL_MS, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
         maxJobs: options.maxJobs,
         timeoutMs: options.timeoutMs,
         untilEmpty: options.untilEmpty ?? false,

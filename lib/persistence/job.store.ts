@@ -65,6 +65,11 @@ export class JobStore {
     return this.bound.options.maxPayloadBytes;
   }
 
+  /** Whether a write in one process wakes consumers in others (else they find it at their next poll). */
+  get wakesOtherProcesses(): boolean {
+    return this.notifies;
+  }
+
   private get notifies(): boolean {
     return this.bound.options.notify && this.dialect.notifies;
   }

@@ -177,6 +177,33 @@ describe('ConsumerLoop', () => {
     await until(() => runner.started.length === 1);
   });
 
+  it('busyPollMs: after finding jobs it looks again soon, so jobs written without a wake (another process) start long before the poll interval', async () => {
+    const { store, runner, loop } = setUp({ busyPollMs: 5 });
+    store.add(1);
+    void loop.run();
+    await until(() => runner.running.size === 1);
+    runner.finish('1');
+    await until(() => store.jobs.get('1')!.state === 'completed');
+    store.add(1); // no wake: as if another process wrote it
+    await until(() => runner.started.length === 2, 5_000);
+    // Empty claims back off, doubling: far fewer than one per 5 ms.
+    const empty = store.claims.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(store.claims.length - empty).toBeLessThan(8);
+  });
+
+  it('without busyPollMs, a job written without a wake waits for the poll interval', async () => {
+    const { store, runner, loop } = setUp();
+    store.add(1);
+    void loop.run();
+    await until(() => runner.running.size === 1);
+    runner.finish('1');
+    await until(() => store.jobs.get('1')!.state === 'completed');
+    store.add(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runner.started).toEqual(['1']);
+  });
+
   it('a wake while a claim is in flight is kept: the loop claims again without waiting its poll interval', async () => {
     const { store, runner, loop } = setUp({ concurrency: 2 });
     store.add(2);
