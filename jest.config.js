@@ -19,4 +19,8 @@ export default {
   setupFilesAfterEnv: ['<rootDir>/test/helpers/running-consumers.setup.ts'],
   testTimeout: 60_000,
   maxWorkers: 1,
+  // A guard for CI, not a licence: every spec stops its consumers (test/helpers/running-consumers.setup.ts
+  // fails a file that leaves one running), but a driver's idle socket left by a failed test would
+  // otherwise keep the run alive until CI's time limit, and nothing would be reported.
+  forceExit: true,
 };
