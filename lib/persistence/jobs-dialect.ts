@@ -5,7 +5,7 @@ import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJo
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
-export type DatabaseName = 'postgresql' | 'sqlite';
+export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
 
 /** A `queue_job` row as the driver returns it (snake_case; value types differ per database). */
 export type JobRow = Record<string, any>;

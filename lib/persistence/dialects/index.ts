@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { JobsConfigurationError } from '../../errors/configuration.error.js';
 import type { DatabaseName, JobsDialect } from '../jobs-dialect.js';
+import { MariadbDialect } from './mariadb/mariadb.dialect.js';
+import { checkMariadbOrm } from './mariadb/mariadb.entities.js';
 import { PostgresqlDialect } from './postgresql/postgresql.dialect.js';
 import { SqliteDialect } from './sqlite/sqlite.dialect.js';
 
@@ -10,18 +12,23 @@ import { SqliteDialect } from './sqlite/sqlite.dialect.js';
  * scratch or over `SharedSqlDialect` where its SQL is close enough), its name added to
  * `DatabaseName`, and one line here; nothing outside `lib/persistence/` changes.
  */
-const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect }[] = [
+const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect; check?: (orm: MikroORM) => void }[] = [
   { name: 'postgresql', label: 'PostgreSQL', platform: /postgre/i, create: () => new PostgresqlDialect() },
   { name: 'sqlite', label: 'SQLite', platform: /sqlite/i, create: () => new SqliteDialect() },
+  // MikroORM's MySQL platform too: refused with its reason by `checkMariadbOrm`.
+  { name: 'mariadb', label: 'MariaDB', platform: /maria|mysql/i, create: () => new MariadbDialect(), check: checkMariadbOrm },
 ];
 
-const LABELS = DIALECTS.map((d) => d.label).join(' and ');
+const LABELS = `${DIALECTS.slice(0, -1).map((d) => d.label).join(', ')} and ${DIALECTS[DIALECTS.length - 1]!.label}`;
 
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
   const platform = orm.em.getPlatform().constructor.name;
   const entry = DIALECTS.find((d) => d.platform.test(platform));
-  if (entry) return entry.create();
+  if (entry) {
+    entry.check?.(orm);
+    return entry.create();
+  }
   throw new JobsConfigurationError(
     `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
       `Give the queue its own ${DIALECTS.map((d) => d.label).join(' or ')} database with JobsModule.forRoot({ contextName }).`,
@@ -37,3 +44,6 @@ export function jobsSchemaSql(dialect: DatabaseName, from = 0): string[] {
   if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${DIALECTS.map((d) => `'${d.name}'`).join(' or ')}; got '${String(dialect)}'.`);
   return entry.create().schema(from);
 }
+
+/** MikroORM `discovery.onMetadata` hook the queue's entities need on MariaDB (a no-op elsewhere). */
+export { adaptJobEntities } from './mariadb/mariadb.entities.js';
