@@ -43,8 +43,11 @@ export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void
   } as any);
   // No partial indexes: the claim index leads with `state`, so a claim seeks straight to the pending
   // rows, in claim order (CLAIM_ORDER_SQL), whatever number of finished rows sit beside them.
+  // The claim index's `columns` name only `priority`, for its DESC: MikroORM 7.2.1 reads back only
+  // the columns of an index that carry options, so listing all four made `schema.update()` rebuild
+  // the index every time; the key's columns come from `properties`.
   meta.indexes = [
-    { name: 'queue_job_claim_idx', columns: [{ name: 'state' }, { name: 'priority', sort: 'DESC' }, { name: 'run_after' }, { name: 'id' }] },
+    { name: 'queue_job_claim_idx', properties: ['state', 'priority', 'runAfter', 'id'], columns: [{ name: 'priority', sort: 'DESC' }] },
     { name: 'queue_job_leased_idx', properties: ['leaseUntil'] },
     { name: 'queue_job_pipeline_idx', properties: ['pipelineId'] },
     { name: 'queue_job_finished_idx', properties: ['finishedAt'] },
