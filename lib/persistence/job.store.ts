@@ -36,6 +36,12 @@ export class JobStore {
   private warnSink: (message: string) => void = (m) => this.logger.warn(m);
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
+  /**
+   * This process's consumers, woken when this process makes jobs pending, on a database without
+   * notifications (other processes find them at their next poll). With notifications, the database
+   * wakes this process's consumers like any other's.
+   */
+  private readonly localWakes = new Set<() => void>();
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -94,12 +100,27 @@ export class JobStore {
   write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
     const refused = refuseWriteTarget(this.orm, this.dialect, em);
     if (refused) return Promise.reject(refused);
-    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, (x, rows) => this.insertOn(x, rows)));
-    return guard(() => {
+    let wake = false;
+    const insert = (x: Executor, rows: NewJobRow[]) => {
+      wake ||= this.localWakes.size > 0 && rows.some((r) => r.state === 'pending');
+      return this.insertOn(x, rows);
+    };
+    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, insert));
+    const written = guard(() => {
       if (!em) return how.statement ? on(this.bound.db) : this.transaction(on);
       if (em.isInTransaction()) return on(executorOf(em));
       return em.transactional((tx) => on(executorOf(tx)));
     });
+    // Once written (committed, unless `em`'s transaction is still open: then the woken consumers find
+    // nothing yet, and the jobs wait for their next poll).
+    return written.then((result) => {
+      if (wake) this.wakeLocal();
+      return result;
+    });
+  }
+
+  private wakeLocal(): void {
+    for (const wake of this.localWakes) wake();
   }
 
   /** Inserts jobs in a transaction of the store's (see `JobWriter.insert`). */
@@ -146,7 +167,9 @@ export class JobStore {
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
     const d = this.dialect;
-    return this.transaction(async (tx) => {
+    let unblocked = 0;
+    const written = await this.transaction(async (tx) => {
+      unblocked = 0;
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
       if (batch.completed.length) {
@@ -176,9 +199,11 @@ export class JobStore {
         for (const r of rows) applied.add(String(r.id));
         ended.push(...rows);
       }
-      await this.settle(tx, ended);
+      unblocked = await this.settle(tx, ended);
       return applied;
     }, true);
+    if (unblocked > 0) this.wakeLocal();
+    return written;
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
@@ -266,8 +291,15 @@ export class JobStore {
     return this.dialect.progress(this.bound.db, id, progress);
   }
 
-  /** Calls `onWake` whenever jobs become pending in another process, where the database can say so. */
+  /**
+   * Calls `onWake` whenever jobs become pending in another process, where the database can say so;
+   * where it cannot, whenever this process makes jobs pending.
+   */
   listen(onWake: () => void): Promise<Listener> {
+    if (this.bound.options.notify && !this.dialect.notifies) {
+      this.localWakes.add(onWake);
+      return Promise.resolve({ close: async () => void this.localWakes.delete(onWake) });
+    }
     if (!this.notifies) return Promise.resolve({ close: async () => undefined });
     return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
   }
@@ -277,12 +309,13 @@ export class JobStore {
    * wakes every consumer too: a step only another process runs (its GPU step) would otherwise wait
    * for that process's next poll.
    */
-  private async settle(tx: Executor, rows: EndedRow[]) {
+  private async settle(tx: Executor, rows: EndedRow[]): Promise<number> {
     const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
-    if (ended.length === 0) return;
+    if (ended.length === 0) return 0;
     const d = this.dialect;
     const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
     if (unblocked > 0 && this.notifies) await d.notify(tx);
+    return unblocked;
   }
 }
 
