@@ -52,7 +52,9 @@ export interface JobsDialect {
   /**
    * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
    * throws. `fenced`: the transaction writes fenced rows found by primary key (a dialect may steer
-   * its planner to that).
+   * its planner to that). A dialect whose database resolves lock conflicts by rolling a transaction
+   * back (MariaDB's deadlocks) runs `fn` again from the start, so `fn` keeps its state inside itself
+   * and writes only through `tx`.
    */
   transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
   /** A JSON column's value as the driver returned it, parsed. */

@@ -19,7 +19,9 @@ const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; 
   { name: 'mariadb', label: 'MariaDB', platform: /maria|mysql/i, create: () => new MariadbDialect(), check: checkMariadbOrm },
 ];
 
-const LABELS = `${DIALECTS.slice(0, -1).map((d) => d.label).join(', ')} and ${DIALECTS[DIALECTS.length - 1]!.label}`;
+/** `A, B and C` (or `or`). */
+const listed = (words: readonly string[], last: string) => `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]!}`;
+const LABELS = listed(DIALECTS.map((d) => d.label), 'and');
 
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
@@ -31,7 +33,7 @@ export function dialectFor(orm: MikroORM): JobsDialect {
   }
   throw new JobsConfigurationError(
     `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
-      `Give the queue its own ${DIALECTS.map((d) => d.label).join(' or ')} database with JobsModule.forRoot({ contextName }).`,
+      `Give the queue its own ${listed(DIALECTS.map((d) => d.label), 'or')} database with JobsModule.forRoot({ contextName }).`,
   );
 }
 
@@ -41,7 +43,7 @@ export function dialectFor(orm: MikroORM): JobsDialect {
  */
 export function jobsSchemaSql(dialect: DatabaseName, from = 0): string[] {
   const entry = DIALECTS.find((d) => d.name === dialect);
-  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${DIALECTS.map((d) => `'${d.name}'`).join(' or ')}; got '${String(dialect)}'.`);
+  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${listed(DIALECTS.map((d) => `'${d.name}'`), 'or')}; got '${String(dialect)}'.`);
   return entry.create().schema(from);
 }
 

@@ -72,8 +72,7 @@ export function checkMariadbOrm(orm: MikroORM): void {
       `nestjs-job-pipelines does not support MySQL (${platform.constructor.name}): it has no INSERT/DELETE ... RETURNING. Use MariaDB 10.6 or later with @mikro-orm/mariadb.`,
     );
   }
-  const meta = orm.getMetadata().getAll();
-  const job = Object.values(meta).find((m) => m.tableName === JOB_TABLE);
+  const job = [...orm.getMetadata().getAll().values()].find((m) => m.tableName === JOB_TABLE);
   if (job && !jobEntitiesAdapted(job)) {
     throw new JobsConfigurationError(
       "On MariaDB, the queue's entities need MikroORM's discovery hook: add `discovery: { onMetadata: adaptJobEntities }` (exported by nestjs-job-pipelines) to the MikroORM options.",

@@ -42,10 +42,10 @@ export function jsonTable(p: Params, rows: readonly object[], columns: Record<st
 }
 
 /**
- * MariaDB's syntax for the shared read builders and for its own statements: `datetime(3)` in UTC,
- * JSON as text, `?` placeholders, row locks with `FOR UPDATE`. MariaDB has no `UPDATE ... FROM`
- * and no `UPDATE ... RETURNING`: its writes are in `mariadb.statements.ts`, and `target` and
- * `keyedRows` are only what the shared builders' shape asks for.
+ * MariaDB's syntax for the shared builders it uses (reads, inserts of edges and pipelines, progress,
+ * purge) and for its own statements: `datetime(3)` in UTC, JSON as text, `?` placeholders, row
+ * locks with `FOR UPDATE`. MariaDB has no `UPDATE ... FROM` and no `UPDATE ... RETURNING`: its
+ * other writes are in `mariadb.statements.ts`.
  */
 export const mariadbSyntax: SqlSyntax = {
   params: () => new MariadbParams(),
@@ -60,7 +60,8 @@ export const mariadbSyntax: SqlSyntax = {
     return { from: jsonTable(p, rows, columns), col: (name) => `v.${name}` };
   },
 
-  keyedRows(p, rows, columns) {
-    return { from: `JOIN ${jsonTable(p, rows, { id: 'bigint', ...columns })} ON j.id = v.id`, match: 'true', col: (name) => `v.${name}` };
+  /** The shared fenced writes (`UPDATE ... FROM ... RETURNING`) have no MariaDB form: `MariadbDialect` writes its own. */
+  keyedRows() {
+    throw new Error('MariaDB writes fenced rows with its own statements (mariadb.statements.ts)');
   },
 };
