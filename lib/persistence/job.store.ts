@@ -10,7 +10,9 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
+import { insertJobRows } from './insert-jobs.js';
+import { LocalWakes } from './local-wakes.js';
+import { DateCache, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
@@ -36,6 +38,7 @@ export class JobStore {
   private warnSink: (message: string) => void = (m) => this.logger.warn(m);
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
+  private readonly localWakes = new LocalWakes();
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -94,11 +97,22 @@ export class JobStore {
   write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
     const refused = refuseWriteTarget(this.orm, this.dialect, em);
     if (refused) return Promise.reject(refused);
-    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, (x, rows) => this.insertOn(x, rows)));
-    return guard(() => {
+    let wake = false;
+    const insert = (x: Executor, rows: NewJobRow[]) => {
+      wake ||= this.localWakes.listening && rows.some((r) => r.state === 'pending');
+      return this.insertOn(x, rows);
+    };
+    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, insert));
+    const written = guard(() => {
       if (!em) return how.statement ? on(this.bound.db) : this.transaction(on);
       if (em.isInTransaction()) return on(executorOf(em));
       return em.transactional((tx) => on(executorOf(tx)));
+    });
+    // Once written (committed, unless `em`'s transaction is still open: then the woken consumers find
+    // nothing yet, and the jobs wait for their next poll).
+    return written.then((result) => {
+      if (wake) this.localWakes.wake();
+      return result;
     });
   }
 
@@ -107,26 +121,9 @@ export class JobStore {
     return this.write(undefined, (w) => w.insert(rows));
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. Notifies consumers if enabled. */
-  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const d = this.dialect;
-    // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
-    // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-    const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
-    const dates = new DateCache();
-    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
-    const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
-    const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
-    const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
-    let next = 0;
-    return rows.map((row) => {
-      const candidate = inserted[next];
-      if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
-        next += 1;
-        return insertedRecord(row, candidate, dates);
-      }
-      return byKey.get(row.unique_key)!;
-    });
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
+  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    return insertJobRows(this.dialect, ex, rows, this.notifies);
   }
 
   /** Claims due jobs, with what running them needs, in claim order. */
@@ -146,7 +143,9 @@ export class JobStore {
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
     const d = this.dialect;
-    return this.transaction(async (tx) => {
+    let unblocked = 0;
+    const written = await this.transaction(async (tx) => {
+      unblocked = 0;
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
       if (batch.completed.length) {
@@ -176,9 +175,11 @@ export class JobStore {
         for (const r of rows) applied.add(String(r.id));
         ended.push(...rows);
       }
-      await this.settle(tx, ended);
+      unblocked = await this.settle(tx, ended);
       return applied;
     }, true);
+    if (unblocked > 0) this.localWakes.wake();
+    return written;
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
@@ -266,8 +267,14 @@ export class JobStore {
     return this.dialect.progress(this.bound.db, id, progress);
   }
 
-  /** Calls `onWake` whenever jobs become pending in another process, where the database can say so. */
+  /**
+   * Calls `onWake` whenever jobs become pending in another process, where the database can say so;
+   * where it cannot, whenever this process makes jobs pending.
+   */
   listen(onWake: () => void): Promise<Listener> {
+    if (this.bound.options.notify && !this.dialect.notifies) {
+      return Promise.resolve(this.localWakes.listen(onWake));
+    }
     if (!this.notifies) return Promise.resolve({ close: async () => undefined });
     return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
   }
@@ -277,12 +284,13 @@ export class JobStore {
    * wakes every consumer too: a step only another process runs (its GPU step) would otherwise wait
    * for that process's next poll.
    */
-  private async settle(tx: Executor, rows: EndedRow[]) {
+  private async settle(tx: Executor, rows: EndedRow[]): Promise<number> {
     const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
-    if (ended.length === 0) return;
+    if (ended.length === 0) return 0;
     const d = this.dialect;
     const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
     if (unblocked > 0 && this.notifies) await d.notify(tx);
+    return unblocked;
   }
 }
 
