@@ -2,7 +2,8 @@
 export { JobsModule } from './jobs.module.js';
 export { Job } from './decorators/job.decorator.js';
 export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './decorators/job-hooks.decorator.js';
-export { JobQueue, type WaitOptions } from './queue/job-queue.service.js';
+export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
+export type { RetryFilter } from './queue/retry-filter.validator.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';

@@ -17,7 +17,7 @@ import { JobConsumer, JobQueue, JobState } from '../lib/index.js';
 import { AppModule } from './app.module.js';
 import { describeDatabase, sqliteFile } from './database/orm.config.js';
 import { GPU_JOB } from './media/media.types.js';
-import { checkOutcome, formatReport } from './demo/demo.report.js';
+import { ALWAYS_FAILS, checkOutcome, formatReport } from './demo/demo.report.js';
 import { DemoTracker } from './demo/demo.tracker.js';
 import { enqueueDemoJobs } from './demo/demo.workload.js';
 import { ProgressLine } from './demo/progress-line.util.js';
@@ -48,6 +48,12 @@ try {
   // 1. An ordinary consumer, in this process: every job but the GPU one.
   say(`consumer 1 (this process): --exclude ${GPU_JOB} --concurrency 20`);
   const first = consumer.run({ exclude: [GPU_JOB], concurrency: 20, pollIntervalMs: 200 });
+  await until(() => tracker.unfinished([GPU_JOB]) === 0, () => show('consumer 1'));
+  // A failure retried by hand (JobQueue.retry): the token is still revoked, so they fail again.
+  const retried = await queue.retry({ name: ALWAYS_FAILS });
+  progress.end();
+  say(`retried ${retried} failed ${ALWAYS_FAILS} jobs by hand: queue.retry({ name: '${ALWAYS_FAILS}' })`);
+  for (const id of plan.jobs.get(ALWAYS_FAILS)!) tracker.jobs.delete(id); // read them again
   await until(() => tracker.unfinished([GPU_JOB]) === 0, () => show('consumer 1'));
   await consumer.stop();
   const firstSummary = await first;

@@ -38,4 +38,6 @@ export interface ConsumerSummary {
   failed: number;
   /** Jobs handed back at shutdown, lost leases and cancelled runs. */
   aborted: number;
+  /** Attempts the handler snoozed (not counted in `processed`: they do not use an attempt up). */
+  snoozed: number;
 }

@@ -86,7 +86,13 @@ export class JobConsumer implements BeforeApplicationShutdown {
           claim: async (filter) => runner.prime(await this.store.claim(filter)),
           finish: (consumerId, batch) => this.store.finish(consumerId, batch),
           heartbeat: (consumerId, leaseMs, jobs) => this.store.heartbeat(consumerId, leaseMs, jobs),
-          rescue: (limit) => this.store.rescue(limit),
+          rescue: async (limit) => {
+            const rescued = await this.store.rescue(limit);
+            const failed = rescued.filter((r) => r.state === 'failed').map((r) => r.id);
+            // Not awaited by the heartbeat: a slow hook must not hold up leases.
+            if (failed.length) runner.failedOnRescue(failed).catch((err: Error) => this.logger.error(`@OnJobFailed hooks of rescued jobs: ${err.message}`));
+            return rescued;
+          },
         },
         execute: (job, controller) => runner.execute(job, controller),
         forget: (job) => runner.forget(job),

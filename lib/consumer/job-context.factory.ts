@@ -6,6 +6,7 @@ import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimedJob } from '../persistence/store.types.js';
 import type { StepContext } from '../pipeline/step-context.loader.js';
 import { toJson } from '../validation/json.util.js';
+import { SnoozeJob } from '../errors/snooze-job.error.js';
 import { checkSpawn, type CheckedSpawn } from './spawn.checker.js';
 
 /**
@@ -49,6 +50,9 @@ export function buildJobContext(
       // All or nothing: a call with one bad child adds none of them.
       taken ??= new Set<string>([...(job.step !== null ? [job.step] : []), ...Object.keys(step?.dependencies ?? {})]);
       spawned.push(...checkSpawn(registry, limits, job, Array.isArray(children) ? children : [children], spawned.length, taken));
+    },
+    snooze: (delayMs) => {
+      throw new SnoozeJob(delayMs);
     },
     progress: async (message, details) => {
       const text = toJson({ message, details: details ?? null }, `Progress of job ${job.id}`, limits.maxPayloadBytes);

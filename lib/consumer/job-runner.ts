@@ -4,6 +4,7 @@ import { JobTimeoutError } from '../errors/job-timeout.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { ConsumerShutdownError } from '../errors/shutdown.error.js';
 import { InvalidJobInputError } from '../errors/invalid-input.error.js';
+import { SnoozeJob } from '../errors/snooze-job.error.js';
 import type { JobRegistry } from '../discovery/job.registry.js';
 import type { JobHooksRegistry, RegisteredHook } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -19,7 +20,7 @@ import { describeError } from './error.util.js';
 import { buildJobContext } from './job-context.factory.js';
 import type { CheckedSpawn } from './spawn.checker.js';
 import type { RunOutcome } from './run-outcome.js';
-import { isFinalFailure } from './retry.policy.js';
+import { isFinalFailure, isUnrecoverable } from './retry.policy.js';
 
 export type { RunOutcome } from './run-outcome.js';
 
@@ -61,23 +62,45 @@ export class JobRunner {
     return outcome;
   }
 
-  /** @AfterJob hooks after every attempt, @OnJobFailed when it was the last; their errors are logged only. */
+  /** @OnJobFailed when the attempt was the job's last, then @AfterJob after every attempt; their errors are logged only. */
   private async afterHooks(job: ClaimedJob, ctx: JobContext, outcome: RunOutcome): Promise<void> {
     const after = this.hooks.for(JobHookKind.After, job.name);
     const lastFailure = outcome.kind === 'failed' && isFinalFailure(job, outcome);
     const failed = lastFailure ? this.hooks.for(JobHookKind.Failed, job.name) : [];
     if (after.length === 0 && failed.length === 0) return;
-    const error = outcome.kind === 'completed' ? undefined : outcome.error;
+    const error = outcome.kind === 'completed' || outcome.kind === 'snoozed' ? undefined : outcome.error;
     const output = outcome.kind === 'completed' && after.length ? JSON.parse(outcome.output) : undefined;
+    // The failure hooks first, then the after hooks (the order django-db-queue runs its failure and
+    // post hooks in): an after hook that cleans up runs once the failure is reported.
     const calls: [RegisteredHook, unknown[]][] = [
-      ...after.map((h): [RegisteredHook, unknown[]] => [h, [ctx, { error, output }]]),
       ...failed.map((h): [RegisteredHook, unknown[]] => [h, [ctx, (outcome as { error: unknown }).error]]),
+      ...after.map((h): [RegisteredHook, unknown[]] => [h, [ctx, { error, output }]]),
     ];
     for (const [hook, args] of calls) {
       try {
         await hook.fn(...args);
       } catch (err) {
         this.onHookError(`hook ${hook.source} failed for job ${job.id}: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
+  }
+
+  /**
+   * Jobs this consumer's rescue ended `failed` (their consumer died on their last attempt): their
+   * @OnJobFailed hooks run here, once, if this process has a handler for the name (no @AfterJob: no
+   * attempt ran here). The context is the job's, with nothing to spawn or report progress on.
+   */
+  async failedOnRescue(ids: readonly string[]): Promise<void> {
+    for (const job of await this.store.get([...ids])) {
+      const hooks = this.registry.has(job.name) ? this.hooks.for(JobHookKind.Failed, job.name) : [];
+      if (hooks.length === 0) continue;
+      const ctx = buildJobContext(this, job, new AbortController().signal, undefined, {}, []);
+      for (const hook of hooks) {
+        try {
+          await hook.fn(ctx, job.error);
+        } catch (err) {
+          this.onHookError(`hook ${hook.source} failed for job ${job.id}: ${(err as Error)?.message ?? String(err)}`);
+        }
       }
     }
   }
@@ -111,11 +134,12 @@ export class JobRunner {
   }
 
   private failure(err: unknown): RunOutcome {
+    if (err instanceof SnoozeJob) return { kind: 'snoozed', delayMs: err.delayMs };
     const error = describeError(err);
     if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
     if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };
     if (err instanceof ConsumerShutdownError) return { kind: 'aborted', reason: 'shutdown', error };
-    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError };
+    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError || isUnrecoverable(err) };
   }
 
   private async attempt(job: ClaimedJob, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {

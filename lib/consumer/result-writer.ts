@@ -20,7 +20,7 @@ export interface ResultWriterCollaborators {
 /** How the consumer's attempts ended so far (its summary without the id). */
 export type OutcomeCounts = Omit<ConsumerSummary, 'consumerId'>;
 
-const emptyBatch = (): FinishBatch => ({ completed: [], failed: [], released: [] });
+const emptyBatch = (): FinishBatch => ({ completed: [], failed: [], snoozed: [], released: [] });
 
 /**
  * Turns outcomes into rows to write, and writes them by group commit: one write in flight at a time,
@@ -29,7 +29,7 @@ const emptyBatch = (): FinishBatch => ({ completed: [], failed: [], released: []
  * heartbeats keep its lease.
  */
 export class ResultWriter {
-  readonly counts: OutcomeCounts = { processed: 0, completed: 0, failed: 0, aborted: 0 };
+  readonly counts: OutcomeCounts = { processed: 0, completed: 0, failed: 0, aborted: 0, snoozed: 0 };
   /** Finished here, not yet written (id to attempt): still ours, so heartbeats keep their leases. */
   readonly unflushed = new Map<string, number>();
   private batch = emptyBatch();
@@ -46,7 +46,8 @@ export class ResultWriter {
 
   /** Results recorded, not yet handed to a write. */
   get pending(): number {
-    return this.batch.completed.length + this.batch.failed.length + this.batch.released.length;
+    const b = this.batch;
+    return b.completed.length + b.failed.length + b.snoozed.length + b.released.length;
   }
 
   /** Nothing to write, none in flight, and no retry of a job failed here is waiting. */
@@ -75,6 +76,12 @@ export class ResultWriter {
       const log = { attempt: job.attempts, outcome: outcome.timeout ? 'timeout' : 'failed', error: outcome.error, consumer: consumerId };
       const error = JSON.stringify(outcome.error);
       this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error, log: JSON.stringify(log) });
+    } else if (outcome.kind === 'snoozed') {
+      counts.snoozed += 1;
+      this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + outcome.delayMs);
+      logger.log(`${tag} snoozed for ${outcome.delayMs} ms after ${ms} ms; the attempt does not count`);
+      const log = { attempt: job.attempts, outcome: 'snoozed', delayMs: outcome.delayMs, consumer: consumerId };
+      this.batch.snoozed.push({ id: job.id, attempt: job.attempts, delay_ms: outcome.delayMs, log: JSON.stringify(log) });
     } else {
       counts.aborted += 1;
       if (outcome.reason === 'lease-lost') {
@@ -133,10 +140,11 @@ export class ResultWriter {
             this.written(batch, applied);
           } catch (err) {
             failures += 1;
-            const size = batch.completed.length + batch.failed.length + batch.released.length;
+            const size = batch.completed.length + batch.failed.length + batch.snoozed.length + batch.released.length;
             this.collaborators.logger.warn(`writing ${size} results failed (${(err as Error).message}); retrying`);
             this.batch.completed.unshift(...batch.completed);
             this.batch.failed.unshift(...batch.failed);
+            this.batch.snoozed.unshift(...batch.snoozed);
             this.batch.released.unshift(...batch.released);
             await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failures)).unref());
           }
@@ -153,12 +161,10 @@ export class ResultWriter {
   private written(batch: FinishBatch, applied: Set<string>): void {
     // The database set each retry's runAfter from its clock when this write ran, which can be well
     // after the failure was recorded: `untilEmpty` must wait from now, not from then.
-    for (const f of batch.failed) {
-      if (!f.final && applied.has(f.id)) {
-        this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
-      }
+    for (const f of [...batch.failed.filter((f) => !f.final), ...batch.snoozed]) {
+      if (applied.has(f.id)) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
     }
-    for (const j of [...batch.completed, ...batch.failed, ...batch.released]) {
+    for (const j of [...batch.completed, ...batch.failed, ...batch.snoozed, ...batch.released]) {
       this.unflushed.delete(j.id);
       if (!applied.has(j.id)) {
         const why = 'this consumer no longer holds its lease (another consumer rescued it)';

@@ -8,7 +8,18 @@ import { backoffDelayMs } from './backoff.util.js';
  * the same questions.
  */
 
-/** Retrying cannot help (`permanent`: invalid input), or the job has used all its attempts. */
+/**
+ * Whether a thrown value says retrying cannot help: an `UnrecoverableJobError`, or any object
+ * carrying `unrecoverable: true` (so an app's own error classes can say it without extending ours).
+ */
+export function isUnrecoverable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { unrecoverable?: unknown }).unrecoverable === true;
+}
+
+/**
+ * Retrying cannot help (`permanent`: invalid input, an unrecoverable error, see `isUnrecoverable`),
+ * or the job has used all its attempts.
+ */
 export function isFinalFailure(job: Pick<ClaimedJob, 'attempts' | 'maxAttempts'>, outcome: { permanent: boolean }): boolean {
   return outcome.permanent || job.attempts >= job.maxAttempts;
 }

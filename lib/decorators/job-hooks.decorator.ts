@@ -7,9 +7,12 @@ export const JobHookKind = Object.freeze({
   Enqueued: 'enqueued',
   /** In the consumer, before the handler; if it throws, the attempt fails like the handler would. */
   Before: 'before',
-  /** In the consumer, after every attempt, whatever its outcome; its own errors are logged only. */
+  /** In the consumer, after every attempt, whatever its outcome (after `Failed` on a last failure); its own errors are logged only. */
   After: 'after',
-  /** In the consumer, once, when a job fails for good (no attempts left); its errors are logged only. */
+  /**
+   * In the consumer, once, when a job fails for good (no attempts left, or an unrecoverable error),
+   * before the `After` hooks of that attempt; its errors are logged only.
+   */
   Failed: 'failed',
 } as const);
 export type JobHookKind = (typeof JobHookKind)[keyof typeof JobHookKind];

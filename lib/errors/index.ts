@@ -15,3 +15,6 @@ export * from './lease-lost.error.js';
 export * from './dependency-failed.error.js';
 export * from './wait-timeout.error.js';
 export * from './shutdown.error.js';
+export * from './unrecoverable-job.error.js';
+export * from './invalid-job-state.error.js';
+export * from './snooze-job.error.js';

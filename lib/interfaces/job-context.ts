@@ -53,6 +53,14 @@ export interface JobContext {
    * than maxBatchSize children in the attempt. The input is copied as it is at the call.
    */
   spawn(children: SpawnRequest | SpawnRequest[]): void;
+  /**
+   * End this attempt without counting it, and run the job again `delayMs` later (on the database's
+   * clock): for an upstream that asks to come back later. It throws (`SnoozeJob`), so nothing after
+   * it runs: `return ctx.snooze(60_000)` or `ctx.snooze(60_000)`. The attempt goes back
+   * (`attempts` is as before it), and `attemptLog` gets a `snoozed` entry. A delay that is not an
+   * integer from 0 to a year throws `InvalidJobOptionsError`, which fails the attempt.
+   */
+  snooze(delayMs: number): never;
   /** Store a progress note on the job (message and JSON details), visible through `get()` at once. */
   progress(message: string, details?: Json): Promise<void>;
 }
@@ -63,11 +71,20 @@ export interface JobErrorInfo {
   stack?: string;
 }
 
-/** One attempt that did not complete: failed, timed out, or lost with its consumer. */
+/** One attempt that did not complete (failed, timed out, lost with its consumer, snoozed), or a retry by hand. */
 export interface JobAttemptRecord {
   attempt: number;
-  outcome: 'failed' | 'timeout' | 'lost' | 'aborted';
-  error: JobErrorInfo;
+  /**
+   * `snoozed`: the handler snoozed (the attempt did not count); `retried`: `JobQueue.retry()` made
+   * the job run again, its attempts reset (`attempt`: how many it had used).
+   */
+  outcome: 'failed' | 'timeout' | 'lost' | 'aborted' | 'snoozed' | 'retried';
+  /** The attempt's error; none on `snoozed` and `retried` entries. */
+  error?: JobErrorInfo;
   at: string;
   consumer?: string;
+  /** On a `snoozed` entry: how long the job was put off. */
+  delayMs?: number;
+  /** On a `retried` entry: why it runs again (retried by hand, or a dependency was). */
+  reason?: string;
 }

@@ -49,6 +49,29 @@ export interface EnqueueOptions extends JobRunOptions {
    * enqueueing another returns the existing job instead. @default none
    */
   uniqueKey?: string;
+  /**
+   * Deduplication by key, with a mode (instead of `uniqueKey`, which is `{ key }`):
+   * - `{ key }`: at most one unfinished job per key (as `uniqueKey`);
+   * - `{ key, forMs }`: nor one enqueued in the last `forMs`, finished or not; the newest such job is returned;
+   * - `{ key, replace: true }`: a job still waiting (pending) with the key gets this call's input and
+   *   `runAfter` (now when not given), and is returned;
+   * - `{ key, debounceMs }`: `replace`, with `runAfter` the database's clock + `debounceMs`: the job
+   *   runs once enqueues of its key stop for that long.
+   * A running (or blocked) holder is returned unchanged. @default none
+   */
+  unique?: UniqueOptions;
+}
+
+/** See `EnqueueOptions.unique`. */
+export interface UniqueOptions {
+  /** 1 to 255 characters. */
+  key: string;
+  /** Also dedupe against jobs enqueued this long ago or less, finished ones included. @default none */
+  forMs?: number;
+  /** Update the waiting job's input and `runAfter` instead of keeping the first. @default false */
+  replace?: boolean;
+  /** Replace, and put the job off to this long after the database's clock. @default none */
+  debounceMs?: number;
 }
 
 /**

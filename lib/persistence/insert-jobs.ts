@@ -1,12 +1,13 @@
 import type { JobRecord } from '../interfaces/job-record.js';
+import { insertDeduplicated } from './dedup-insert.js';
 import type { JobsDialect } from './jobs-dialect.js';
 import { DateCache, insertedRecord, mapJobRow } from './row.mapper.js';
 import type { Executor } from './sql.util.js';
 import type { NewJobRow } from './store.types.js';
 
 /**
- * Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order.
- * `notify`: wake consumers where the database can.
+ * Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated`
+ * for `unique` modes). Result in input order. `notify`: wake consumers where the database can.
  */
 export async function insertJobRows(
   d: JobsDialect,
@@ -14,6 +15,16 @@ export async function insertJobRows(
   rows: NewJobRow[],
   notify: boolean,
 ): Promise<JobRecord[]> {
+  if (rows.some((r) => r.dedup)) {
+    const plain = (x: Executor, r: NewJobRow[]) =>
+      insertJobRows(
+        d,
+        x,
+        r.map(({ dedup: _, ...row }) => row),
+        notify,
+      );
+    return insertDeduplicated(d, ex, rows, plain);
+  }
   // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
   // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
   const inserted = (await d.insertJobs(ex, rows, notify)).sort((a, b) => Number(a.id) - Number(b.id));

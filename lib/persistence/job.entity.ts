@@ -70,6 +70,6 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     uniqueKey: { type: 'string', length: 255, fieldName: 'unique_key', nullable: true },
   },
   // The DDL is in schema.sql.ts (JOB_INDEXES), with why each index is as it is.
-  indexes: [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished],
+  indexes: [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished, JOB_INDEXES.uniqueRecent],
   uniques: [JOB_INDEXES.uniqueKey],
 });

@@ -11,6 +11,7 @@ import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
+import { JobControl } from './job-control.js';
 import { LocalWakes } from './local-wakes.js';
 import { DateCache, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
@@ -39,6 +40,7 @@ export class JobStore {
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
   private readonly localWakes = new LocalWakes();
+  private controlOf?: JobControl;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -61,10 +63,6 @@ export class JobStore {
     return this.bound.dialect;
   }
 
-  private get maxPayloadBytes(): number {
-    return this.bound.options.maxPayloadBytes;
-  }
-
   private get notifies(): boolean {
     return this.bound.options.notify && this.dialect.notifies;
   }
@@ -74,10 +72,6 @@ export class JobStore {
     const previous = this.warnSink;
     this.warnSink = sink;
     return previous;
-  }
-
-  private warn(message: string): void {
-    this.warnSink(message);
   }
 
   /** Per-connection settings of the dialect. */
@@ -136,7 +130,7 @@ export class JobStore {
   }
 
   /**
-   * Completes, fails and releases a batch in one fenced transaction; in it, applies what each job
+   * Completes, fails, snoozes and releases a batch in one fenced transaction; in it, applies what each job
    * that really completed produced (children, workspace changes), then lets each finished pipeline
    * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
    * from it was no longer this consumer's (lease lost).
@@ -144,13 +138,17 @@ export class JobStore {
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
     const d = this.dialect;
     let unblocked = 0;
-    const written = await this.transaction(async (tx) => {
+    const result = await this.transaction(async (tx) => {
       unblocked = 0;
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
-      if (batch.completed.length) {
-        const rows = await d.complete(tx, consumerId, batch.completed);
+      const written = (rows: EndedRow[]) => {
         for (const r of rows) applied.add(String(r.id));
+        ended.push(...rows);
+        return rows;
+      };
+      if (batch.completed.length) {
+        const rows = written(await d.complete(tx, consumerId, batch.completed));
         // Effects only of a step that really completed: one whose cancel was requested meanwhile
         // ended `cancelled`, and must not start anything.
         const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
@@ -160,26 +158,18 @@ export class JobStore {
         const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
         toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
         if (toApply.length) {
-          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warn(m) };
+          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.bound.options.maxPayloadBytes, warn: (m) => this.warnSink(m) };
           for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
         }
-        ended.push(...rows);
       }
-      if (batch.failed.length) {
-        const rows = await d.fail(tx, consumerId, batch.failed);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
-      if (batch.released.length) {
-        const rows = await d.release(tx, consumerId, batch.released);
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-      }
+      if (batch.failed.length) written(await d.fail(tx, consumerId, batch.failed));
+      if (batch.snoozed.length) written(await d.snooze(tx, consumerId, batch.snoozed));
+      if (batch.released.length) written(await d.release(tx, consumerId, batch.released));
       unblocked = await this.settle(tx, ended);
       return applied;
     }, true);
     if (unblocked > 0) this.localWakes.wake();
-    return written;
+    return result;
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
@@ -222,6 +212,14 @@ export class JobStore {
     }
   }
 
+  /** Retry and discard (`JobQueue.retry`, `discard`). */
+  get control(): JobControl {
+    const settle = (tx: Executor, rows: EndedRow[]) => this.settle(tx, rows);
+    // Without notifications, this process's consumers are woken after each retry or discard (it may make jobs pending).
+    const transaction = <T>(fn: (tx: Executor) => Promise<T>) => this.transaction(fn).finally(() => this.localWakes.wake());
+    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction, settle, notifies: this.notifies }));
+  }
+
   async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const d = this.dialect;
@@ -252,9 +250,10 @@ export class JobStore {
     return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
   }
 
-  /** Unfinished jobs per queue and state. */
-  async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
-    return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+  /** Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead. */
+  async queueDepths(queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
+    const rows = await this.dialect.queueDepths(this.bound.db, queues);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
   }
 
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */

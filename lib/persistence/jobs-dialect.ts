@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from './store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
@@ -31,7 +31,7 @@ export interface Listener {
  *   transaction ends (`SELECT ... FOR UPDATE`, or a database-wide write lock taken at BEGIN).
  *   `claim` and `rescue` must never hand one row to two callers and should skip rows another
  *   claimer holds rather than wait (`FOR UPDATE SKIP LOCKED`, or a single writer).
- * - **Fencing.** `complete`, `fail`, `release` and `renewLeases` change a row only while it is
+ * - **Fencing.** `complete`, `fail`, `snooze`, `release` and `renewLeases` change a row only while it is
  *   `running`, `locked_by` is the given consumer and `attempts` is the given attempt; they return
  *   exactly the rows they changed. A cancel requested meanwhile wins: the row ends `cancelled`.
  * - **Order.** `claim` takes due pending rows in `CLAIM_ORDER_SQL` (priority higher first, then
@@ -64,6 +64,14 @@ export interface JobsDialect {
 
   /** Inserts jobs (see Order); `notify`: wake listeners on commit if a pending job was written. */
   insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
+  /** Jobs holding these unique keys created less than `for_ms` ago (per key), finished or not, newest first. */
+  recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]): Promise<JobRow[]>;
+  /**
+   * The pending job holding each key (at most one: the unique index) gets `input` (JSON text) and
+   * `run_after` = `run_after_ms` (epoch ms) or else the database clock + `delay_ms` (0 when null).
+   * Keys are distinct. Returns the ids changed; a key held by a running or blocked job changes nothing.
+   */
+  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]): Promise<{ id: unknown }[]>;
   /** Unfinished jobs holding these unique keys. */
   selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
@@ -72,6 +80,12 @@ export interface JobsDialect {
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
+  /**
+   * Fenced: `pending` again, due `delay_ms` after the database clock, with the attempt given back
+   * (`attempts - 1`); appends the `log` entry with `at` set to the database clock. A cancel
+   * requested meanwhile wins (the row ends `cancelled`, attempts kept). Returns the rows changed.
+   */
+  snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again at once with the attempt given back (shutdown). */
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]>;
   /** Fenced, in its own transaction: extends leases; returns the rows still held and whether a cancel was requested. */
@@ -109,14 +123,31 @@ export interface JobsDialect {
   pipeline(ex: Executor, id: string): Promise<Record<string, unknown> | undefined>;
   /** A pipeline's steps, by id. */
   pipelineJobs(ex: Executor, id: string): Promise<JobRow[]>;
-  pipelineEdges(ex: Executor, id: string): Promise<{ depends_on_id: unknown; policy: string }[]>;
+  /** A pipeline's edges: dependant (`job_id`), dependency and policy. */
+  pipelineEdges(ex: Executor, id: string): Promise<{ job_id: unknown; depends_on_id: unknown; policy: string }[]>;
+  /** A pipeline's steps (`id`, `state`, `attempts`, `error`), each row locked until the transaction ends (see Locking). */
+  lockPipelineSteps(tx: Executor, pipelineId: string): Promise<JobRow[]>;
   /** Finished dependencies of these jobs (`via_id` set on children a dependency spawned), by job id then dependency id. */
   dependencyResults(ex: Executor, jobIds: readonly string[]): Promise<Record<string, any>[]>;
   workspaces(ex: Executor, pipelineIds: readonly string[]): Promise<{ id: unknown; workspace: unknown }[]>;
-  /** Unfinished jobs per queue and state. */
-  queueDepths(ex: Executor): Promise<{ queue: string; state: string; n: unknown }[]>;
+  /**
+   * Unfinished jobs per queue and state, pending ones split by `scheduled`: 1 when `run_after` is
+   * ahead of the database clock, else 0 (0 for other states). `queues`: only these (all when undefined).
+   */
+  queueDepths(ex: Executor, queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
+  /**
+   * Sets finished jobs going again (`JobQueue.retry`): `state` and `blocking_deps` as given,
+   * `attempts` 0, output, error, progress, `started_at` and `finished_at` cleared, lease and cancel
+   * flag cleared, `run_after` now; appends `log` to `attempt_log` with `at` set to the database clock.
+   * Only rows still in state `from`; returns the rows changed.
+   */
+  reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]>;
+  /** Failed jobs with `attempts > 0` of `name` and/or `queue`, with ids above `afterId`, in id order, at most `limit`. */
+  failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }): Promise<{ id: unknown; pipeline_id: unknown }[]>;
+  /** A pending or blocked job ends `cancelled` at once with `error` (JSON text), `finished_at` now; returns it if it changed. */
+  discard(tx: Executor, id: string, error: string): Promise<EndedRow[]>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

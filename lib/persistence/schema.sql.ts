@@ -2,7 +2,7 @@
  * The version of the queue's tables. Apps on MikroORM migrations add one migration per version:
  * `for (const sql of jobsSchemaSql('postgresql', 0)) this.addSql(sql);` (see README, "Schema").
  */
-export const JOBS_SCHEMA_VERSION = 1;
+export const JOBS_SCHEMA_VERSION = 2;
 
 /** The column types a database writes the tables with. */
 export interface SchemaTypes {
@@ -36,7 +36,16 @@ export const JOB_INDEXES = {
     name: 'queue_job_unique_key_idx',
     expression: `create unique index queue_job_unique_key_idx on queue_job (unique_key) where unique_key is not null and state in ('pending', 'blocked', 'running')`,
   },
+  // Version 2. `unique: { key, forMs }` looks a key up among finished jobs too, by creation time.
+  // Partial, so jobs without a key (most) cost nothing on insert.
+  uniqueRecent: {
+    name: 'queue_job_unique_recent_idx',
+    expression: `create index queue_job_unique_recent_idx on queue_job (unique_key, created_at) where unique_key is not null`,
+  },
 } as const;
+
+/** The indexes version 1 created. */
+const V1_INDEXES = [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished, JOB_INDEXES.uniqueKey];
 
 /**
  * DDL that brings the queue's tables from version `from` to `JOBS_SCHEMA_VERSION`, in a database's
@@ -51,11 +60,12 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
   if (from < 1) {
     out.push(
       `create table queue_job (id ${id}, name varchar(128) not null, queue varchar(64) not null default 'default', state varchar(16) not null, priority int not null default 0, input ${json} null, output ${json} null, error ${json} null, attempt_log ${json} not null default '[]', attempts int not null default 0, max_attempts int not null, backoff ${json} null, timeout_ms int null, run_after ${ts} not null, created_at ${ts} not null, started_at ${ts} null, finished_at ${ts} null, locked_by varchar(64) null, lease_until ${ts} null, cancel_requested boolean not null default false, progress ${json} null, pipeline_id ${big} null, step varchar(128) null, parent_id ${big} null, blocking_deps int not null default 0, unique_key varchar(255) null)`,
-      ...Object.values(JOB_INDEXES).map((i) => i.expression),
+      ...V1_INDEXES.map((i) => i.expression),
       `create table queue_pipeline (id ${id}, name varchar(128) null, workspace ${json} not null default '{}', created_at ${ts} not null)`,
       `create table queue_job_dependency (job_id ${big} not null, depends_on_id ${big} not null, policy varchar(8) not null default 'fail', via_id ${big} null, primary key (job_id, depends_on_id))`,
       `create index queue_job_dependency_depends_on_idx on queue_job_dependency (depends_on_id)`,
     );
   }
+  if (from < 2) out.push(JOB_INDEXES.uniqueRecent.expression);
   return out;
 }

@@ -43,8 +43,16 @@ export interface SqlSyntax {
   nowPlus(msPlaceholder: string): string;
   /** The clock minus a parameter holding milliseconds. */
   nowMinus(msPlaceholder: string): string;
+  /** An expression holding epoch milliseconds (or null), as a time of the dialect's own. */
+  fromEpochMs(ms: string): string;
   /** A parameter holding JSON text, as a JSON value of the database. */
   json(placeholder: string): string;
+  /**
+   * A job's `attempt_log` (the column as `log` refers to it) with `entry` appended: `entry` is a JSON
+   * object expression (a 'json' value of `keyedRows`, or `json(placeholder)`), its `at` set to the
+   * database clock.
+   */
+  appendLog(log: string, entry: string): string;
   /** Appends `forUpdate` to a SELECT that locks its row until the transaction ends (`''` where the transaction holds the write lock already). */
   readonly forUpdate: string;
   /** The jobs table as an UPDATE's target, and the prefix its columns are referred to with. */

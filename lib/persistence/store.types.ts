@@ -60,6 +60,8 @@ export interface NewJobRow {
   parent_id: string | null;
   blocking_deps: number;
   unique_key: string | null;
+  /** How `unique_key` dedupes beyond one unfinished job per key (not a column). */
+  dedup?: { forMs?: number; replace?: boolean; debounceMs?: number };
 }
 
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */
@@ -117,10 +119,32 @@ export interface FailedJob {
   log: string;
 }
 
+/** An attempt the handler snoozed: given back (not counted), due again after `delay_ms`. */
+export interface SnoozedJob {
+  id: string;
+  attempt: number;
+  delay_ms: number;
+  /** Serialised `JobAttemptRecord` without `at`, which the database clock fills in. */
+  log: string;
+}
+
+/** A finished job set going again by `JobQueue.retry` (see `JobsDialect.reopen`). */
+export interface ReopenedRow {
+  id: string;
+  /** The state it was read in: the write happens only if it is still in it. */
+  from: string;
+  state: 'pending' | 'blocked';
+  /** Dependencies it waits for (0 when pending). */
+  blocking: number;
+  /** Serialised `JobAttemptRecord` (outcome `retried`) without `at`, which the database clock fills in. */
+  log: string;
+}
+
 /** What one consumer hands back in one batch; written in one transaction. */
 export interface FinishBatch {
   completed: (CompletedJob & { effects?: CompletionEffects })[];
   failed: FailedJob[];
+  snoozed: SnoozedJob[];
   released: { id: string; attempt: number }[];
 }
 

@@ -86,3 +86,101 @@ export function onlyReleases(ended: readonly { state: string }[]): boolean {
 export function hasEnded(state: string): boolean {
   return TERMINAL_JOB_STATES.includes(state as JobState);
 }
+
+/** A pipeline step as a retry plan reads it. */
+export interface StepState {
+  id: string;
+  state: string;
+  attempts: number;
+  /** The name of its stored error, if any. */
+  errorName: string | null;
+}
+
+/** One step a retry sets going again: pending, or blocked on `blocking` unfinished dependencies. */
+export interface ReopenedStep {
+  id: string;
+  /** The state it is in now (the write is conditional on it). */
+  from: string;
+  state: 'pending' | 'blocked';
+  blocking: number;
+}
+
+export type RetryPlan =
+  /** `reopen`: the retried step first, then its dependants that ended because of it; `addBlocking`: blocked dependants that counted it off and must wait for it again. */
+  | { reopen: ReopenedStep[]; addBlocking: { id: string; n: number }[] }
+  | { refused: string };
+
+/** Whether a step ended without running because of its dependencies (`endBlocked`'s DependencyFailedError). */
+export function endedByDependency(step: StepState): boolean {
+  return step.attempts === 0 && step.errorName === 'DependencyFailedError' && hasEnded(step.state) && step.state !== JobState.Completed;
+}
+
+/**
+ * What retrying step `rootId` of a pipeline re-opens: the step itself, and, transitively, every
+ * dependant that ended without running (failed, skipped or cancelled by its policy) because of it,
+ * unless another of its dependencies that stays as it is would end it again. Each gets as many
+ * blocking dependencies as it has unfinished (or re-opened) ones, so it runs when they complete.
+ * Refused when the step itself did not run because of a dependency (retry that one instead), or a
+ * dependency of it ended in a way that would end it again.
+ */
+export function planRetry(rootId: string, steps: readonly StepState[], edges: readonly { jobId: string; dependsOnId: string; policy: string }[]): RetryPlan {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const into = groupBy(edges, (e) => e.jobId);
+  const outOf = groupBy(edges, (e) => e.dependsOnId);
+  const root = byId.get(rootId)!;
+  if (endedByDependency(root)) {
+    const cause = (into.get(rootId) ?? []).map((e) => byId.get(e.dependsOnId)!).find((d) => d.state !== JobState.Completed);
+    return { refused: `it did not run because a dependency${cause ? ` (job ${cause.id}, ${cause.state})` : ''} did not complete; retry that one, and this step runs again with it` };
+  }
+  // Every dependant reachable through steps that ended because of a dependency.
+  const reopened = new Set<string>([rootId]);
+  const frontier = [rootId];
+  while (frontier.length) {
+    for (const e of outOf.get(frontier.pop()!) ?? []) {
+      const dependant = byId.get(e.jobId);
+      if (dependant && !reopened.has(dependant.id) && endedByDependency(dependant)) {
+        reopened.add(dependant.id);
+        frontier.push(dependant.id);
+      }
+    }
+  }
+  // Drop the ones a dependency that stays ended would end again, until none is left to drop.
+  const endedAgain = (id: string) =>
+    (into.get(id) ?? []).find((e) => {
+      const dep = byId.get(e.dependsOnId)!;
+      return !reopened.has(dep.id) && hasEnded(dep.state) && endingOf({ ...e, depState: dep.state, depStep: null }) !== null;
+    });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of reopened) {
+      const cause = endedAgain(id);
+      if (!cause) continue;
+      if (id === rootId) return { refused: `its dependency job ${cause.dependsOnId} ended ${byId.get(cause.dependsOnId)!.state} (policy '${cause.policy}'), so it would end again without running; retry that one first` };
+      reopened.delete(id);
+      changed = true;
+    }
+  }
+  const unfinished = (id: string) => (into.get(id) ?? []).filter((e) => reopened.has(e.dependsOnId) || !hasEnded(byId.get(e.dependsOnId)!.state)).length;
+  const reopen = [...reopened].map((id): ReopenedStep => {
+    const blocking = unfinished(id);
+    return { id, from: byId.get(id)!.state, state: blocking > 0 ? 'blocked' : 'pending', blocking };
+  });
+  // A blocked dependant outside the set (policy `run`, or other dependencies unfinished) counted the
+  // retried steps off when they ended: it waits for them again.
+  const addBlocking = new Map<string, number>();
+  for (const id of reopened) {
+    for (const e of outOf.get(id) ?? []) {
+      if (!reopened.has(e.jobId) && byId.get(e.jobId)?.state === JobState.Blocked) addBlocking.set(e.jobId, (addBlocking.get(e.jobId) ?? 0) + 1);
+    }
+  }
+  return { reopen, addBlocking: [...addBlocking].map(([id, n]) => ({ id, n })) };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}

@@ -12,6 +12,8 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
+import { assertNameList } from '../validation/options.validator.js';
+import { assertRetryFilter, type RetryFilter } from './retry-filter.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -19,6 +21,19 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
+
+/** One queue's unfinished jobs, as `queueDepths()` counts them. */
+export interface QueueDepth {
+  /** `due` + `scheduled`. */
+  pending: number;
+  /** Pending and due now: what consumers can claim. */
+  due: number;
+  /** Pending with a `runAfter` still ahead (a retry's backoff, a snooze, a scheduled job). */
+  scheduled: number;
+  running: number;
+  /** Pipeline steps waiting for their dependencies. */
+  blocked: number;
+}
 
 export interface WaitOptions {
   /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
@@ -97,6 +112,43 @@ export class JobQueue {
     return this.get(id);
   }
 
+  /**
+   * Runs a failed or cancelled job again: attempts reset to 0, output and error cleared, due now; its
+   * `attemptLog` keeps every earlier attempt and gets a `retried` entry. In a pipeline, the steps that
+   * ended without running because of it (failed by `fail`, skipped by `skip`, cancelled) are re-opened
+   * too, transitively, and wait for it again. A job in another state, or a step that itself did not
+   * run because of a dependency, throws `InvalidJobStateError`; an unknown id `JobNotFoundError`.
+   * Nothing is written then. Returns the job as it is now.
+   */
+  async retry(id: string | number): Promise<JobRecord>;
+  /**
+   * Retries every failed job of a name and/or queue (`{ name: 'crm.sync' }`), `batchSize` at a
+   * time (default 500); returns how many. Steps that failed because of a dependency are re-opened
+   * with it, not counted on their own.
+   */
+  async retry(filter: RetryFilter): Promise<number>;
+  async retry(target: string | number | RetryFilter): Promise<JobRecord | number> {
+    if (typeof target === 'object' && target !== null) {
+      const { batchSize, ...filter } = assertRetryFilter(target, this.options.maxBatchSize);
+      return guard(() => this.store.control.retryFailed(filter, batchSize));
+    }
+    assertId(target, 'job');
+    await guard(() => this.store.control.retry(String(target)));
+    return this.get(target);
+  }
+
+  /**
+   * Ends a job that has not started (pending or blocked) without running it: `cancelled`, with an
+   * error `{ name: 'JobDiscarded' }` saying so; dependants in a pipeline follow their policy as for a
+   * cancel. A running or finished job throws `InvalidJobStateError` (use `cancel()` for a running
+   * one), an unknown id `JobNotFoundError`; nothing is written then.
+   */
+  async discard(id: string | number): Promise<JobRecord> {
+    assertId(id, 'job');
+    await guard(() => this.store.control.discard(String(id)));
+    return this.get(id);
+  }
+
   /** Resolves with the job once it is completed, failed, cancelled or skipped. */
   async waitFor<N extends JobName = JobName>(id: string | number, options: WaitOptions = {}): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
     const timeoutMs = options.timeoutMs ?? 60_000;
@@ -111,13 +163,25 @@ export class JobQueue {
     }
   }
 
-  /** Unfinished jobs per queue: `{ default: { pending: 3, running: 1, blocked: 0 } }`. */
-  async queueDepths(): Promise<Record<string, Record<'pending' | 'running' | 'blocked', number>>> {
-    const rows = await guard(() => this.store.queueDepths());
-    const depths: Record<string, Record<'pending' | 'running' | 'blocked', number>> = {};
+  /**
+   * Unfinished jobs per queue: `{ default: { pending: 3, due: 1, scheduled: 2, running: 1, blocked: 0 } }`.
+   * `pending` = `due` (runAfter reached) + `scheduled` (runAfter ahead, on the database clock).
+   * `queues`: only these, each listed even when it has no job.
+   */
+  async queueDepths(queues?: readonly string[]): Promise<Record<string, QueueDepth>> {
+    assertNameList(queues, 'queues', false);
+    const rows = await guard(() => this.store.queueDepths(queues));
+    const depths: Record<string, QueueDepth> = {};
+    const of = (queue: string) => (depths[queue] ??= { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 });
+    for (const queue of queues ?? []) of(queue);
     for (const r of rows) {
-      depths[r.queue] ??= { pending: 0, running: 0, blocked: 0 };
-      depths[r.queue]![r.state as 'pending'] = r.n;
+      const depth = of(r.queue);
+      if (r.state === JobState.Pending) {
+        depth.pending += r.n;
+        depth[r.scheduled ? 'scheduled' : 'due'] += r.n;
+      } else {
+        depth[r.state as 'running' | 'blocked'] += r.n;
+      }
     }
     return depths;
   }

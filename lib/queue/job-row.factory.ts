@@ -6,7 +6,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import type { NewJobRow } from '../persistence/store.types.js';
 import { validateInput } from '../validation/input.validator.js';
 import { toJson } from '../validation/json.util.js';
-import { assertJobName, assertRunOptions } from '../validation/options.validator.js';
+import { assertJobName, assertRunOptions, assertUnique } from '../validation/options.validator.js';
 import { withDefaultBackoff } from '../consumer/retry.policy.js';
 
 export type RowOptions = Omit<EnqueueOptions, 'em'> & {
@@ -34,6 +34,8 @@ export class JobRowFactory {
     assertJobName(name, 'enqueue');
     const job = this.registry.get(name);
     assertRunOptions(opts);
+    assertUnique(opts);
+    const { unique } = opts;
     const merged: JobRunOptions = { ...job.options, ...definedOnly(opts) };
     if (job.options.input && !opts.inputFromDependencies) await validateInput(name, job.options.input, input);
     // Stored only when the job or the call sets one (resolved against the defaults); null means the
@@ -54,7 +56,10 @@ export class JobRowFactory {
       step: opts.step ?? null,
       parent_id: opts.parentId ?? null,
       blocking_deps: opts.blockingDeps ?? 0,
-      unique_key: opts.uniqueKey ?? null,
+      unique_key: unique?.key ?? opts.uniqueKey ?? null,
+      ...(unique && (unique.forMs || unique.replace || unique.debounceMs !== undefined)
+        ? { dedup: { forMs: unique.forMs, replace: unique.replace === true || unique.debounceMs !== undefined, debounceMs: unique.debounceMs } }
+        : {}),
     };
   }
 }

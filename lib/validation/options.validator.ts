@@ -84,6 +84,33 @@ export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; unique
   }
 }
 
+const UNIQUE_KEYS = new Set(['key', 'forMs', 'replace', 'debounceMs']);
+const YEAR_MS = 365 * 24 * 3600_000;
+
+/** Checks `unique` and how it combines with `uniqueKey` and `runAfter`. */
+export function assertUnique(o: { unique?: unknown; uniqueKey?: unknown; runAfter?: unknown }, Err: ErrCtor = InvalidJobOptionsError): void {
+  const u = o.unique as Record<string, unknown> | undefined;
+  if (u === undefined) return;
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) throw new Err(`Option 'unique' must be an object like { key: 'sync:42', forMs: 3600000 }; got ${describe(u)}.`);
+  const unknown = Object.keys(u).filter((k) => !UNIQUE_KEYS.has(k));
+  if (unknown.length) throw new Err(`Option 'unique' takes key, forMs, replace and debounceMs; unknown: ${unknown.join(', ')}.`);
+  if (typeof u.key !== 'string' || u.key.length === 0 || u.key.length > 255) {
+    throw new Err(`Option 'unique.key' must be a non-empty string of at most 255 characters; got ${describe(u.key)}.`);
+  }
+  if (o.uniqueKey !== undefined) throw new Err("Options 'uniqueKey' and 'unique' both give a key: use one ('unique: { key }' is 'uniqueKey').");
+  assertInt(u.forMs, 'unique.forMs', { min: 1, max: YEAR_MS, Err });
+  assertInt(u.debounceMs, 'unique.debounceMs', { min: 0, max: YEAR_MS, Err });
+  if (u.replace !== undefined && typeof u.replace !== 'boolean') throw new Err(`Option 'unique.replace' must be true or false; got ${describe(u.replace)}.`);
+  const replaces = u.replace === true || u.debounceMs !== undefined;
+  if (u.forMs !== undefined && replaces) {
+    throw new Err("Option 'unique' cannot combine forMs with replace or debounceMs: forMs keeps the first job, replace updates it. Choose one.");
+  }
+  if (u.replace === false && u.debounceMs !== undefined) throw new Err("Option 'unique.debounceMs' replaces the waiting job: it cannot go with replace: false.");
+  if (u.debounceMs !== undefined && o.runAfter !== undefined) {
+    throw new Err("Options 'runAfter' and 'unique.debounceMs' both say when the job runs: give one (debounceMs counts from the database's clock).");
+  }
+}
+
 export function assertNameList(value: unknown, option: string, allowEmpty = true): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {

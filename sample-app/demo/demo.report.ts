@@ -10,7 +10,7 @@ const NOTES: Record<string, string> = {
   'mail.welcome': 'enqueued with its user, in one transaction',
   'mail.digest': 'flaky: fails once (greylisted), retried',
   'mail.reminder': 'runAfter +2 s',
-  'crm.sync': 'always fails: 2 attempts, then failed',
+  'crm.sync': 'always fails: 2 attempts, failed; retried by hand, fails again',
   [GPU_JOB]: 'excluded by consumer 1, run by consumer 2',
   'reports.fetch': 'pipeline step',
   'reports.split': 'pipeline step, spawns 1 part per region',
@@ -52,6 +52,9 @@ export function checkOutcome(tracker: DemoTracker, plan: DemoPlan): string[] {
   const wrong = (j: JobRecord) => j.state !== (j.name === ALWAYS_FAILS ? JobState.Failed : JobState.Completed);
   for (const j of all.filter(wrong).slice(0, 10)) problems.push(`job #${j.id} ${j.name} is ${j.state}`);
   for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !j.error?.stack)) problems.push(`job #${j.id} ${j.name} has no stored stack`);
+  // Retried by hand once: its log keeps the first run's attempts, the retry, and the second run's.
+  const retriedOnce = (j: JobRecord) => j.attemptLog.map((e) => e.outcome).join(',') === 'failed,failed,retried,failed,failed';
+  for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !retriedOnce(j))) problems.push(`job #${j.id} ${j.name} was not retried by hand once: ${j.attemptLog.map((e) => e.outcome).join(', ')}`);
   for (const j of tracker.all('mail.digest').filter((j) => j.attempts !== 2)) problems.push(`flaky job #${j.id} took ${j.attempts} attempts, not 2`);
   for (const j of tracker.all('mail.reminder').filter((j) => j.startedAt && j.startedAt < plan.remindersNotBefore)) {
     problems.push(`job #${j.id} mail.reminder started at ${j.startedAt!.toISOString()}, before its runAfter`);

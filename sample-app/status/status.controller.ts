@@ -1,7 +1,7 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { JobNotFoundError, JobQueue } from '../../lib/index.js';
+import { ConflictException, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { InvalidJobStateError, JobNotFoundError, JobQueue } from '../../lib/index.js';
 
-/** Read-only views of the queue: a job, a pipeline, the depth of each queue. */
+/** Views of the queue (a job, a pipeline, the depth of each queue), and the retry of a failed job. */
 @Controller()
 export class StatusController {
   constructor(private readonly jobs: JobQueue) {}
@@ -10,6 +10,17 @@ export class StatusController {
   @Get('jobs/:id')
   job(@Param('id') id: string) {
     return notFoundAs404(() => this.jobs.get(checkId(id)));
+  }
+
+  /** `POST /jobs/42/retry`: a failed or cancelled job runs again (409 for a job in another state). */
+  @Post('jobs/:id/retry')
+  async retry(@Param('id') id: string) {
+    try {
+      return await notFoundAs404(() => this.jobs.retry(checkId(id)));
+    } catch (err) {
+      if (err instanceof InvalidJobStateError) throw new ConflictException(err.message);
+      throw err;
+    }
   }
 
   /** `GET /pipelines/7`: state, progress { done, total }, steps by key, workspace. */

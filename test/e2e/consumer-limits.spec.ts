@@ -237,7 +237,7 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
       expect((await other.queue.get(mine.id)).state).toBe(JobState.Completed);
       const untouched = await other.queue.get(job.id);
       expect(untouched).toMatchObject({ state: JobState.Pending, attempts: 0, error: null });
-      expect(await other.queue.queueDepths()).toEqual({ default: { pending: 1, running: 0, blocked: 0 } });
+      expect(await other.queue.queueDepths()).toEqual({ default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 } });
     } finally {
       await other.close();
     }

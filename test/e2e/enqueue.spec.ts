@@ -191,8 +191,33 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
       { name: 'test.gpu', input: 3, queue: 'gpu' },
     ]);
     expect(await t.queue.queueDepths()).toEqual({
-      default: { pending: 2, running: 0, blocked: 0 },
-      gpu: { pending: 1, running: 0, blocked: 0 },
+      default: { pending: 2, due: 2, scheduled: 0, running: 0, blocked: 0 },
+      gpu: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
     });
+  });
+
+  it('queueDepths counts due and future-scheduled pending jobs apart, for the queues asked', async () => {
+    const hour = new Date(Date.now() + 3_600_000);
+    await t.queue.enqueueMany([
+      { name: 'test.echo', input: 1 },
+      { name: 'test.echo', input: 2, runAfter: hour },
+      { name: 'test.echo', input: 3, runAfter: hour },
+      { name: 'test.echo', input: 4, queue: 'mail', runAfter: hour },
+      { name: 'test.sleep', input: { ms: 60_000 }, queue: 'slow' },
+    ]);
+    expect(await t.queue.queueDepths()).toEqual({
+      default: { pending: 3, due: 1, scheduled: 2, running: 0, blocked: 0 },
+      mail: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 },
+      slow: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
+    });
+    // Only the queues asked, each listed even when it holds no job.
+    expect(await t.queue.queueDepths(['mail', 'empty'])).toEqual({
+      mail: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 },
+      empty: { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 },
+    });
+  });
+
+  it.each([[[]], [['']], ['mail'], [[1]]])('queueDepths(%p) throws InvalidJobOptionsError', async (queues) => {
+    await expect(t.queue.queueDepths(queues as any)).rejects.toBeInstanceOf(InvalidJobOptionsError);
   });
 });

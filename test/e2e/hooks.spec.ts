@@ -57,6 +57,9 @@ describe.each(DB_KINDS)('lifecycle hooks on %s', (kind) => {
     expect(calls.filter((c) => c.startsWith('before:test.fail'))).toEqual(['before:test.fail:1', 'before:test.fail:2', 'before:test.fail:3']);
     expect(calls.filter((c) => c.startsWith('after:test.fail'))).toEqual(['after:test.fail:1:error', 'after:test.fail:2:error', 'after:test.fail:3:error']);
     expect(calls.filter((c) => c.startsWith('failed:'))).toEqual(['failed:test.fail:always']);
+    // The failure hook runs before the after hook of the last attempt; earlier attempts have only the after hook.
+    const ofFail = calls.filter((c) => /^(before|after|failed):test\.fail/.test(c));
+    expect(ofFail.slice(-3)).toEqual(['before:test.fail:3', 'failed:test.fail:always', 'after:test.fail:3:error']);
   });
 
   it('a throwing before hook fails the attempt; a throwing enqueued hook writes nothing', async () => {

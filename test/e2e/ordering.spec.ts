@@ -154,8 +154,8 @@ describe.each(DB_KINDS)('claim order and filters on %s', (kind) => {
     let states = await Promise.all(jobs.map(async (j) => (await t.queue.get(j.id)).state));
     expect(states).toEqual([JobState.Completed, JobState.Pending, JobState.Pending, JobState.Completed]);
     expect(await t.queue.queueDepths()).toEqual({
-      default: { pending: 1, running: 0, blocked: 0 },
-      reports: { pending: 1, running: 0, blocked: 0 },
+      default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
+      reports: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
     });
     await t.consumer.run({ queues: ['default', 'reports'], untilEmpty: true, pollIntervalMs: 20 });
     states = await Promise.all(jobs.map(async (j) => (await t.queue.get(j.id)).state));

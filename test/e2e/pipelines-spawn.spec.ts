@@ -174,6 +174,7 @@ describe.each(DB_KINDS)('pipeline spawn and workspace limits on %s', (kind) => {
     const applied = await store.finish('c1', {
       completed: [{ id: job!.id, attempt: job!.attempts, output: (outcome as any).output, effects: (outcome as any).effects }],
       failed: [],
+      snoozed: [],
       released: [],
     });
     store.onWarning(restoreWarnings);

@@ -14,7 +14,7 @@ describe.each(DB_KINDS)('job timeouts on %s', (kind) => {
   const expectTimedOut = async (id: string, attempts: number) => {
     const job = await t.queue.get(id);
     expect(job).toMatchObject({ state: 'failed', attempts, error: expect.objectContaining({ name: 'JobTimeoutError' }) });
-    expect(job.attemptLog.map((e: JobAttemptRecord) => [e.attempt, e.outcome, e.error.name])).toEqual(
+    expect(job.attemptLog.map((e: JobAttemptRecord) => [e.attempt, e.outcome, e.error?.name])).toEqual(
       Array.from({ length: attempts }, (_, i) => [i + 1, 'timeout', 'JobTimeoutError']),
     );
     const events = (await ledgerRows(t.orm, id)).map((r) => `${r.attempt}:${r.event}`);

@@ -3,7 +3,7 @@
  * every attempt, values thrown that are not Errors; and what a handler returns: its JSON output.
  */
 import { Injectable } from '@nestjs/common';
-import { Job, JobState, type JobContext } from '../../lib/index.js';
+import { Job, JobState, UnrecoverableJobError, type JobContext } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 
@@ -22,6 +22,14 @@ class OutcomeJobs {
   @Job('outcome.throw', { maxAttempts: 1 })
   throwValue(input: { value: unknown; undefined?: boolean }) {
     throw input.undefined ? undefined : input.value;
+  }
+
+  /** Throws UnrecoverableJobError, or an error of the app's own flagged `unrecoverable: true`. */
+  @Job('outcome.unrecoverable', { maxAttempts: 5, backoff: { baseMs: 10, jitter: false } })
+  unrecoverable(input: { flagged?: boolean; flag?: unknown }) {
+    if (input.flag !== undefined) throw Object.assign(new Error('flag is not true'), { unrecoverable: input.flag });
+    if (input.flagged) throw Object.assign(new TypeError('account 7 was deleted'), { unrecoverable: true });
+    throw new UnrecoverableJobError('contact 7 no longer exists upstream');
   }
 
   /** Rejects with an Error subclass, asynchronously. */
@@ -101,6 +109,26 @@ describe.each(DB_KINDS)('retries, failures and outputs on %s', (kind) => {
       expect(typeof a.consumer).toBe('string');
       expect(Number.isNaN(new Date(a.at).getTime())).toBe(false);
     }
+  });
+
+  it.each([
+    ['UnrecoverableJobError', {}, 'UnrecoverableJobError', 'contact 7 no longer exists upstream'],
+    ['an error flagged unrecoverable: true', { flagged: true }, 'TypeError', 'account 7 was deleted'],
+  ])('%s fails the job at once, whatever attempts remain', async (_what, input, name, message) => {
+    const job = await t.queue.enqueue('outcome.unrecoverable', input);
+    const summary = await drain();
+    expect(summary).toMatchObject({ processed: 1, failed: 1 });
+    const failed = await t.queue.get(job.id);
+    expect(failed).toMatchObject({ state: JobState.Failed, attempts: 1, maxAttempts: 5, error: { name, message } });
+    expect(failed.error!.stack).toContain(message);
+    expect(failed.attemptLog.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'failed']]);
+  });
+
+  it('a flag other than true is an ordinary failure, retried', async () => {
+    const job = await t.queue.enqueue('outcome.unrecoverable', { flag: 'yes' }, { maxAttempts: 2 });
+    await drain();
+    const failed = await t.queue.get(job.id);
+    expect(failed).toMatchObject({ state: JobState.Failed, attempts: 2 });
   });
 
   it('keeps the name and stack of an Error subclass thrown asynchronously', async () => {

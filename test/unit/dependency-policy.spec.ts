@@ -1,4 +1,4 @@
-import { derivePipelineState, judgeDependants, type EndedEdge } from '../../lib/pipeline/dependency.policy.js';
+import { derivePipelineState, judgeDependants, planRetry, type EndedEdge } from '../../lib/pipeline/dependency.policy.js';
 import type { JobRecord } from '../../lib/index.js';
 
 const edge = (jobId: string, dependsOnId: string, policy: string, depState: string, depStep: string | null = null): EndedEdge => ({
@@ -50,5 +50,52 @@ describe('dependency policy', () => {
       { dependsOnId: '1', policy: 'skip' },
       { dependsOnId: '1', policy: 'fail' },
     ])).toBe('failed');
+  });
+});
+
+describe('retry plan', () => {
+  const step = (id: string, state: string, attempts = 0, errorName: string | null = null) => ({ id, state, attempts, errorName });
+  const byDep = (id: string, state = 'failed') => step(id, state, 0, 'DependencyFailedError');
+  const e = (jobId: string, dependsOnId: string, policy = 'fail') => ({ jobId, dependsOnId, policy });
+
+  it('re-opens a diamond below the retried step once, each dependant blocked on its re-opened dependencies', () => {
+    const steps = [step('1', 'failed', 3, 'Error'), byDep('2'), byDep('3', 'skipped'), byDep('4')];
+    const plan = planRetry('1', steps, [e('2', '1'), e('3', '1', 'skip'), e('4', '2'), e('4', '3')]);
+    expect(plan).toEqual({
+      reopen: [
+        { id: '1', from: 'failed', state: 'pending', blocking: 0 },
+        { id: '2', from: 'failed', state: 'blocked', blocking: 1 },
+        { id: '3', from: 'skipped', state: 'blocked', blocking: 1 },
+        { id: '4', from: 'failed', state: 'blocked', blocking: 2 },
+      ],
+      addBlocking: [],
+    });
+  });
+
+  it('leaves a dependant another failed dependency would end again, and counts unfinished dependencies', () => {
+    const steps = [step('1', 'failed', 1), step('2', 'failed', 1), byDep('3'), step('5', 'running', 1), byDep('6')];
+    const plan = planRetry('1', steps, [e('3', '1'), e('3', '2'), e('6', '1'), e('6', '5')]);
+    expect(plan).toEqual({
+      reopen: [
+        { id: '1', from: 'failed', state: 'pending', blocking: 0 },
+        { id: '6', from: 'failed', state: 'blocked', blocking: 2 },
+      ],
+      addBlocking: [],
+    });
+  });
+
+  it("a blocked dependant with policy 'run' waits for the retried step again", () => {
+    const plan = planRetry('1', [step('1', 'cancelled', 1), step('2', 'blocked'), step('3', 'running', 1)], [e('2', '1', 'run'), e('2', '3')]);
+    expect(plan).toEqual({ reopen: [{ id: '1', from: 'cancelled', state: 'pending', blocking: 0 }], addBlocking: [{ id: '2', n: 1 }] });
+  });
+
+  it('refuses a step that did not run because of a dependency, and one a failed dependency would end again', () => {
+    expect(planRetry('2', [step('1', 'failed', 2), byDep('2')], [e('2', '1')])).toEqual({ refused: expect.stringContaining('job 1, failed') });
+    expect(planRetry('2', [step('1', 'failed', 2), step('2', 'cancelled')], [e('2', '1')])).toEqual({ refused: expect.stringContaining('job 1 ended failed') });
+    // A cancelled step whose dependency still runs re-opens blocked on it.
+    expect(planRetry('2', [step('1', 'running', 1), step('2', 'cancelled')], [e('2', '1')])).toEqual({
+      reopen: [{ id: '2', from: 'cancelled', state: 'blocked', blocking: 1 }],
+      addBlocking: [],
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { CompletedJob } from '../store.types.js';
+import type { CompletedJob, SnoozedJob } from '../store.types.js';
 import type { Sql, SqlSyntax } from '../sql.util.js';
 
 /**
@@ -45,6 +45,31 @@ export function releaseJobs(syntax: SqlSyntax, consumerId: string, jobs: readonl
       attempts = CASE WHEN ${j}cancel_requested THEN ${j}attempts ELSE ${j}attempts - 1 END,
       finished_at = CASE WHEN ${j}cancel_requested THEN ${syntax.now} ELSE NULL END,
       run_after = ${syntax.now}, locked_by = NULL, lease_until = NULL
+    ${from}
+    ${fence(j, match, col('attempt'), owner)}
+    RETURNING ${j}id, ${j}pipeline_id, ${j}state`;
+  return p.sql(sql);
+}
+
+/**
+ * Ends snoozed attempts without counting them: pending again, due `delay_ms` after the database
+ * clock, `attempts` back by one, a `snoozed` entry in the log. A job whose cancel was requested
+ * ends cancelled instead.
+ */
+export function snoozeJobs(syntax: SqlSyntax, consumerId: string, jobs: readonly SnoozedJob[]): Sql {
+  const p = syntax.params();
+  const owner = p.add(consumerId);
+  const j = syntax.target.ref;
+  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', delay_ms: 'bigint', log: 'json' });
+  const cancel = `${j}cancel_requested`;
+  const sql = `
+    UPDATE ${syntax.target.table}
+    SET state = CASE WHEN ${cancel} THEN 'cancelled' ELSE 'pending' END,
+      attempts = CASE WHEN ${cancel} THEN ${j}attempts ELSE ${j}attempts - 1 END,
+      finished_at = CASE WHEN ${cancel} THEN ${syntax.now} ELSE NULL END,
+      run_after = CASE WHEN ${cancel} THEN ${j}run_after ELSE ${syntax.nowPlus(col('delay_ms'))} END,
+      attempt_log = ${syntax.appendLog(`${j}attempt_log`, col('log'))},
+      locked_by = NULL, lease_until = NULL
     ${from}
     ${fence(j, match, col('attempt'), owner)}
     RETURNING ${j}id, ${j}pipeline_id, ${j}state`;

@@ -17,20 +17,25 @@ export function selectPipelineJobs(syntax: SqlSyntax, pipelineId: string): Sql {
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id`);
 }
 
-/** The edges of a pipeline, to tell tolerated failures from fatal ones. */
+/** The edges of a pipeline, to tell tolerated failures from fatal ones (and plan retries). */
 export function selectPipelineEdges(syntax: SqlSyntax, pipelineId: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
+  return p.sql(`SELECT e.job_id, e.depends_on_id, e.policy FROM ${DEPENDENCY_TABLE} e
       JOIN ${JOB_TABLE} j ON j.id = e.job_id WHERE j.pipeline_id = ${p.add(pipelineId)}`);
 }
 
-/** Unfinished jobs per queue and state (django-db-queue's queue depths). */
-export function selectQueueDepths(): Sql {
-  return {
-    sql: `SELECT queue, state, count(*) AS n FROM ${JOB_TABLE}
-      WHERE state IN ('pending', 'blocked', 'running') GROUP BY queue, state`,
-    params: [],
-  };
+/**
+ * Unfinished jobs per queue and state (django-db-queue's queue depths); pending jobs split by
+ * whether they are due (`scheduled` 0) or wait for a `run_after` ahead (`scheduled` 1, django-db-queue's
+ * `--exclude_future_jobs`). `queues`: only these.
+ */
+export function selectQueueDepths(syntax: SqlSyntax, queues?: readonly string[]): Sql {
+  const p = syntax.params();
+  const only = queues ? ` AND queue ${p.list(queues, 'text')}` : '';
+  const scheduled = `CASE WHEN state = 'pending' AND run_after > ${syntax.now} THEN 1 ELSE 0 END`;
+  const sql = `SELECT queue, state, ${scheduled} AS scheduled, count(*) AS n FROM ${JOB_TABLE}
+      WHERE state IN ('pending', 'blocked', 'running')${only} GROUP BY queue, state, ${scheduled}`;
+  return p.sql(sql);
 }
 
 /** Progress note of a running job, written at once (not fenced: it is informational). */

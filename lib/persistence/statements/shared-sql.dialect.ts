@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../store.types.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
-import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
+import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
+import * as control from './control-jobs.sql.js';
+import * as unique from './unique-jobs.sql.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -35,8 +37,20 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));
   }
 
+  recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]) {
+    return run<JobRow>(ex, unique.selectRecentByUniqueKeys(this.syntax, keys));
+  }
+
+  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]) {
+    return run<{ id: unknown }>(ex, unique.replaceWaiting(this.syntax, rows));
+  }
+
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]) {
     return run<EndedRow>(tx, completeJobs(this.syntax, consumerId, jobs));
+  }
+
+  snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]) {
+    return run<EndedRow>(tx, snoozeJobs(this.syntax, consumerId, jobs));
   }
 
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]) {
@@ -116,7 +130,23 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   pipelineEdges(ex: Executor, id: string) {
-    return run<{ depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+  }
+
+  lockPipelineSteps(tx: Executor, pipelineId: string) {
+    return run<JobRow>(tx, control.selectPipelineStepsForUpdate(this.syntax, pipelineId));
+  }
+
+  reopen(tx: Executor, rows: readonly ReopenedRow[]) {
+    return run<EndedRow>(tx, control.reopenJobs(this.syntax, rows));
+  }
+
+  failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }) {
+    return run<{ id: unknown; pipeline_id: unknown }>(ex, control.selectFailedJobs(this.syntax, filter));
+  }
+
+  discard(tx: Executor, id: string, error: string) {
+    return run<EndedRow>(tx, control.discardJob(this.syntax, id, error));
   }
 
   dependencyResults(ex: Executor, jobIds: readonly string[]) {
@@ -127,8 +157,8 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return run<{ id: unknown; workspace: unknown }>(ex, deps.selectWorkspaces(this.syntax, pipelineIds));
   }
 
-  queueDepths(ex: Executor) {
-    return run<{ queue: string; state: string; n: unknown }>(ex, reads.selectQueueDepths());
+  queueDepths(ex: Executor, queues?: readonly string[]) {
+    return run<{ queue: string; state: string; scheduled: unknown; n: unknown }>(ex, reads.selectQueueDepths(this.syntax, queues));
   }
 
   async progress(ex: Executor, id: string, progress: string) {

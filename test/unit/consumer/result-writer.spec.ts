@@ -104,7 +104,7 @@ describe('ResultWriter', () => {
       [b!.id, true, 'aborted'],
     ]);
     expect(batch.released).toEqual([{ id: c!.id, attempt: 1 }]);
-    expect(writer.counts).toEqual({ processed: 2, completed: 1, failed: 1, aborted: 2 });
+    expect(writer.counts).toEqual({ processed: 2, completed: 1, failed: 1, aborted: 2, snoozed: 0 });
     expect([a, b, c, d].map((j) => store.jobs.get(j!.id)!.state)).toEqual(['failed', 'cancelled', 'pending', 'completed']);
   });
 

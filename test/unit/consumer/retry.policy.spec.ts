@@ -1,5 +1,6 @@
 import { backoffDelayMs } from '../../../lib/consumer/backoff.util.js';
-import { isFinalFailure, retryDelayMs, withDefaultBackoff } from '../../../lib/consumer/retry.policy.js';
+import { isFinalFailure, isUnrecoverable, retryDelayMs, withDefaultBackoff } from '../../../lib/consumer/retry.policy.js';
+import { UnrecoverableJobError } from '../../../lib/index.js';
 
 const defaults = { baseMs: 1_000, maxMs: 60_000, jitter: false };
 
@@ -9,6 +10,15 @@ describe('retry policy', () => {
     expect(isFinalFailure({ attempts: 3, maxAttempts: 3 }, { permanent: false })).toBe(true);
     expect(isFinalFailure({ attempts: 4, maxAttempts: 3 }, { permanent: false })).toBe(true);
     expect(isFinalFailure({ attempts: 1, maxAttempts: 3 }, { permanent: true })).toBe(true);
+  });
+
+  it('an UnrecoverableJobError, or anything flagged unrecoverable: true, says retrying cannot help', () => {
+    expect(isUnrecoverable(new UnrecoverableJobError('gone'))).toBe(true);
+    expect(isUnrecoverable(Object.assign(new Error('gone'), { unrecoverable: true }))).toBe(true);
+    expect(isUnrecoverable({ unrecoverable: true })).toBe(true);
+    for (const value of [new Error('x'), Object.assign(new Error('x'), { unrecoverable: 'yes' }), null, undefined, 'unrecoverable', { unrecoverable: 1 }]) {
+      expect(isUnrecoverable(value)).toBe(false);
+    }
   });
 
   it("a job's own backoff wins over the default, option by option", () => {

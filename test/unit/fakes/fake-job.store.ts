@@ -139,6 +139,16 @@ export class FakeJobStore implements ConsumerStore {
       }
       applied.add(j.id);
     }
+    for (const z of batch.snoozed ?? []) {
+      const j = held(z.id, z.attempt);
+      if (!j) continue;
+      j.state = j.cancelRequested ? 'cancelled' : 'pending';
+      if (!j.cancelRequested) {
+        j.attempts -= 1;
+        j.dueAt = Date.now() + z.delay_ms;
+      }
+      applied.add(j.id);
+    }
     for (const r of batch.released) {
       const j = held(r.id, r.attempt);
       if (!j) continue;

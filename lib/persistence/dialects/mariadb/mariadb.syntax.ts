@@ -52,7 +52,10 @@ export const mariadbSyntax: SqlSyntax = {
   now: NOW,
   nowPlus: (ms) => `(${NOW} + INTERVAL (${ms} * 1000) MICROSECOND)`,
   nowMinus: (ms) => `(${NOW} - INTERVAL (${ms} * 1000) MICROSECOND)`,
+  // Epoch milliseconds counted from the epoch as a UTC datetime: FROM_UNIXTIME would read the session's time zone.
+  fromEpochMs: (ms) => `(TIMESTAMP'1970-01-01 00:00:00.000' + INTERVAL (${ms} * 1000) MICROSECOND)`,
   json: (placeholder) => placeholder,
+  appendLog: (log, entry) => `JSON_ARRAY_APPEND(${log}, '$', JSON_SET(${entry}, '$.at', ${NOW_ISO}))`,
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

@@ -71,7 +71,7 @@ export function rescueExpired(limit: number): Sql {
   return p.sql(sql);
 }
 
-const COLUMN_TYPES: Record<keyof NewJobRow, string> = {
+const COLUMN_TYPES: Record<Exclude<keyof NewJobRow, 'dedup'>, string> = {
   ord: 'int', name: 'text', queue: 'text', state: 'text', priority: 'int', input: 'text', max_attempts: 'int',
   backoff: 'text', timeout_ms: 'int', run_after: 'timestamptz', pipeline_id: 'bigint', step: 'text',
   parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text',

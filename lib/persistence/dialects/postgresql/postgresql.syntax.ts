@@ -18,7 +18,9 @@ export const postgresqlSyntax: SqlSyntax = {
   now: 'now()',
   nowPlus: (ms) => `(now() + ${ms}::bigint * interval '1 millisecond')`,
   nowMinus: (ms) => `now() - ${ms}::bigint * interval '1 millisecond'`,
+  fromEpochMs: (ms) => `to_timestamp(${ms}::bigint / 1000.0)`,
   json: (placeholder) => `${placeholder}::jsonb`,
+  appendLog: (log, entry) => `${log} || jsonb_build_array(jsonb_set(${entry}, '{at}', to_jsonb(now())))`,
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

@@ -33,7 +33,9 @@ export const sqliteSyntax: SqlSyntax = {
   now: NOW,
   nowPlus: (ms) => `(${NOW} + ${ms})`,
   nowMinus: (ms) => `${NOW} - ${ms}`,
+  fromEpochMs: (ms) => ms,
   json: (placeholder) => placeholder,
+  appendLog: (log, entry) => `json_insert(${log}, '$[#]', json(json_set(${entry}, '$.at', ${NOW})))`,
   forUpdate: '',
   // SQLite's UPDATE ... FROM cannot alias its target.
   target: { table: JOB_TABLE, ref: `${JOB_TABLE}.` },
