@@ -51,6 +51,7 @@ export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void
     { name: 'queue_job_leased_idx', properties: ['leaseUntil'] },
     { name: 'queue_job_pipeline_idx', properties: ['pipelineId'] },
     { name: 'queue_job_finished_idx', properties: ['finishedAt'] },
+    { name: 'queue_job_unique_recent_idx', properties: ['uniqueKey', 'createdAt'] },
   ] as any;
   meta.uniques = [{ name: 'queue_job_unique_key_idx', properties: [UNIQUE_KEY_LIVE.property] }] as any;
 }

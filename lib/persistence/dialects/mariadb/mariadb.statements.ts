@@ -85,6 +85,23 @@ export function setReleased(rows: readonly { id: string; cancel: number }[]): Sq
   );
 }
 
+/**
+ * A snoozed attempt, given back (not counted): pending again `delay_ms` after the clock, its log
+ * entry stamped with the clock; `cancel`: a cancel was requested, so it ends cancelled (attempts kept).
+ */
+export function setSnoozed(rows: readonly { id: string; cancel: number; delay_ms: number; log: string }[]): Sql {
+  return updateJoined(
+    rows,
+    { cancel: 'int', delay_ms: 'bigint', log: 'json' },
+    `j.attempts = CASE WHEN v.cancel = 1 THEN j.attempts ELSE j.attempts - 1 END,
+      j.finished_at = CASE WHEN v.cancel = 1 THEN ${NOW} ELSE NULL END,
+      j.run_after = CASE WHEN v.cancel = 1 THEN j.run_after ELSE ${syntax.nowPlus('v.delay_ms')} END,
+      j.attempt_log = ${syntax.appendLog('j.attempt_log', 'v.log')},
+      j.state = CASE WHEN v.cancel = 1 THEN 'cancelled' ELSE 'pending' END,
+      j.locked_by = NULL, j.lease_until = NULL`,
+  );
+}
+
 export function extendLeases(ids: readonly string[], leaseMs: number): Sql {
   const p = syntax.params();
   return p.sql(`UPDATE ${JOB_TABLE} SET lease_until = ${syntax.nowPlus(p.add(leaseMs))} WHERE id ${p.list(ids, 'bigint')}`);
@@ -163,7 +180,7 @@ export function setBlocking(rows: readonly { id: string; deps: number; state: st
   );
 }
 
-/** Blocked jobs end without running (a dependency failed, was skipped or cancelled). */
+/** Unstarted jobs end without running (a dependency failed, was skipped or cancelled; or discarded by hand). */
 export function setEndedBlocked(rows: readonly { id: string; state: string; error: string | null }[]): Sql {
   return updateJoined(rows, { state: 'text', error: 'json' }, `j.error = v.error, j.finished_at = ${NOW}, j.state = v.state`);
 }
