@@ -40,17 +40,34 @@ export class MariadbDialect extends SharedSqlDialect {
     super(mariadbSyntax);
   }
 
-  /** Refuses servers without `SKIP LOCKED` and `JSON_TABLE` (MariaDB 10.6). */
-  async prepare(db: Kysely<any>): Promise<void> {
-    const { rows } = await db.executeQuery<{ v: string }>(CompiledQuery.raw('SELECT VERSION() AS v'));
-    const version = String(rows[0]?.v ?? '');
-    const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
-    if (!/mariadb/i.test(version)) {
-      throw new JobsConfigurationError(`This MikroORM uses the MariaDB driver, but the server is ${version}, not MariaDB. MySQL has no RETURNING and is not supported: use MariaDB 10.6 or later.`);
-    }
-    if (major < 10 || (major === 10 && minor < 6)) {
-      throw new JobsConfigurationError(`The queue needs MariaDB 10.6 or later (FOR UPDATE SKIP LOCKED, JSON_TABLE); this server is ${version}.`);
-    }
+  /** Whether the server is MariaDB 10.6 or later; checked once, at the first insert or claim. */
+  private server?: Promise<void>;
+
+  /**
+   * Nothing at start: a query here would leave a pooled connection open in an application whose
+   * boot then fails on something else, and keep its process alive (mysql2 pools hold idle
+   * connections; recurring.spec's invalid cron on MariaDB). The server is checked at first use.
+   */
+  async prepare(): Promise<void> {}
+
+  /** Refuses servers without `SKIP LOCKED` and `JSON_TABLE` (MariaDB 10.6), and MySQL, with a message that says so. */
+  private checkServer(ex: Executor): Promise<void> {
+    this.server ??= (async () => {
+      const { rows } = await ex.executeQuery<{ v: string }>(CompiledQuery.raw('SELECT VERSION() AS v'));
+      const version = String(rows[0]?.v ?? '');
+      const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+      if (!/mariadb/i.test(version)) {
+        throw new JobsConfigurationError(`This MikroORM uses the MariaDB driver, but the server is ${version}, not MariaDB. MySQL has no RETURNING and is not supported: use MariaDB 10.6 or later.`);
+      }
+      if (major < 10 || (major === 10 && minor < 6)) {
+        throw new JobsConfigurationError(`The queue needs MariaDB 10.6 or later (FOR UPDATE SKIP LOCKED, JSON_TABLE); this server is ${version}.`);
+      }
+    })().catch((err: unknown) => {
+      // A lost connection is not a verdict on the server: check again next time.
+      if (!(err instanceof JobsConfigurationError)) this.server = undefined;
+      throw err;
+    });
+    return this.server;
   }
 
   /**
@@ -78,12 +95,14 @@ export class MariadbDialect extends SharedSqlDialect {
     return mariadbSchemaSql(from);
   }
 
-  insertJobs(ex: Executor, rows: readonly NewJobRow[]): Promise<InsertedRow[]> {
+  async insertJobs(ex: Executor, rows: readonly NewJobRow[]): Promise<InsertedRow[]> {
+    await this.checkServer(ex);
     return run<InsertedRow>(ex, sql.insertJobs(rows));
   }
 
   /** Locks due jobs (SKIP LOCKED) and marks them running, in one short transaction; returns them as they are now. */
-  claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
+  async claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
+    await this.checkServer(db);
     return this.transaction(db, async (tx) => {
       const rows = await run<JobRow>(tx, sql.selectClaimable(filter));
       if (rows.length === 0) return rows;
