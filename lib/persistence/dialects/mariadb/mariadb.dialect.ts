@@ -5,7 +5,7 @@ import { inTransaction, run, type Executor } from '../../sql.util.js';
 import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { mariadbSchemaSql } from './mariadb.schema.js';
-import * as control from './mariadb.control-statements.js';
+import * as control from './mariadb.job-control.js';
 import * as sql from './mariadb.statements.js';
 import { mariadbSyntax } from './mariadb.syntax.js';
 
@@ -204,36 +204,21 @@ export class MariadbDialect extends SharedSqlDialect {
     return rows.map((r) => ({ id: r.id, pipeline_id: r.pipeline_id, state: r.state === 'running' ? 'running' : 'cancelled' }));
   }
 
-  /** Locks the rows, then writes those still in their `from` state (see `JobsDialect.reopen`). */
-  async reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]> {
-    if (rows.length === 0) return [];
-    const locked = new Map((await run<EndedRow>(tx, control.lockJobs(rows.map((r) => r.id)))).map((r) => [String(r.id), r]));
-    const seen = new Set<string>();
-    const writing = rows.filter((r) => locked.get(r.id)?.state === r.from && !seen.has(r.id) && seen.add(r.id));
-    if (writing.length === 0) return [];
-    await run(tx, control.setReopened(writing));
-    return writing.map((r) => ({ id: r.id, pipeline_id: locked.get(r.id)!.pipeline_id, state: r.state }));
+  // Acting on jobs by hand and the dedup modes: `mariadb.job-control.ts`.
+  reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]> {
+    return control.reopen(tx, rows);
   }
 
-  async discard(tx: Executor, id: string, error: string): Promise<EndedRow[]> {
-    const rows = await run<EndedRow>(tx, control.lockNotStarted(id));
-    if (rows.length === 0) return [];
-    await run(tx, sql.setEndedBlocked([{ id, state: 'cancelled', error }]));
-    return rows.map((r) => ({ id: r.id, pipeline_id: r.pipeline_id, state: 'cancelled' }));
+  discard(tx: Executor, id: string, error: string): Promise<EndedRow[]> {
+    return control.discard(tx, id, error);
   }
 
   recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]): Promise<JobRow[]> {
-    return keys.length ? run<JobRow>(ex, control.selectRecentByUniqueKeys(keys)) : Promise.resolve([]);
+    return control.recentByUniqueKeys(ex, keys);
   }
 
-  /** Locks the waiting holders of the keys (in the insert's transaction), then updates them. */
-  async replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]): Promise<{ id: unknown }[]> {
-    if (rows.length === 0) return [];
-    const locked = await run<{ id: unknown; unique_key: string }>(ex, control.lockWaiting(rows.map((r) => r.key)));
-    if (locked.length === 0) return [];
-    const byKey = new Map(rows.map((r) => [r.key, r]));
-    await run(ex, control.setReplaced(locked.map((l) => ({ ...byKey.get(l.unique_key)!, id: String(l.id) }))));
-    return locked.map((l) => ({ id: l.id }));
+  replaceWaiting(ex: Executor, rows: readonly control.Replacement[]): Promise<{ id: unknown }[]> {
+    return control.replaceWaiting(ex, rows);
   }
 
   async releaseDependantsOf(tx: Executor, ids: readonly string[]): Promise<{ state: string }[]> {
