@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only id,id]`: the workloads of
  * issue 5 for this library, graphile-worker and pg-boss on one PostgreSQL (DATABASE_URL, else an
- * embedded one), alternating systems, repeated, printed as medians with min-max. Not part of `npm test`.
+ * embedded one), alternating systems, repeated, printed as medians with min-max; this library alone
+ * on SQLite and on MariaDB (MARIADB_URL, default 127.0.0.1:3306). Not part of `npm test`.
  */
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +19,7 @@ import { sleepJobs } from './workloads/sleep.workload.js';
 import { latency } from './workloads/latency.workload.js';
 import { largeTable } from './workloads/large-table.workload.js';
 import { sqliteDrain } from './workloads/sqlite.workload.js';
+import { mariadbDrain, mariadbLatency, mariadbLimit } from './workloads/mariadb.workload.js';
 import { consumerRss } from './workloads/rss.workload.js';
 import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
 import { pgFloors } from './workloads/pg-floor.workload.js';
@@ -26,7 +28,7 @@ import { noopDrainProcesses } from './workloads/processes.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
 import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
 
-const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses];
+const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses, mariadbDrain, mariadbLatency, mariadbLimit];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool

@@ -1,14 +1,16 @@
 /**
  * `npm run soak`: the chaos run at scale. Defaults: 100,000 jobs, 8 consumer processes, 200 random
  * SIGKILLs (each killed consumer replaced by a fresh one), on PostgreSQL (DATABASE_URL, or an
- * embedded server started here) or SQLite (a temporary file).
- * Flags: --jobs N --consumers N --kills N --db postgres|sqlite --concurrency N --lease-ms N --heartbeat-ms N
+ * embedded server started here), SQLite (a temporary file) or MariaDB (a fresh database on the
+ * server in MARIADB_URL, default mysql://root@127.0.0.1:3306).
+ * Flags: --jobs N --consumers N --kills N --db postgres|sqlite|mariadb --concurrency N --lease-ms N --heartbeat-ms N
  * Progress goes to stderr; stdout ends with one line: `lost=N unrecorded_repeats=N max_recovery_ms=N`.
  * Exit code 1 when a job was lost or a repeat run went unrecorded.
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBenchMariadb } from './mariadb.server.js';
 import { startBenchPostgres } from './postgres.server.js';
 import { chaosLine, runChaos } from './soak/chaos.driver.js';
 import type { ChaosDb } from './soak/chaos.app.js';
@@ -22,14 +24,14 @@ function parseArgs(argv: string[]) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = inline ?? argv[++i];
     if (flag === '--db') {
-      if (value !== 'postgres' && value !== 'sqlite') throw new Error(`--db must be postgres or sqlite; got ${value}`);
+      if (value !== 'postgres' && value !== 'sqlite' && value !== 'mariadb') throw new Error(`--db must be postgres, sqlite or mariadb; got ${value}`);
       o.db = value;
     } else if (flag in ints) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number; got ${value}`);
       (o as any)[ints[flag]!] = n;
     } else {
-      throw new Error(`unknown flag ${flag}; flags: --jobs N --consumers N --kills N --db postgres|sqlite --concurrency N --lease-ms N --heartbeat-ms N`);
+      throw new Error(`unknown flag ${flag}; flags: --jobs N --consumers N --kills N --db postgres|sqlite|mariadb --concurrency N --lease-ms N --heartbeat-ms N`);
     }
   }
   return o;
@@ -48,6 +50,11 @@ if (args.db === 'postgres') {
     await database.drop();
     await server.stop();
   };
+} else if (args.db === 'mariadb') {
+  const database = await createBenchMariadb('jobs_soak');
+  log(`MariaDB: ${database.description}`);
+  db = { dialect: 'mariadb', url: database.url };
+  cleanup = () => database.drop();
 } else {
   const file = join(tmpdir(), `jobs-soak-${process.pid}.sqlite`);
   db = { dialect: 'sqlite', file };

@@ -14,7 +14,7 @@ export { JOB_ENTITIES } from './persistence/entities.js';
 export type { JobEntity } from './persistence/job.entity.js';
 export type { PipelineEntity, JobDependencyEntity } from './persistence/pipeline.entity.js';
 export { JOBS_SCHEMA_VERSION } from './persistence/schema.sql.js';
-export { jobsSchemaSql } from './persistence/dialects/index.js';
+export { jobsSchemaSql, adaptJobEntities } from './persistence/dialects/index.js';
 export { JobState, PipelineState, DependencyPolicy, TERMINAL_JOB_STATES } from './interfaces/job-state.js';
 export type { JobTypes, JobName, JobInput, JobOutput, Json } from './interfaces/job-types.js';
 export type { JobContext, DependencyResult, SpawnRequest, JobErrorInfo, JobAttemptRecord } from './interfaces/job-context.js';

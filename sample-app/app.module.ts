@@ -14,7 +14,7 @@ import { UsersModule } from './users/users.module.js';
  */
 @Module({
   imports: [
-    DatabaseModule, // SQLite file by default, PostgreSQL when DATABASE_URL is set
+    DatabaseModule, // SQLite file by default, PostgreSQL (or MariaDB, mariadb://...) when DATABASE_URL is set
     JobsModule.forRoot(),
     UsersModule,
     MailModule,

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the sample app at work, on a fresh SQLite file (PostgreSQL when DATABASE_URL is
- * set; then only the demo's own jobs are followed, nothing is deleted). Enqueues ~300 jobs of
+ * set, MariaDB when it is `mariadb://user@host:3306/db`; then only the demo's own jobs are
+ * followed, nothing is deleted). Enqueues ~300 jobs of
  * several kinds and 3 report pipelines, runs an ordinary consumer in this process (it excludes
  * media.gpu), then the GPU consumer as a child process (`consumer.js --include media.gpu
  * --until-empty`), shows progress on stderr, prints a summary and exits 0 when every job ended as

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Countdown, withTimeout } from '../drain.util.js';
 import { probe } from '../probe.js';
-import { createOursApp, enqueueAll } from '../ours/bench.app.js';
+import { createOursApp, enqueueAll, type OursDb } from '../ours/bench.app.js';
 import type { QueueSystem } from './queue-system.js';
 
 /** This library, driven through a Nest application context with its defaults (no tuning). */
@@ -41,33 +41,38 @@ export const ours: QueueSystem = {
     }
   },
 
-  async latency(url, samples) {
-    const o = await createOursApp({ postgresUrl: url });
-    const running = o.consumer.run({ schedule: false });
-    try {
-      await sleep(300); // LISTEN connected, first empty claim done: the worker is idle
-      const out: number[] = [];
-      for (let i = 0; i < samples; i++) {
-        let t0 = 0;
-        const started = new Promise<number>((r) => (probe.onJob = () => r(performance.now() - t0)));
-        t0 = performance.now();
-        await o.queue.enqueue('bench.noop', {});
-        out.push(await withTimeout(started, 10_000, 'ours latency sample'));
-        await sleep(20); // let the completion be written: the next job meets an idle worker
-      }
-      return out;
-    } finally {
-      await o.consumer.stop();
-      await running;
-      await o.close();
-    }
+  latency(url, samples) {
+    return latencyOurs({ postgresUrl: url }, samples);
   },
 };
+
+/** Enqueue-to-start latency with one idle consumer in the same process, one job at a time. */
+export async function latencyOurs(db: OursDb, samples: number): Promise<number[]> {
+  const o = await createOursApp(db);
+  const running = o.consumer.run({ schedule: false });
+  try {
+    await sleep(300); // LISTEN connected, first empty claim done: the worker is idle
+    const out: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      let t0 = 0;
+      const started = new Promise<number>((r) => (probe.onJob = () => r(performance.now() - t0)));
+      t0 = performance.now();
+      await o.queue.enqueue('bench.noop', {});
+      out.push(await withTimeout(started, 10_000, 'ours latency sample'));
+      await sleep(20); // let the completion be written: the next job meets an idle worker
+    }
+    return out;
+  } finally {
+    await o.consumer.stop();
+    await running;
+    await o.close();
+  }
+}
 
 type OursApp = Awaited<ReturnType<typeof createOursApp>>;
 
 /** Stores `n` no-op jobs (after `seed`, if given), then times one consumer with default settings running them all. */
-export function drainOurs(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed?: (o: OursApp) => Promise<void>): Promise<number> {
+export function drainOurs(db: OursDb, n: number, seed?: (o: OursApp) => Promise<void>): Promise<number> {
   return timeDrain(db, n, async (o) => {
     await seed?.(o);
     await enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })));
@@ -75,7 +80,7 @@ export function drainOurs(db: { postgresUrl?: string; sqliteFile?: string }, n: 
 }
 
 /** Stores work with `seed`, then times one consumer with default settings until all `n` jobs it stored have run. */
-export async function timeDrain(db: { postgresUrl?: string; sqliteFile?: string }, n: number, seed: (o: OursApp) => Promise<void>): Promise<number> {
+export async function timeDrain(db: OursDb, n: number, seed: (o: OursApp) => Promise<void>): Promise<number> {
   const o = await createOursApp(db);
   try {
     await seed(o);

@@ -3,9 +3,10 @@ import { Module, type INestApplicationContext, type Provider } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql } from '../../lib/index.js';
+import { adaptJobEntities, JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql } from '../../lib/index.js';
 import { BenchJobs } from './bench.jobs.js';
 
 export interface OursApp {
@@ -20,14 +21,19 @@ export interface OursApp {
  * every default, and the bench handlers (or `providers`). The tables come from `jobsSchemaSql()` (what the README's
  * migration path runs), created when `createSchema` is set.
  */
-export async function createOursApp(
-  db: { postgresUrl?: string; sqliteFile?: string },
-  createSchema = true,
-  providers: Provider[] = [BenchJobs],
-): Promise<OursApp> {
+/** The database a bench app runs on: one of the three. */
+export interface OursDb {
+  postgresUrl?: string;
+  sqliteFile?: string;
+  mariadbUrl?: string;
+}
+
+export async function createOursApp(db: OursDb, createSchema = true, providers: Provider[] = [BenchJobs]): Promise<OursApp> {
   const orm = db.postgresUrl
     ? { driver: PostgreSqlDriver, clientUrl: db.postgresUrl }
-    : { driver: SqliteDriver, dbName: db.sqliteFile };
+    : db.mariadbUrl
+      ? { driver: MariaDbDriver, clientUrl: db.mariadbUrl, discovery: { onMetadata: adaptJobEntities } }
+      : { driver: SqliteDriver, dbName: db.sqliteFile };
   @Module({
     imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()],
     providers,
@@ -37,7 +43,7 @@ export async function createOursApp(
   const app = await NestFactory.createApplicationContext(BenchAppModule, { logger: ['error'] });
   if (createSchema) {
     const connection = app.get(MikroORM).em.getConnection();
-    for (const sql of jobsSchemaSql(db.postgresUrl ? 'postgresql' : 'sqlite')) await connection.execute(sql);
+    for (const sql of jobsSchemaSql(db.postgresUrl ? 'postgresql' : db.mariadbUrl ? 'mariadb' : 'sqlite')) await connection.execute(sql);
   }
   return { app, queue: app.get(JobQueue), consumer: app.get(JobConsumer), close: () => app.close() };
 }

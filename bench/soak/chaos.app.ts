@@ -3,14 +3,15 @@ import { Injectable, Module, type INestApplicationContext, type LogLevel } from 
 import { NestFactory } from '@nestjs/core';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { JOB_ENTITIES, Job, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobContext, type JobsModuleOptions } from '../../lib/index.js';
+import { adaptJobEntities, JOB_ENTITIES, Job, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobContext, type JobsModuleOptions } from '../../lib/index.js';
 
 /** Where the chaos run's database is: JSON-serialisable, handed to child consumers through the env. */
 export interface ChaosDb {
-  dialect: 'postgresql' | 'sqlite';
-  /** PostgreSQL connection URL. */
+  dialect: 'postgresql' | 'sqlite' | 'mariadb';
+  /** PostgreSQL or MariaDB connection URL. */
   url?: string;
   /** SQLite file. */
   file?: string;
@@ -42,6 +43,7 @@ export const ChaosLedgerSchema = new EntitySchema<ChaosLedger>({
 const LEDGER_DDL = {
   postgresql: 'CREATE TABLE chaos_ledger (id serial PRIMARY KEY, job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL, event text NOT NULL)',
   sqlite: 'CREATE TABLE chaos_ledger (id integer PRIMARY KEY AUTOINCREMENT, job_id text NOT NULL, attempt integer NOT NULL, pid integer NOT NULL, event text NOT NULL)',
+  mariadb: 'CREATE TABLE chaos_ledger (id int AUTO_INCREMENT PRIMARY KEY, job_id varchar(32) NOT NULL, attempt int NOT NULL, pid int NOT NULL, event varchar(16) NOT NULL)',
 };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -80,7 +82,12 @@ export async function createChaosApp(
   db: ChaosDb,
   options: { jobs?: JobsModuleOptions; createSchema?: boolean; logger?: LogLevel[] } = {},
 ): Promise<ChaosApp> {
-  const orm = db.dialect === 'postgresql' ? { driver: PostgreSqlDriver, clientUrl: db.url } : { driver: SqliteDriver, dbName: db.file };
+  const orm =
+    db.dialect === 'postgresql'
+      ? { driver: PostgreSqlDriver, clientUrl: db.url }
+      : db.dialect === 'mariadb'
+        ? { driver: MariaDbDriver, clientUrl: db.url, discovery: { onMetadata: adaptJobEntities } }
+        : { driver: SqliteDriver, dbName: db.file };
   @Module({
     imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES, ChaosLedgerSchema] } as any), JobsModule.forRoot(options.jobs ?? {})],
     providers: [ChaosJobs],

@@ -13,7 +13,7 @@ export interface JobControlContext {
   db: Kysely<any>;
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /** Lets the dependants of jobs that just ended follow (the store's `settle`). */
-  settle(tx: Executor, rows: EndedRow[]): Promise<void>;
+  settle(tx: Executor, rows: EndedRow[]): Promise<unknown>;
   notifies: boolean;
 }
 

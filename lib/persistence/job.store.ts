@@ -10,9 +10,10 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
+import { insertJobRows } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
-import { insertDeduplicated } from './dedup-insert.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
+import { LocalWakes } from './local-wakes.js';
+import { DateCache, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
@@ -38,6 +39,7 @@ export class JobStore {
   private warnSink: (message: string) => void = (m) => this.logger.warn(m);
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
+  private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
@@ -61,16 +63,8 @@ export class JobStore {
     return this.bound.dialect;
   }
 
-  private get maxPayloadBytes(): number {
-    return this.bound.options.maxPayloadBytes;
-  }
-
   /** Whether a write in one process wakes consumers in others (else they find it at their next poll). */
   get wakesOtherProcesses(): boolean {
-    return this.notifies;
-  }
-
-  private get notifies(): boolean {
     return this.bound.options.notify && this.dialect.notifies;
   }
 
@@ -98,11 +92,22 @@ export class JobStore {
   write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
     const refused = refuseWriteTarget(this.orm, this.dialect, em);
     if (refused) return Promise.reject(refused);
-    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, (x, rows) => this.insertOn(x, rows)));
-    return guard(() => {
+    let wake = false;
+    const insert = (x: Executor, rows: NewJobRow[]) => {
+      wake ||= this.localWakes.listening && rows.some((r) => r.state === 'pending');
+      return this.insertOn(x, rows);
+    };
+    const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, insert));
+    const written = guard(() => {
       if (!em) return how.statement ? on(this.bound.db) : this.transaction(on);
       if (em.isInTransaction()) return on(executorOf(em));
       return em.transactional((tx) => on(executorOf(tx)));
+    });
+    // Once written (committed, unless `em`'s transaction is still open: then the woken consumers find
+    // nothing yet, and the jobs wait for their next poll).
+    return written.then((result) => {
+      if (wake) this.localWakes.wake();
+      return result;
     });
   }
 
@@ -111,27 +116,9 @@ export class JobStore {
     return this.write(undefined, (w) => w.insert(rows));
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated` for `unique` modes). Result in input order. */
-  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const d = this.dialect;
-    if (rows.some((r) => r.dedup)) return insertDeduplicated(d, ex, rows, (x, r) => this.insertOn(x, r.map(({ dedup: _, ...plain }) => plain)));
-    // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
-    // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-    const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
-    const dates = new DateCache();
-    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
-    const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
-    const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
-    const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
-    let next = 0;
-    return rows.map((row) => {
-      const candidate = inserted[next];
-      if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
-        next += 1;
-        return insertedRecord(row, candidate, dates);
-      }
-      return byKey.get(row.unique_key)!;
-    });
+  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
+  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    return insertJobRows(this.dialect, ex, rows, this.wakesOtherProcesses);
   }
 
   /** Claims due jobs, with what running them needs, in claim order. */
@@ -151,7 +138,9 @@ export class JobStore {
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
     const d = this.dialect;
-    return this.transaction(async (tx) => {
+    let unblocked = 0;
+    const result = await this.transaction(async (tx) => {
+      unblocked = 0;
       const ended: EndedRow[] = [];
       const applied = new Set<string>();
       const written = (rows: EndedRow[]) => {
@@ -170,16 +159,18 @@ export class JobStore {
         const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
         toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
         if (toApply.length) {
-          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.maxPayloadBytes, warn: (m) => this.warnSink(m) };
+          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.bound.options.maxPayloadBytes, warn: (m) => this.warnSink(m) };
           for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
         }
       }
       if (batch.failed.length) written(await d.fail(tx, consumerId, batch.failed));
       if (batch.snoozed.length) written(await d.snooze(tx, consumerId, batch.snoozed));
       if (batch.released.length) written(await d.release(tx, consumerId, batch.released));
-      await this.settle(tx, ended);
+      unblocked = await this.settle(tx, ended);
       return applied;
     }, true);
+    if (unblocked > 0) this.localWakes.wake();
+    return result;
   }
 
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
@@ -225,7 +216,9 @@ export class JobStore {
   /** Retry and discard (`JobQueue.retry`, `discard`). */
   get control(): JobControl {
     const settle = (tx: Executor, rows: EndedRow[]) => this.settle(tx, rows);
-    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction: (fn) => this.transaction(fn), settle, notifies: this.notifies }));
+    // Without notifications, this process's consumers are woken after each retry or discard (it may make jobs pending).
+    const transaction = <T>(fn: (tx: Executor) => Promise<T>) => this.transaction(fn).finally(() => this.localWakes.wake());
+    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction, settle, notifies: this.wakesOtherProcesses }));
   }
 
   async get(ids: string[]): Promise<JobRecord[]> {
@@ -274,9 +267,15 @@ export class JobStore {
     return this.dialect.progress(this.bound.db, id, progress);
   }
 
-  /** Calls `onWake` whenever jobs become pending in another process, where the database can say so. */
+  /**
+   * Calls `onWake` whenever jobs become pending in another process, where the database can say so;
+   * where it cannot, whenever this process makes jobs pending.
+   */
   listen(onWake: () => void): Promise<Listener> {
-    if (!this.notifies) return Promise.resolve({ close: async () => undefined });
+    if (this.bound.options.notify && !this.dialect.notifies) {
+      return Promise.resolve(this.localWakes.listen(onWake));
+    }
+    if (!this.wakesOtherProcesses) return Promise.resolve({ close: async () => undefined });
     return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
   }
 
@@ -285,12 +284,13 @@ export class JobStore {
    * wakes every consumer too: a step only another process runs (its GPU step) would otherwise wait
    * for that process's next poll.
    */
-  private async settle(tx: Executor, rows: EndedRow[]) {
+  private async settle(tx: Executor, rows: EndedRow[]): Promise<number> {
     const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
-    if (ended.length === 0) return;
+    if (ended.length === 0) return 0;
     const d = this.dialect;
     const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
-    if (unblocked > 0 && this.notifies) await d.notify(tx);
+    if (unblocked > 0 && this.wakesOtherProcesses) await d.notify(tx);
+    return unblocked;
   }
 }
 

@@ -34,6 +34,9 @@ export class JobsDatabaseInitializer implements OnModuleInit {
         `JobsModule needs a MikroORM ${which}: import MikroOrmModule.forRoot({ ..., entities: [...yourEntities, ...JOB_ENTITIES] }) in the same application.`,
       );
     }
+    // Drivers whose client is built asynchronously (MariaDB's mysql2 pool) have none until the first
+    // query; the store takes it synchronously. Builds it without connecting to the server.
+    await (orm.em.getConnection() as { initClient?: () => Promise<void> }).initClient?.();
     await this.store.attach(orm, { notify: this.options.notify, maxPayloadBytes: this.options.maxPayloadBytes }).prepare();
   }
 }

@@ -5,7 +5,7 @@ import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJo
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
-export type DatabaseName = 'postgresql' | 'sqlite';
+export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
 
 /** A `queue_job` row as the driver returns it (snake_case; value types differ per database). */
 export type JobRow = Record<string, any>;
@@ -52,7 +52,9 @@ export interface JobsDialect {
   /**
    * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
    * throws. `fenced`: the transaction writes fenced rows found by primary key (a dialect may steer
-   * its planner to that).
+   * its planner to that). A dialect whose database resolves lock conflicts by rolling a transaction
+   * back (MariaDB's deadlocks) runs `fn` again from the start, so `fn` keeps its state inside itself
+   * and writes only through `tx`.
    */
   transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
   /** A JSON column's value as the driver returned it, parsed. */

@@ -9,12 +9,19 @@ export type { JobRow } from './jobs-dialect.js';
 /** What maps rows: the dialect's JSON parsing (the driver returns JSON as values or as text). */
 type Parser = Pick<JobsDialect, 'parseJson'>;
 
-/** A time as a driver returns it: epoch milliseconds (a number or digits), date text, or a Date. */
+/**
+ * A time as a driver returns it: epoch milliseconds (a number or digits), date text, or a Date.
+ * Text without a zone (`2026-01-02 03:04:05.678`, MariaDB's `datetime`) is UTC, as the queue writes
+ * it; JavaScript would read it in the process's local zone.
+ */
 export function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
+  if (typeof value === 'string' && ZONELESS.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
   return typeof value === 'string' && !/^\d+$/.test(value) ? new Date(value) : new Date(Number(value));
 }
+
+const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$/;
 
 export function toId(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);

@@ -35,8 +35,13 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
   const drain = () => t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
   const hour = 3_600_000;
   /** Moves every job's creation `ms` into the past, on the database's own time type. */
-  const age = (ms: number) =>
-    t.orm.em.fork().getConnection().execute(kind === 'postgresql' ? `update queue_job set created_at = created_at - interval '${ms} milliseconds'` : `update queue_job set created_at = created_at - ${ms}`);
+  const minus = (ms: number) =>
+    ({
+      postgresql: `created_at - interval '${ms} milliseconds'`,
+      sqlite: `created_at - ${ms}`,
+      mariadb: `created_at - interval ${ms * 1000} microsecond`,
+    })[kind];
+  const age = (ms: number) => t.orm.em.fork().getConnection().execute(`update queue_job set created_at = ${minus(ms)}`);
 
   it('unique forMs: a key enqueued within the period, finished or not, is not enqueued again', async () => {
     const first = await t.queue.enqueue('test.echo', { n: 1 }, { unique: { key: 'report:42', forMs: hour } });

@@ -20,7 +20,7 @@ describe.each(DB_KINDS)('SIGKILL chaos on %s', (kind) => {
 
   it('2,000 jobs, 4 consumers, 10 kills: 0 lost, every repeat recorded, done within 15 s of the last kill', async () => {
     const r: ChaosResult = await runChaos({
-      db: kind === 'postgresql' ? { dialect: 'postgresql', url: db.options.clientUrl } : { dialect: 'sqlite', file: db.options.dbName },
+      db: kind === 'sqlite' ? { dialect: 'sqlite', file: db.options.dbName } : { dialect: kind, url: db.options.clientUrl },
       jobs: 2_000,
       consumers: 4,
       kills: 10,

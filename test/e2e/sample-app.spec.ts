@@ -15,12 +15,14 @@ import { JobQueue, JobState, type JobRecord } from '../../lib/index.js';
 import { AppModule } from '../../sample-app/app.module.js';
 import { monthlyReport } from '../../sample-app/reports/report.pipeline.js';
 import { compiledPath, REPO_ROOT, runNode } from '../helpers/child-process.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, DB_KINDS, type DbKind, type TestDatabase } from '../helpers/databases.js';
 
-/** The sample app reads its database from the environment: a SQLite file, or DATABASE_URL. */
-async function sampleAppEnv(kind: 'postgresql' | 'sqlite'): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (kind === 'postgresql') {
-    const db: TestDatabase = await createTestDatabase('postgresql');
+const LABELS: Record<DbKind, string> = { postgresql: 'PostgreSQL', sqlite: 'SQLite file', mariadb: 'MariaDB' };
+
+/** The sample app reads its database from the environment: a SQLite file, or DATABASE_URL (PostgreSQL or MariaDB). */
+async function sampleAppEnv(kind: DbKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (kind !== 'sqlite') {
+    const db: TestDatabase = await createTestDatabase(kind);
     return { env: { DATABASE_URL: db.options.clientUrl!, SAMPLE_APP_SQLITE: '' }, drop: () => db.drop() };
   }
   const file = join(tmpdir(), `sample-app-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
@@ -39,7 +41,7 @@ describe.each(DB_KINDS)('sample app on %s', (kind) => {
       const run = await runNode('sample-app/demo.ts', { env: { ...target.env, NO_COLOR: '1' }, timeoutMs: 45_000 });
       expect(run.stdout).toMatch(/^demo: all 316 jobs finished \(311 completed, 5 failed as expected\) in [\d.]+ s$/m);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain(`demo: the sample app on ${kind === 'postgresql' ? 'PostgreSQL' : 'SQLite file'}`);
+      expect(run.stdout).toContain(`demo: the sample app on ${LABELS[kind]}`);
       expect(run.stdout).toMatch(/20 media\.gpu jobs still pending \(excluded\)/);
       expect(run.stdout).toMatch(/^\s+media\.gpu\s+20\s+20\s+0\s+0\s+0\s+20\s/m);
       expect(run.stdout).toMatch(/^\s+total\s+316\s+311\s+5\s+0\s+0\s/m);

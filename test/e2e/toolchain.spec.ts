@@ -1,6 +1,6 @@
 /**
  * Smoke test of the test toolchain itself: ts-jest on ESM, decorator metadata,
- * MikroORM on both dialects, raw Kysely queries inside em.transactional, and a
+ * MikroORM on every dialect, raw Kysely queries inside em.transactional, and a
  * compiled child process reaching the same database.
  */
 import 'reflect-metadata';
@@ -16,7 +16,7 @@ describe.each(DB_KINDS)('toolchain on %s', (kind) => {
   let orm: SqlOrm;
   const p = (n: number): string => (kind === 'postgresql' ? `$${n}` : '?');
   // better-sqlite3 cannot bind Date (nor booleans/objects); MikroORM stores SQLite dates as epoch ms.
-  const now = (): Date | number => (kind === 'postgresql' ? new Date() : Date.now());
+  const now = (): Date | number => (kind === 'sqlite' ? Date.now() : new Date());
 
   beforeAll(async () => {
     db = await createTestDatabase(kind);
@@ -57,7 +57,7 @@ describe.each(DB_KINDS)('toolchain on %s', (kind) => {
       return select.rows;
     });
     expect(rows.map((r) => r.name)).toEqual(['first', 'second']);
-    // node-pg returns int8 (COUNT, BIGINT) as strings; better-sqlite3 as numbers.
+    // node-pg returns int8 (COUNT, BIGINT) as strings; better-sqlite3 and mysql2 as numbers.
     expect(rows[0]!.n).toBe(kind === 'postgresql' ? '2' : 2);
   });
 

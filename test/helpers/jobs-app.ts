@@ -3,12 +3,13 @@ import { Module, type INestApplicationContext, type Provider } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM } from '@mikro-orm/core';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, type JobsModuleOptions } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { FixtureJobs } from '../fixtures/fixture-jobs.js';
-import { createTestDatabase, type DbKind, type TestDatabase, type TestOrmOptions } from './databases.js';
+import { createTestDatabase, MARIADB_ORM_OPTIONS, type DbKind, type TestDatabase, type TestOrmOptions } from './databases.js';
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
@@ -16,8 +17,9 @@ export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 export function mikroOrmOptions(db: TestOrmOptions) {
   const { dialect, ...connection } = db;
   return {
+    ...(dialect === 'mariadb' ? MARIADB_ORM_OPTIONS : {}),
     ...connection,
-    driver: dialect === 'postgresql' ? PostgreSqlDriver : SqliteDriver,
+    driver: dialect === 'postgresql' ? PostgreSqlDriver : dialect === 'mariadb' ? MariaDbDriver : SqliteDriver,
     entities: TEST_ENTITIES,
     allowGlobalContext: true,
   } as any;

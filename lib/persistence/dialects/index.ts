@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { JobsConfigurationError } from '../../errors/configuration.error.js';
 import type { DatabaseName, JobsDialect } from '../jobs-dialect.js';
+import { MariadbDialect } from './mariadb/mariadb.dialect.js';
+import { checkMariadbOrm } from './mariadb/mariadb.entities.js';
 import { PostgresqlDialect } from './postgresql/postgresql.dialect.js';
 import { SqliteDialect } from './sqlite/sqlite.dialect.js';
 
@@ -10,21 +12,28 @@ import { SqliteDialect } from './sqlite/sqlite.dialect.js';
  * scratch or over `SharedSqlDialect` where its SQL is close enough), its name added to
  * `DatabaseName`, and one line here; nothing outside `lib/persistence/` changes.
  */
-const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect }[] = [
+const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect; check?: (orm: MikroORM) => void }[] = [
   { name: 'postgresql', label: 'PostgreSQL', platform: /postgre/i, create: () => new PostgresqlDialect() },
   { name: 'sqlite', label: 'SQLite', platform: /sqlite/i, create: () => new SqliteDialect() },
+  // MikroORM's MySQL platform too: refused with its reason by `checkMariadbOrm`.
+  { name: 'mariadb', label: 'MariaDB', platform: /maria|mysql/i, create: () => new MariadbDialect(), check: checkMariadbOrm },
 ];
 
-const LABELS = DIALECTS.map((d) => d.label).join(' and ');
+/** `A, B and C` (or `or`). */
+const listed = (words: readonly string[], last: string) => `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]!}`;
+const LABELS = listed(DIALECTS.map((d) => d.label), 'and');
 
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
   const platform = orm.em.getPlatform().constructor.name;
   const entry = DIALECTS.find((d) => d.platform.test(platform));
-  if (entry) return entry.create();
+  if (entry) {
+    entry.check?.(orm);
+    return entry.create();
+  }
   throw new JobsConfigurationError(
     `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
-      `Give the queue its own ${DIALECTS.map((d) => d.label).join(' or ')} database with JobsModule.forRoot({ contextName }).`,
+      `Give the queue its own ${listed(DIALECTS.map((d) => d.label), 'or')} database with JobsModule.forRoot({ contextName }).`,
   );
 }
 
@@ -34,6 +43,9 @@ export function dialectFor(orm: MikroORM): JobsDialect {
  */
 export function jobsSchemaSql(dialect: DatabaseName, from = 0): string[] {
   const entry = DIALECTS.find((d) => d.name === dialect);
-  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${DIALECTS.map((d) => `'${d.name}'`).join(' or ')}; got '${String(dialect)}'.`);
+  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${listed(DIALECTS.map((d) => `'${d.name}'`), 'or')}; got '${String(dialect)}'.`);
   return entry.create().schema(from);
 }
+
+/** MikroORM `discovery.onMetadata` hook the queue's entities need on MariaDB (a no-op elsewhere). */
+export { adaptJobEntities } from './mariadb/mariadb.entities.js';

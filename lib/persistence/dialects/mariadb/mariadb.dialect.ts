@@ -1,0 +1,273 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import { JobsConfigurationError } from '../../../errors/configuration.error.js';
+import type { JobRow, Listener } from '../../jobs-dialect.js';
+import { inTransaction, run, type Executor } from '../../sql.util.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../../store.types.js';
+import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
+import { mariadbSchemaSql } from './mariadb.schema.js';
+import * as control from './mariadb.job-control.js';
+import * as sql from './mariadb.statements.js';
+import { mariadbSyntax } from './mariadb.syntax.js';
+
+/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction (or its statement) was rolled back and may simply run again. */
+const RETRIED_ERRNOS = new Set([1213, 1205]);
+
+/** How often a transaction runs again after a deadlock or lock wait timeout before the error is let through. */
+const MAX_TRANSACTION_RUNS = 20;
+
+function isLockConflict(err: unknown): boolean {
+  for (let e = err as { errno?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.errno === 'number' && RETRIED_ERRNOS.has(e.errno)) return true;
+  }
+  return false;
+}
+
+type Held = { id: unknown; attempts: unknown; pipeline_id: unknown; cancel_requested: unknown };
+
+/**
+ * MariaDB (10.6+): row locks with `FOR UPDATE SKIP LOCKED`, `datetime(3)` columns holding UTC, JSON
+ * as text. No `UPDATE ... RETURNING`: a write that reports its rows locks them with a SELECT first,
+ * in the same transaction (`mariadb.statements.ts`). No notifications: other processes' consumers
+ * find new jobs at their next poll; consumers of this process are woken at once by the queue.
+ * InnoDB resolves lock cycles by rolling a transaction back: `transaction` runs it again.
+ */
+export class MariadbDialect extends SharedSqlDialect {
+  readonly name = 'mariadb' as const;
+  readonly oneConnection = false;
+  readonly notifies = false;
+
+  constructor() {
+    super(mariadbSyntax);
+  }
+
+  /** Whether the server is MariaDB 10.6 or later; checked once, at the first insert or claim. */
+  private server?: Promise<void>;
+
+  /**
+   * Nothing at start: a query here would leave a pooled connection open in an application whose
+   * boot then fails on something else, and keep its process alive (mysql2 pools hold idle
+   * connections; recurring.spec's invalid cron on MariaDB). The server is checked at first use.
+   */
+  async prepare(): Promise<void> {}
+
+  /** Refuses servers without `SKIP LOCKED` and `JSON_TABLE` (MariaDB 10.6), and MySQL, with a message that says so. */
+  private checkServer(ex: Executor): Promise<void> {
+    this.server ??= (async () => {
+      const { rows } = await ex.executeQuery<{ v: string }>(CompiledQuery.raw('SELECT VERSION() AS v'));
+      const version = String(rows[0]?.v ?? '');
+      const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+      if (!/mariadb/i.test(version)) {
+        throw new JobsConfigurationError(`This MikroORM uses the MariaDB driver, but the server is ${version}, not MariaDB. MySQL has no RETURNING and is not supported: use MariaDB 10.6 or later.`);
+      }
+      if (major < 10 || (major === 10 && minor < 6)) {
+        throw new JobsConfigurationError(`The queue needs MariaDB 10.6 or later (FOR UPDATE SKIP LOCKED, JSON_TABLE); this server is ${version}.`);
+      }
+    })().catch((err: unknown) => {
+      // A lost connection is not a verdict on the server: check again next time.
+      if (!(err instanceof JobsConfigurationError)) this.server = undefined;
+      throw err;
+    });
+    return this.server;
+  }
+
+  /**
+   * One transaction, run again (with a short random pause) when InnoDB rolls it back over a deadlock
+   * or a lock wait timeout; `fn` only writes through `tx`, so a rerun starts from a clean slate.
+   */
+  async transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>): Promise<T> {
+    for (let runNo = 1; ; runNo++) {
+      try {
+        return await inTransaction(db, 'BEGIN', fn);
+      } catch (err) {
+        if (runNo >= MAX_TRANSACTION_RUNS || !isLockConflict(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * runNo)));
+      }
+    }
+  }
+
+  /** JSON columns come back as text (MariaDB's `json` is `longtext`). */
+  parseJson(value: unknown): any {
+    if (value === null || value === undefined) return null;
+    return typeof value === 'string' ? JSON.parse(value) : value;
+  }
+
+  schema(from: number): string[] {
+    return mariadbSchemaSql(from);
+  }
+
+  async insertJobs(ex: Executor, rows: readonly NewJobRow[]): Promise<InsertedRow[]> {
+    await this.checkServer(ex);
+    return run<InsertedRow>(ex, sql.insertJobs(rows));
+  }
+
+  /** Locks due jobs (SKIP LOCKED) and marks them running, in one short transaction; returns them as they are now. */
+  async claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
+    await this.checkServer(db);
+    return this.transaction(db, async (tx) => {
+      const rows = await run<JobRow>(tx, sql.selectClaimable(filter));
+      if (rows.length === 0) return rows;
+      await run(tx, sql.markClaimed(rows.map((r) => String(r.id)), filter.consumerId, filter.leaseMs));
+      return rows.map((r) => ({ ...r, attempts: Number(r.attempts) + 1 }));
+    });
+  }
+
+  /** The fence (see `JobsDialect`): the rows still `consumerId`'s, for this very attempt, locked. */
+  private async held<J extends { id: string; attempt: number }>(tx: Executor, consumerId: string, jobs: readonly J[]): Promise<{ job: J; row: Held }[]> {
+    if (jobs.length === 0) return [];
+    const rows = await run<Held>(tx, sql.lockHeld(jobs.map((j) => j.id), consumerId));
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    const seen = new Set<string>();
+    const out: { job: J; row: Held }[] = [];
+    for (const job of jobs) {
+      const row = byId.get(job.id);
+      if (!row || seen.has(job.id) || Number(row.attempts) !== job.attempt) continue;
+      seen.add(job.id);
+      out.push({ job, row });
+    }
+    return out;
+  }
+
+  async complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]> {
+    const held = await this.held(tx, consumerId, jobs);
+    if (held.length === 0) return [];
+    const rows = held.map(({ job, row }) => ({ id: job.id, pipeline_id: row.pipeline_id, state: truthy(row.cancel_requested) ? 'cancelled' : 'completed', output: job.output }));
+    await run(tx, sql.setCompleted(rows));
+    return rows.map(ended);
+  }
+
+  async fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
+    const held = await this.held(tx, consumerId, jobs);
+    if (held.length === 0) return [];
+    const rows = held.map(({ job, row }) => {
+      const cancelled = truthy(row.cancel_requested);
+      const state = cancelled ? 'cancelled' : job.final ? 'failed' : 'pending';
+      return { id: job.id, pipeline_id: row.pipeline_id, state, ends: state === 'pending' ? 0 : 1, delay_ms: job.delay_ms, error: job.error, log: job.log };
+    });
+    await run(tx, sql.setFailed(rows));
+    return rows.map(ended);
+  }
+
+  async snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]> {
+    const held = await this.held(tx, consumerId, jobs);
+    if (held.length === 0) return [];
+    const rows = held.map(({ job, row }) => {
+      const cancel = truthy(row.cancel_requested);
+      return { id: job.id, pipeline_id: row.pipeline_id, state: cancel ? 'cancelled' : 'pending', cancel: cancel ? 1 : 0, delay_ms: job.delay_ms, log: job.log };
+    });
+    await run(tx, sql.setSnoozed(rows));
+    return rows.map(ended);
+  }
+
+  async release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]> {
+    const held = await this.held(tx, consumerId, jobs);
+    if (held.length === 0) return [];
+    const rows = held.map(({ job, row }) => {
+      const cancel = truthy(row.cancel_requested);
+      return { id: job.id, pipeline_id: row.pipeline_id, state: cancel ? 'cancelled' : 'pending', cancel: cancel ? 1 : 0 };
+    });
+    await run(tx, sql.setReleased(rows));
+    return rows.map(ended);
+  }
+
+  renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]) {
+    return this.transaction(db, async (tx) => {
+      const held = await this.held(tx, consumerId, jobs);
+      if (held.length) await run(tx, sql.extendLeases(held.map((h) => h.job.id), leaseMs));
+      return held.map(({ row }) => ({ id: row.id, cancel_requested: truthy(row.cancel_requested) }));
+    });
+  }
+
+  async rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]> {
+    const rows = await run<{ id: unknown; name: string; pipeline_id: unknown; attempts: unknown; max_attempts: unknown; cancel_requested: unknown }>(tx, sql.selectExpired(limit));
+    if (rows.length === 0) return [];
+    await run(tx, sql.setRescued(rows.map((r) => String(r.id))));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      pipeline_id: r.pipeline_id,
+      state: truthy(r.cancel_requested) ? 'cancelled' : Number(r.attempts) >= Number(r.max_attempts) ? 'failed' : 'pending',
+    }));
+  }
+
+  cancel(tx: Executor, ids: readonly string[]): Promise<EndedRow[]> {
+    return this.cancelLocked(tx, sql.lockCancellable(ids));
+  }
+
+  cancelPipelineSteps(tx: Executor, pipelineId: string): Promise<EndedRow[]> {
+    return this.cancelLocked(tx, sql.lockCancellableSteps(pipelineId));
+  }
+
+  private async cancelLocked(tx: Executor, lock: ReturnType<typeof sql.lockCancellable>): Promise<EndedRow[]> {
+    const rows = await run<EndedRow>(tx, lock);
+    if (rows.length === 0) return [];
+    await run(tx, sql.setCancelled(rows.map((r) => String(r.id))));
+    return rows.map((r) => ({ id: r.id, pipeline_id: r.pipeline_id, state: r.state === 'running' ? 'running' : 'cancelled' }));
+  }
+
+  // Acting on jobs by hand and the dedup modes: `mariadb.job-control.ts`.
+  reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]> {
+    return control.reopen(tx, rows);
+  }
+
+  discard(tx: Executor, id: string, error: string): Promise<EndedRow[]> {
+    return control.discard(tx, id, error);
+  }
+
+  recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]): Promise<JobRow[]> {
+    return control.recentByUniqueKeys(ex, keys);
+  }
+
+  replaceWaiting(ex: Executor, rows: readonly control.Replacement[]): Promise<{ id: unknown }[]> {
+    return control.replaceWaiting(ex, rows);
+  }
+
+  async releaseDependantsOf(tx: Executor, ids: readonly string[]): Promise<{ state: string }[]> {
+    const rows = await run<{ id: unknown; blocking_deps: unknown; n: unknown }>(tx, sql.lockDependantsOf(ids));
+    return this.countOff(tx, rows.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: Number(r.n) })));
+  }
+
+  async releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<{ id: unknown; state: string }[]> {
+    if (rows.length === 0) return [];
+    const locked = await run<{ id: unknown; blocking_deps: unknown }>(tx, sql.lockBlocked(rows.map((r) => r.id)));
+    const n = new Map<string, number>();
+    for (const r of rows) if (!n.has(r.id)) n.set(r.id, r.n);
+    return this.countOff(tx, locked.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: n.get(String(r.id)) ?? 0 })));
+  }
+
+  /** Counts `n` off locked blocked jobs; one reaching 0 becomes pending. */
+  private async countOff(tx: Executor, rows: { id: string; deps: number; n: number }[]): Promise<{ id: string; state: string }[]> {
+    if (rows.length === 0) return [];
+    const next = rows.map((r) => ({ id: r.id, deps: r.deps - r.n, state: r.deps - r.n <= 0 ? 'pending' : 'blocked' }));
+    await run(tx, sql.setBlocking(next));
+    return next.map((r) => ({ id: r.id, state: r.state }));
+  }
+
+  async endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]): Promise<{ id: unknown; state: string }[]> {
+    if (rows.length === 0) return [];
+    const locked = new Set((await run<{ id: unknown }>(tx, sql.lockBlocked(rows.map((r) => r.id)))).map((r) => String(r.id)));
+    const seen = new Set<string>();
+    const ending = rows.filter((r) => locked.has(r.id) && !seen.has(r.id) && seen.add(r.id));
+    if (ending.length === 0) return [];
+    await run(tx, sql.setEndedBlocked(ending));
+    return ending.map((r) => ({ id: r.id, state: r.state }));
+  }
+
+  async addBlocking(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<void> {
+    if (rows.length) await run(tx, sql.addBlocking(rows));
+  }
+
+  async notify(): Promise<void> {}
+
+  async listen(): Promise<Listener> {
+    return { close: async () => undefined };
+  }
+}
+
+/** A tinyint(1) as the driver returns it. */
+function truthy(value: unknown): boolean {
+  return value === true || value === 1 || value === '1';
+}
+
+function ended(r: { id: string; pipeline_id: unknown; state: string }): EndedRow {
+  return { id: r.id, pipeline_id: r.pipeline_id, state: r.state };
+}

@@ -1,0 +1,25 @@
+import { UNIQUE_KEY_LIVE } from './mariadb.entities.js';
+
+/**
+ * The queue's tables on MariaDB, as MikroORM writes them from `JOB_ENTITIES` adapted by
+ * `adaptJobEntities`: `datetime(3)` holding UTC, `json` (MariaDB's alias of `longtext` with a
+ * `json_valid` check), and plain indexes where PostgreSQL has partial ones (see `adaptJobEntities`).
+ */
+export function mariadbSchemaSql(from: number): string[] {
+  const ts = 'datetime(3)';
+  const v1 = [
+    `create table \`queue_job\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) not null, \`queue\` varchar(64) not null default 'default', \`state\` varchar(16) not null, \`priority\` int not null default 0, \`input\` json null, \`output\` json null, \`error\` json null, \`attempt_log\` json not null default ('[]'), \`attempts\` int not null default 0, \`max_attempts\` int not null, \`backoff\` json null, \`timeout_ms\` int null, \`run_after\` ${ts} not null, \`created_at\` ${ts} not null, \`started_at\` ${ts} null, \`finished_at\` ${ts} null, \`locked_by\` varchar(64) null, \`lease_until\` ${ts} null, \`cancel_requested\` tinyint(1) not null default false, \`progress\` json null, \`pipeline_id\` bigint null, \`step\` varchar(128) null, \`parent_id\` bigint null, \`blocking_deps\` int not null default 0, \`unique_key\` varchar(255) null, \`${UNIQUE_KEY_LIVE.column}\` varchar(255) generated always as (${UNIQUE_KEY_LIVE.expression}) virtual) default character set utf8mb4 engine = InnoDB`,
+    'alter table `queue_job` add index `queue_job_claim_idx` (`state`, `priority` DESC, `run_after`, `id`)',
+    'alter table `queue_job` add index `queue_job_leased_idx` (`lease_until`)',
+    'alter table `queue_job` add index `queue_job_pipeline_idx` (`pipeline_id`)',
+    'alter table `queue_job` add index `queue_job_finished_idx` (`finished_at`)',
+    `alter table \`queue_job\` add unique \`queue_job_unique_key_idx\` (\`${UNIQUE_KEY_LIVE.column}\`)`,
+    'create table `queue_job_dependency` (`job_id` bigint unsigned not null, `depends_on_id` bigint unsigned not null, `policy` varchar(8) not null default \'fail\', `via_id` bigint null, primary key (`job_id`, `depends_on_id`)) default character set utf8mb4 engine = InnoDB',
+    'alter table `queue_job_dependency` add index `queue_job_dependency_depends_on_idx` (`depends_on_id`)',
+    `create table \`queue_pipeline\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) null, \`workspace\` json not null default ('{}'), \`created_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
+  ];
+  // Version 2: `unique: { key, forMs }` looks a key up among finished jobs too, by creation time.
+  // A plain index (MariaDB has no partial ones): jobs without a key share its NULL prefix.
+  const v2 = ['alter table `queue_job` add index `queue_job_unique_recent_idx` (`unique_key`, `created_at`)'];
+  return [...(from < 1 ? v1 : []), ...(from < 2 ? v2 : [])];
+}

@@ -1,0 +1,70 @@
+import { JOB_TABLE } from '../../job.entity.js';
+import { Params, type Sql, type SqlSyntax } from '../../sql.util.js';
+
+class MariadbParams extends Params {
+  /** mysql2 binds anonymous `?` in textual order: each `$n` becomes `?`, values laid out as they appear. */
+  sql(text: string): Sql {
+    const params: unknown[] = [];
+    const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
+      params.push(this.values[Number(n) - 1]);
+      return '?';
+    });
+    return { sql, params };
+  }
+
+  /**
+   * One placeholder per value: `IN (?, ?, ...)` on the primary key is a handful of index probes,
+   * where a JSON_TABLE sub-select would be a join the optimizer has to plan.
+   */
+  list(values: readonly (string | number)[]): string {
+    if (values.length === 0) return 'IN (NULL)';
+    return `IN (${values.map((v) => this.add(v)).join(', ')})`;
+  }
+}
+
+/** The clock: UTC, milliseconds (the columns are `datetime(3)` holding UTC; the session time zone never enters). */
+export const NOW = 'UTC_TIMESTAMP(3)';
+
+/** The clock as ISO text, for times written into JSON (attempt logs). */
+export const NOW_ISO = `DATE_FORMAT(${NOW}, '%Y-%m-%dT%H:%i:%s.%fZ')`;
+
+/** PostgreSQL type names (what the shared builders give) to JSON_TABLE column types. */
+const TABLE_TYPE: Record<string, string> = { bigint: 'BIGINT', int: 'INT', boolean: 'INT', text: 'LONGTEXT', json: 'LONGTEXT', jsonb: 'LONGTEXT' };
+
+/**
+ * A batch of rows as one JSON parameter walked by JSON_TABLE. A null field is left out of its
+ * object, so the column reads NULL (JSON_TABLE's value for a missing path).
+ */
+export function jsonTable(p: Params, rows: readonly object[], columns: Record<string, string>, alias = 'v'): string {
+  const compact = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined)));
+  const defs = Object.entries(columns).map(([name, type]) => `${name} ${TABLE_TYPE[type] ?? type} PATH '$.${name}'`);
+  return `JSON_TABLE(${p.add(JSON.stringify(compact))}, '$[*]' COLUMNS (${defs.join(', ')})) AS ${alias}`;
+}
+
+/**
+ * MariaDB's syntax for the shared builders it uses (reads, inserts of edges and pipelines, progress,
+ * purge) and for its own statements: `datetime(3)` in UTC, JSON as text, `?` placeholders, row
+ * locks with `FOR UPDATE`. MariaDB has no `UPDATE ... FROM` and no `UPDATE ... RETURNING`: its
+ * other writes are in `mariadb.statements.ts`.
+ */
+export const mariadbSyntax: SqlSyntax = {
+  params: () => new MariadbParams(),
+  now: NOW,
+  nowPlus: (ms) => `(${NOW} + INTERVAL (${ms} * 1000) MICROSECOND)`,
+  nowMinus: (ms) => `(${NOW} - INTERVAL (${ms} * 1000) MICROSECOND)`,
+  // Epoch milliseconds counted from the epoch as a UTC datetime: FROM_UNIXTIME would read the session's time zone.
+  fromEpochMs: (ms) => `(TIMESTAMP'1970-01-01 00:00:00.000' + INTERVAL (${ms} * 1000) MICROSECOND)`,
+  json: (placeholder) => placeholder,
+  appendLog: (log, entry) => `JSON_ARRAY_APPEND(${log}, '$', JSON_SET(${entry}, '$.at', ${NOW_ISO}))`,
+  forUpdate: ' FOR UPDATE',
+  target: { table: `${JOB_TABLE} j`, ref: 'j.' },
+
+  rowsSource(p, rows, columns) {
+    return { from: jsonTable(p, rows, columns), col: (name) => `v.${name}` };
+  },
+
+  /** The shared fenced writes (`UPDATE ... FROM ... RETURNING`) have no MariaDB form: `MariadbDialect` writes its own. */
+  keyedRows() {
+    throw new Error('MariaDB writes fenced rows with its own statements (mariadb.statements.ts)');
+  },
+};
