@@ -70,6 +70,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       {
         concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
         names,
+        limits: names.flatMap((n) => this.registry.get(n).limits ?? []),
         queues: options.queues,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         maxJobs: options.maxJobs,

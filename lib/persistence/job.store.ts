@@ -10,8 +10,10 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
+import { DateCache, insertedRecord, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
+import { claimRows } from './claim-rows.js';
+import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
 
@@ -133,7 +135,7 @@ export class JobStore {
   async claim(filter: ClaimFilter): Promise<ClaimedJob[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const d = this.dialect;
-    const rows = await d.claim(this.bound.db, filter);
+    const rows = await claimRows(d, this.bound.db, filter);
     const dates = new DateCache();
     return rows.map((r) => mapClaimedRow(r, d, dates)).sort(claimOrder);
   }
@@ -228,22 +230,13 @@ export class JobStore {
   }
 
   /** A pipeline, its steps (in creation order) and its edges; undefined for an unknown id. */
-  async getPipeline(id: string) {
-    const d = this.dialect;
-    const db = this.bound.db;
-    const row = await d.pipeline(db, id);
-    if (!row) return undefined;
-    const jobs = (await d.pipelineJobs(db, id)).map((r) => mapJobRow(r, d));
-    const edges = (await d.pipelineEdges(db, id)).map((e) => ({ dependsOnId: String(e.depends_on_id), policy: e.policy }));
-    return { id: String(row.id), name: (row.name as string | null) ?? null, createdAt: toDate(row.created_at)!, workspace: d.parseJson(row.workspace) ?? {}, jobs, edges };
+  getPipeline(id: string) {
+    return readPipeline(this.dialect, this.bound.db, id);
   }
 
   /** The finished dependencies of these pipeline steps (parsed) and the workspaces of their pipelines. */
-  async stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
-    const d = this.dialect;
-    const [rows, workspaces] = await Promise.all([d.dependencyResults(this.bound.db, jobIds), d.workspaces(this.bound.db, pipelineIds)]);
-    const dependencies = rows.map((r) => mapDependencyRow(r, d));
-    return { dependencies, workspaces: new Map(workspaces.map((w) => [String(w.id), d.parseJson(w.workspace) ?? {}])) };
+  stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
+    return readStepInputs(this.dialect, this.bound.db, jobIds, pipelineIds);
   }
 
   /** Which of `steps` are keys of steps of the pipeline already. */
@@ -254,6 +247,18 @@ export class JobStore {
   /** Unfinished jobs per queue and state. */
   async queueDepths(): Promise<{ queue: string; state: string; n: number }[]> {
     return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
+  }
+
+  /** Pauses or resumes a queue for every consumer; a resume wakes them. */
+  setQueuePaused(queue: string, paused: boolean): Promise<void> {
+    return this.transaction(async (tx) => {
+      await this.dialect.setQueuePaused(tx, queue, paused);
+      if (!paused && this.notifies) await this.dialect.notify(tx);
+    });
+  }
+
+  pausedQueues(): Promise<string[]> {
+    return this.dialect.pausedQueues(this.bound.db);
   }
 
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from './store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
@@ -66,6 +66,17 @@ export interface JobsDialect {
   selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  /**
+   * `claim` for names with limits (`filter.names` is ignored; `limits` names them), up to
+   * `filter.limit` jobs in all, in one transaction that no other `claimLimited` overlaps with
+   * (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the write lock of `BEGIN IMMEDIATE`), so the
+   * counts it reads stay true until it commits: per name at most `maxRunning` running, at most
+   * `perKey` running per `concurrency_key`, at most `rateMax` rows in `queue_job_start` newer than
+   * `ratePerMs` (it deletes older ones and inserts one per job it claims, stamped with the clock as
+   * the statement runs). Skips paused queues like `claim`; a job held back stays pending and the
+   * jobs behind it are still claimed.
+   */
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
   /** Fenced: `completed` with its output (or `cancelled`). */
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */
@@ -115,6 +126,14 @@ export interface JobsDialect {
   queueDepths(ex: Executor): Promise<{ queue: string; state: string; n: unknown }[]>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
+  /**
+   * Pauses or resumes a queue (an upsert of its `queue_control` row, whether or not it has jobs).
+   * `claim` and `claimLimited` read `queue_control` in their own statement: a pause holds from every
+   * consumer's next claim, and nothing is cached per process.
+   */
+  setQueuePaused(ex: Executor, queue: string, paused: boolean): Promise<void>;
+  /** The paused queues, by name. */
+  pausedQueues(ex: Executor): Promise<string[]>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

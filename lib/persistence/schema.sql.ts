@@ -2,7 +2,7 @@
  * The version of the queue's tables. Apps on MikroORM migrations add one migration per version:
  * `for (const sql of jobsSchemaSql('postgresql', 0)) this.addSql(sql);` (see README, "Schema").
  */
-export const JOBS_SCHEMA_VERSION = 1;
+export const JOBS_SCHEMA_VERSION = 2;
 
 /** The column types a database writes the tables with. */
 export interface SchemaTypes {
@@ -32,6 +32,13 @@ export const JOB_INDEXES = {
   // jobs, 10 alternating runs on local PostgreSQL 15: median 11,983 -> 13,551 jobs/s.
   pipeline: { name: 'queue_job_pipeline_idx', expression: `create index queue_job_pipeline_idx on queue_job (pipeline_id) where pipeline_id is not null` },
   finished: { name: 'queue_job_finished_idx', expression: `create index queue_job_finished_idx on queue_job (finished_at) where finished_at is not null` },
+  // Running jobs per name and concurrency key, counted by the claim of a name with
+  // `concurrency.perKey`. Only keyed running rows are in it: jobs without a key never write to it,
+  // and the fenced writes (which say `state = 'running'` but nothing of the key) cannot pick it.
+  runningKey: {
+    name: 'queue_job_running_key_idx',
+    expression: `create index queue_job_running_key_idx on queue_job (name, concurrency_key) where state = 'running' and concurrency_key is not null`,
+  },
   uniqueKey: {
     name: 'queue_job_unique_key_idx',
     expression: `create unique index queue_job_unique_key_idx on queue_job (unique_key) where unique_key is not null and state in ('pending', 'blocked', 'running')`,
@@ -51,10 +58,23 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
   if (from < 1) {
     out.push(
       `create table queue_job (id ${id}, name varchar(128) not null, queue varchar(64) not null default 'default', state varchar(16) not null, priority int not null default 0, input ${json} null, output ${json} null, error ${json} null, attempt_log ${json} not null default '[]', attempts int not null default 0, max_attempts int not null, backoff ${json} null, timeout_ms int null, run_after ${ts} not null, created_at ${ts} not null, started_at ${ts} null, finished_at ${ts} null, locked_by varchar(64) null, lease_until ${ts} null, cancel_requested boolean not null default false, progress ${json} null, pipeline_id ${big} null, step varchar(128) null, parent_id ${big} null, blocking_deps int not null default 0, unique_key varchar(255) null)`,
-      ...Object.values(JOB_INDEXES).map((i) => i.expression),
+      ...Object.values(JOB_INDEXES)
+        .filter((i) => i !== JOB_INDEXES.runningKey)
+        .map((i) => i.expression),
       `create table queue_pipeline (id ${id}, name varchar(128) null, workspace ${json} not null default '{}', created_at ${ts} not null)`,
       `create table queue_job_dependency (job_id ${big} not null, depends_on_id ${big} not null, policy varchar(8) not null default 'fail', via_id ${big} null, primary key (job_id, depends_on_id))`,
       `create index queue_job_dependency_depends_on_idx on queue_job_dependency (depends_on_id)`,
+    );
+  }
+  if (from < 2) {
+    // Version 2 (issue 11): pause and resume (queue_control), rate limits (queue_job_start),
+    // per-key concurrency (concurrency_key and the index of running keyed jobs).
+    out.push(
+      `alter table queue_job add column concurrency_key varchar(255) null`,
+      JOB_INDEXES.runningKey.expression,
+      `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
+      `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
+      `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
     );
   }
   return out;

@@ -12,6 +12,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
+import { assertQueueName } from '../validation/options.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -19,6 +20,15 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
+
+/** One queue's line of `queueDepths()`. */
+export interface QueueDepth {
+  pending: number;
+  running: number;
+  blocked: number;
+  /** Set on a paused queue (`pauseQueue`). */
+  paused?: true;
+}
 
 export interface WaitOptions {
   /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
@@ -111,15 +121,40 @@ export class JobQueue {
     }
   }
 
-  /** Unfinished jobs per queue: `{ default: { pending: 3, running: 1, blocked: 0 } }`. */
-  async queueDepths(): Promise<Record<string, Record<'pending' | 'running' | 'blocked', number>>> {
-    const rows = await guard(() => this.store.queueDepths());
-    const depths: Record<string, Record<'pending' | 'running' | 'blocked', number>> = {};
-    for (const r of rows) {
-      depths[r.queue] ??= { pending: 0, running: 0, blocked: 0 };
-      depths[r.queue]![r.state as 'pending'] = r.n;
-    }
+  /**
+   * Unfinished jobs per queue: `{ default: { pending: 3, running: 1, blocked: 0 } }`. A paused queue
+   * has `paused: true`, and is listed even with no jobs.
+   */
+  async queueDepths(): Promise<Record<string, QueueDepth>> {
+    const [rows, paused] = await guard(() => Promise.all([this.store.queueDepths(), this.store.pausedQueues()]));
+    const depths: Record<string, QueueDepth> = {};
+    const of = (queue: string) => (depths[queue] ??= { pending: 0, running: 0, blocked: 0 });
+    for (const r of rows) of(r.queue)[r.state as 'pending'] = r.n;
+    for (const queue of paused) of(queue).paused = true;
     return depths;
+  }
+
+  /**
+   * Pauses a queue in the database: every consumer, in every process, claims nothing more from it
+   * from its next claim (PostgreSQL and SQLite alike: the claim reads the pause). Jobs already running
+   * finish; so do jobs a consumer had claimed a moment before (its prefetch, at most about 100 ms of
+   * its work). Enqueueing still works. A queue with no jobs yet can be paused. Throws
+   * `InvalidJobOptionsError`, writing nothing, for a name that is not a queue name.
+   */
+  async pauseQueue(queue: string): Promise<void> {
+    assertQueueName(queue, 'pauseQueue(queue)', InvalidJobOptionsError, true);
+    await guard(() => this.store.setQueuePaused(queue, true));
+  }
+
+  /** Resumes a paused queue (a queue that is not paused is left as it is); consumers are woken at once on PostgreSQL. */
+  async resumeQueue(queue: string): Promise<void> {
+    assertQueueName(queue, 'resumeQueue(queue)', InvalidJobOptionsError, true);
+    await guard(() => this.store.setQueuePaused(queue, false));
+  }
+
+  /** The paused queues, by name. */
+  pausedQueues(): Promise<string[]> {
+    return guard(() => this.store.pausedQueues());
   }
 
   /** Deletes finished plain jobs older than `olderThanMs`; returns how many. Pipelines are kept. */

@@ -55,6 +55,7 @@ export class JobRowFactory {
       parent_id: opts.parentId ?? null,
       blocking_deps: opts.blockingDeps ?? 0,
       unique_key: opts.uniqueKey ?? null,
+      concurrency_key: opts.concurrencyKey ?? null,
     };
   }
 }

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../store.types.js';
+import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
@@ -26,6 +27,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract schema(from: number): string[];
   abstract insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
   abstract claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  abstract claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
   abstract fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
   abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   abstract notify(tx: Executor): Promise<void>;
@@ -133,6 +135,14 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async progress(ex: Executor, id: string, progress: string) {
     await run(ex, reads.updateProgress(this.syntax, id, progress));
+  }
+
+  async setQueuePaused(ex: Executor, queue: string, paused: boolean) {
+    await run(ex, setQueuePaused(this.syntax, queue, paused));
+  }
+
+  async pausedQueues(ex: Executor) {
+    return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
   }
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
