@@ -22,12 +22,6 @@ export interface LimitedClaimSyntax {
  */
 const CANDIDATES_PER_SLOT = 4;
 
-/** Running jobs of the name `name` (a placeholder) with the key `key` (a column). */
-function runningWithKey(name: string, key: string): string {
-  return `(SELECT count(*) FROM ${JOB_TABLE} r WHERE r.state = 'running' AND r.concurrency_key IS NOT NULL
-      AND r.name = ${name} AND r.concurrency_key = ${key})`;
-}
-
 /**
  * The common table expressions of a claim of up to `limit` due jobs of one limited name, ending in
  * `picked` (their ids). The caller runs it where no other claim of the same name can run at the same
@@ -60,15 +54,22 @@ export function pickLimited(p: Params, s: LimitedClaimSyntax, f: ClaimFilter, li
       picked AS (SELECT id FROM cand LIMIT (SELECT ${cap}))`;
   }
   const perKey = p.add(lim.perKey);
-  where += ` AND (j.concurrency_key IS NULL OR ${runningWithKey(name, 'j.concurrency_key')} < ${perKey})`;
+  // `running`: the keys of this name with running jobs, counted once (index queue_job_running_key_idx);
+  // `held`: those at their limit, skipped by the walk of the backlog through one hashed lookup per row.
+  where += ` AND (j.concurrency_key IS NULL OR j.concurrency_key NOT IN (SELECT concurrency_key FROM held))`;
   const window = p.add(limit * CANDIDATES_PER_SLOT + 10);
-  return `cand AS (SELECT id, concurrency_key, priority, run_after FROM ${JOB_TABLE} j WHERE ${where}
+  return `running AS (SELECT concurrency_key, count(*) AS n FROM ${JOB_TABLE}
+        WHERE state = 'running' AND concurrency_key IS NOT NULL AND name = ${name} GROUP BY concurrency_key),
+      held AS (SELECT concurrency_key FROM running WHERE n >= ${perKey}),
+      cand AS (SELECT id, concurrency_key, priority, run_after FROM ${JOB_TABLE} j WHERE ${where}
         ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${window}${s.skipLocked}),
       ranked AS (SELECT id, concurrency_key, priority, run_after,
         row_number() OVER (PARTITION BY concurrency_key ORDER BY ${CLAIM_ORDER_SQL}) AS rk FROM cand),
-      picked AS (SELECT id FROM ranked k
-        WHERE k.concurrency_key IS NULL OR k.rk + ${runningWithKey(name, 'k.concurrency_key')} <= ${perKey}
-        ORDER BY ${CLAIM_ORDER_SQL} LIMIT (SELECT ${cap}))`;
+      picked AS (SELECT k.id FROM ranked k LEFT JOIN running r ON r.concurrency_key = k.concurrency_key
+        WHERE k.concurrency_key IS NULL OR k.rk + COALESCE(r.n, 0) <= ${perKey}
+        ORDER BY ${CLAIM_ORDER_SQL.split(', ')
+          .map((c) => `k.${c}`)
+          .join(', ')} LIMIT (SELECT ${cap}))`;
 }
 
 /** Deletes starts of `name` older than its window: the table holds at most about a window of starts per rate-limited name. */
