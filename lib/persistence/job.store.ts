@@ -10,9 +10,11 @@ import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
-import { DateCache, insertedRecord, mapClaimedRow, mapJobRow } from './row.mapper.js';
+import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { claimRows } from './claim-rows.js';
+import { insertRows } from './insert-rows.js';
+import type { PruneRule } from './statements/prune.sql.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
@@ -110,25 +112,8 @@ export class JobStore {
   }
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. Notifies consumers if enabled. */
-  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const d = this.dialect;
-    // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
-    // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-    const inserted = (await d.insertJobs(ex, rows, this.notifies)).sort((a, b) => Number(a.id) - Number(b.id));
-    const dates = new DateCache();
-    if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
-    const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
-    const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
-    const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
-    let next = 0;
-    return rows.map((row) => {
-      const candidate = inserted[next];
-      if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
-        next += 1;
-        return insertedRecord(row, candidate, dates);
-      }
-      return byKey.get(row.unique_key)!;
-    });
+  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    return insertRows(this.dialect, ex, rows, this.notifies);
   }
 
   /** Claims due jobs, with what running them needs, in claim order. */
@@ -261,9 +246,26 @@ export class JobStore {
     return this.dialect.pausedQueues(this.bound.db);
   }
 
-  /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
-  purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
-    return this.dialect.purge(this.bound.db, states, olderThanMs);
+  /**
+   * Deletes jobs finished more than `olderThanMs` ago in these states, and pipelines whose every
+   * step is such a job (whole, with their edges), in batches; returns how many jobs.
+   */
+  async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
+    let deleted = await this.dialect.purge(this.bound.db, states, olderThanMs);
+    const rules = states.map((state) => ({ state, olderThanMs }));
+    for (let n = 1; n > 0; deleted += n) n = await this.transaction((tx) => this.dialect.prunePipelines(tx, rules, 500));
+    return deleted;
+  }
+
+  /**
+   * One batch of retention, in its own short transaction: plain jobs past `rule`, or whole pipelines
+   * past `pipelines`. Undefined when another process prunes at this moment.
+   */
+  pruneBatch(what: { rule: PruneRule } | { pipelines: readonly PruneRule[] }, limit: number): Promise<number | undefined> {
+    return this.transaction(async (tx) => {
+      if (!(await this.dialect.tryPrunerLock(tx))) return undefined;
+      return 'rule' in what ? this.dialect.pruneJobs(tx, what.rule, limit) : this.dialect.prunePipelines(tx, what.pipelines, limit);
+    });
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
 import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
+import type { PruneRule } from './statements/prune.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
 export type DatabaseName = 'postgresql' | 'sqlite';
@@ -134,6 +135,20 @@ export interface JobsDialect {
   setQueuePaused(ex: Executor, queue: string, paused: boolean): Promise<void>;
   /** The paused queues, by name. */
   pausedQueues(ex: Executor): Promise<string[]>;
+  /**
+   * Retention's turn: true when this transaction may prune, false when another one prunes now (the
+   * caller then skips its round). At most one pruner at a time across processes. PostgreSQL:
+   * `pg_try_advisory_xact_lock` (never waits); SQLite: true (the transaction holds the write lock).
+   */
+  tryPrunerLock(tx: Executor): Promise<boolean>;
+  /** Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past `rule`, oldest first; returns how many. */
+  pruneJobs(tx: Executor, rule: PruneRule, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` pipelines whole (row, steps, edges) whose every step is finished and past
+   * the rule of its state (`olderThanMs`; a state without a rule keeps its pipelines), locking them
+   * first (see Locking); returns how many steps it deleted.
+   */
+  prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number): Promise<number>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

@@ -4,6 +4,7 @@ import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialec
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
 import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../store.types.js';
 import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
+import { deletePipelinesSql, pruneJobsSql, selectPrunablePipelines, type PruneRule } from './prune.sql.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
@@ -31,6 +32,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
   abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   abstract notify(tx: Executor): Promise<void>;
+  abstract tryPrunerLock(tx: Executor): Promise<boolean>;
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
@@ -143,6 +145,20 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async pausedQueues(ex: Executor) {
     return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
+  }
+
+  async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
+    return (await run(tx, pruneJobsSql(this.syntax, rule, limit))).length;
+  }
+
+  async prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number) {
+    const ids = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) => String(r.id));
+    if (ids.length === 0) return 0;
+    const [edges, steps, pipelines] = deletePipelinesSql(this.syntax, ids);
+    await run(tx, edges!);
+    const deleted = (await run(tx, steps!)).length;
+    await run(tx, pipelines!);
+    return deleted;
   }
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {

@@ -18,6 +18,8 @@ const CHANNEL = 'queue_job_ready';
  * are short, and claims of other names never take it.
  */
 const LIMITED_CLAIM_LOCK = `SELECT pg_advisory_xact_lock(${0x6a6f6273}, 0)`;
+/** Retention's lock (same class, 1): tried, never waited for; whoever holds it prunes. */
+const PRUNER_LOCK = `SELECT pg_try_advisory_xact_lock(${0x6a6f6273}, 1) AS ok`;
 
 /**
  * Walk the claim index in order and stop after `limit` rows. Without table statistics (a fresh or
@@ -96,6 +98,10 @@ export class PostgresqlDialect extends SharedSqlDialect {
       }
       return out;
     });
+  }
+
+  async tryPrunerLock(tx: Executor): Promise<boolean> {
+    return (await run<{ ok: boolean }>(tx, { sql: PRUNER_LOCK, params: [] }))[0]?.ok === true;
   }
 
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {

@@ -68,6 +68,11 @@ export class SqliteDialect extends SharedSqlDialect {
     });
   }
 
+  /** The transaction holds the database's write lock already: one pruner (one writer) at a time. */
+  async tryPrunerLock(): Promise<boolean> {
+    return true;
+  }
+
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
     return run<EndedRow>(tx, failJobs(consumerId, jobs));
   }

@@ -1,0 +1,34 @@
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { JobsDialect } from './jobs-dialect.js';
+import { DateCache, insertedRecord, mapJobRow } from './row.mapper.js';
+import type { Executor } from './sql.util.js';
+import type { NewJobRow } from './store.types.js';
+
+/**
+ * Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order.
+ * `notify`: wake consumers (where the database can).
+ */
+export async function insertRows(
+  d: JobsDialect,
+  ex: Executor,
+  rows: NewJobRow[],
+  notify: boolean,
+): Promise<JobRecord[]> {
+  // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
+  // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
+  const inserted = (await d.insertJobs(ex, rows, notify)).sort((a, b) => Number(a.id) - Number(b.id));
+  const dates = new DateCache();
+  if (inserted.length === rows.length) return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
+  const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
+  const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
+  const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
+  let next = 0;
+  return rows.map((row) => {
+    const candidate = inserted[next];
+    if (candidate && candidate.unique_key === row.unique_key && candidate.name === row.name) {
+      next += 1;
+      return insertedRecord(row, candidate, dates);
+    }
+    return byKey.get(row.unique_key)!;
+  });
+}
