@@ -157,9 +157,13 @@ export class JobQueue {
     return guard(() => this.store.pausedQueues());
   }
 
-  /** Deletes finished plain jobs older than `olderThanMs`; returns how many. Pipelines are kept. */
+  /**
+   * Deletes finished jobs older than `olderThanMs` in `states` (default: every finished state),
+   * and finished pipelines whole (row, steps, edges) when every step is such a job;
+   * returns how many jobs, steps included. Retention (module option) does this in the background.
+   */
   async purge(options: { olderThanMs: number; states?: JobState[] }): Promise<number> {
-    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled];
+    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled, JobState.Skipped];
     if (!Number.isInteger(options.olderThanMs) || options.olderThanMs < 0) {
       throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
     }
