@@ -1,5 +1,5 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { JobNotFoundError, JobQueue } from '../../lib/index.js';
+import { BadRequestException, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { InvalidJobOptionsError, JobNotFoundError, JobQueue } from '../../lib/index.js';
 
 /** Read-only views of the queue: a job, a pipeline, the depth of each queue. */
 @Controller()
@@ -18,9 +18,23 @@ export class StatusController {
     return notFoundAs404(() => this.jobs.getPipeline(checkId(id)));
   }
 
-  /** `GET /queues`: unfinished jobs per queue. */
+  /** `GET /queues`: unfinished jobs per queue; a paused one has `paused: true`. */
   @Get('queues')
   queues() {
+    return this.jobs.queueDepths();
+  }
+
+  /** `POST /queues/mail/pause`: every consumer stops claiming from the queue (running jobs finish). */
+  @Post('queues/:queue/pause')
+  async pause(@Param('queue') queue: string) {
+    await badNameAs400(() => this.jobs.pauseQueue(queue));
+    return this.jobs.queueDepths();
+  }
+
+  /** `POST /queues/mail/resume`. */
+  @Post('queues/:queue/resume')
+  async resume(@Param('queue') queue: string) {
+    await badNameAs400(() => this.jobs.resumeQueue(queue));
     return this.jobs.queueDepths();
   }
 }
@@ -28,6 +42,15 @@ export class StatusController {
 function checkId(id: string): string {
   if (!/^\d{1,18}$/.test(id)) throw new NotFoundException(`No job or pipeline has id '${id}'.`);
   return id;
+}
+
+async function badNameAs400(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof InvalidJobOptionsError) throw new BadRequestException(err.message);
+    throw err;
+  }
 }
 
 async function notFoundAs404<T>(read: () => Promise<T>): Promise<T> {
