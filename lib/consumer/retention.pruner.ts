@@ -20,7 +20,7 @@ export class RetentionPruner {
 
   constructor(
     private readonly retention: ResolvedRetention,
-    private readonly store: Pick<JobStore, 'pruneBatch'>,
+    private readonly store: Pick<JobStore, 'pruneBatch' | 'pruneBoundary'>,
     private readonly logger: LoopLogger,
   ) {}
 
@@ -51,7 +51,12 @@ export class RetentionPruner {
     const { rules, batchSize } = this.retention;
     let deleted = 0;
     try {
-      for (const rule of rules) {
+      for (const given of rules) {
+        // maxCount as a boundary, read once per round: finding the newest N-th job reads N index entries.
+        const before =
+          given.keepLast === undefined ? undefined : await this.store.pruneBoundary(given.state, given.keepLast);
+        const rule = { ...given, before };
+        if (rule.olderThanMs === undefined && !before) continue;
         for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
           const n = await this.store.pruneBatch({ rule }, batchSize);
           if (n === undefined) return undefined;

@@ -234,6 +234,11 @@ export class JobStore {
     return (await this.dialect.queueDepths(this.bound.db)).map((r) => ({ queue: r.queue, state: r.state, n: Number(r.n) }));
   }
 
+  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read once per round. */
+  pruneBoundary(state: string, keepLast: number) {
+    return this.dialect.pruneBoundary(this.bound.db, state, keepLast);
+  }
+
   /** Pauses or resumes a queue for every consumer; a resume wakes them. */
   setQueuePaused(queue: string, paused: boolean): Promise<void> {
     return this.transaction(async (tx) => {
@@ -246,10 +251,7 @@ export class JobStore {
     return this.dialect.pausedQueues(this.bound.db);
   }
 
-  /**
-   * Deletes jobs finished more than `olderThanMs` ago in these states, and pipelines whose every
-   * step is such a job (whole, with their edges), in batches; returns how many jobs.
-   */
+  /** Deletes jobs finished over `olderThanMs` ago in these states, and pipelines whose every step is one (whole); returns how many jobs. */
   async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
     let deleted = await this.dialect.purge(this.bound.db, states, olderThanMs);
     const rules = states.map((state) => ({ state, olderThanMs }));
@@ -257,10 +259,7 @@ export class JobStore {
     return deleted;
   }
 
-  /**
-   * One batch of retention, in its own short transaction: plain jobs past `rule`, or whole pipelines
-   * past `pipelines`. Undefined when another process prunes at this moment.
-   */
+  /** One batch of retention, in its own short transaction (plain jobs or whole pipelines); undefined when another process prunes now. */
   pruneBatch(what: { rule: PruneRule } | { pipelines: readonly PruneRule[] }, limit: number): Promise<number | undefined> {
     return this.transaction(async (tx) => {
       if (!(await this.dialect.tryPrunerLock(tx))) return undefined;

@@ -141,7 +141,12 @@ export interface JobsDialect {
    * `pg_try_advisory_xact_lock` (never waits); SQLite: true (the transaction holds the write lock).
    */
   tryPrunerLock(tx: Executor): Promise<boolean>;
-  /** Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past `rule`, oldest first; returns how many. */
+  /** The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when there are fewer. */
+  pruneBoundary(ex: Executor, state: string, keepLast: number): Promise<{ finishedAt: unknown; id: string } | undefined>;
+  /**
+   * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` finished more than
+   * `rule.olderThanMs` ago or before `rule.before`, oldest first; returns how many.
+   */
   pruneJobs(tx: Executor, rule: PruneRule, limit: number): Promise<number>;
   /**
    * Deletes up to `limit` pipelines whole (row, steps, edges) whose every step is finished and past

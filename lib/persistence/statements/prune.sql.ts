@@ -9,6 +9,23 @@ export interface PruneRule {
   olderThanMs?: number;
   /** Beyond the newest this many (by `finished_at`, then id). */
   keepLast?: number;
+  /**
+   * `keepLast` as a boundary (`pruneBoundarySql`, read once per round, not per batch): the jobs
+   * before the newest `keepLast`-th. Without it, `keepLast` deletes nothing.
+   */
+  before?: { finishedAt: unknown; id: string };
+}
+
+/**
+ * The newest `keepLast`-th plain job of `state` by (finished_at, id): jobs finished in one batch
+ * share their finished_at, so the id breaks ties. No row when there are fewer.
+ */
+export function pruneBoundarySql(syntax: SqlSyntax, state: string, keepLast: number): Sql {
+  const p = syntax.params();
+  const sql = `SELECT finished_at, id FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL
+    ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET ${p.add(keepLast - 1)}`;
+  return p.sql(sql);
 }
 
 /**
@@ -20,13 +37,11 @@ export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number):
   const state = p.add(rule.state);
   const past: string[] = [];
   if (rule.olderThanMs !== undefined) past.push(`finished_at < ${syntax.nowMinus(p.add(rule.olderThanMs))}`);
-  if (rule.keepLast !== undefined) {
-    // The newest `keepLast`-th job by (finished_at, id): jobs finished in one batch share their
-    // finished_at, so the id breaks ties. None (NULL: nothing deleted) when there are fewer.
-    const boundary = `(SELECT finished_at, id FROM ${JOB_TABLE} WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL
-          ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET ${p.add(rule.keepLast - 1)})`;
-    past.push(`(finished_at, id) < ${boundary}`);
+  if (rule.before) {
+    const at = p.add(rule.before.finishedAt);
+    past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
   }
+  if (past.length === 0) past.push('1 = 0');
   const sql = `DELETE FROM ${JOB_TABLE} WHERE id IN (SELECT id FROM ${JOB_TABLE}
       WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})
       ORDER BY finished_at LIMIT ${p.add(limit)})

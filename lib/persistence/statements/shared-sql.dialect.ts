@@ -4,7 +4,7 @@ import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialec
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
 import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../store.types.js';
 import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
-import { deletePipelinesSql, pruneJobsSql, selectPrunablePipelines, type PruneRule } from './prune.sql.js';
+import { deletePipelinesSql, pruneBoundarySql, pruneJobsSql, selectPrunablePipelines, type PruneRule } from './prune.sql.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases } from './finish-jobs.sql.js';
@@ -145,6 +145,11 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async pausedQueues(ex: Executor) {
     return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
+  }
+
+  async pruneBoundary(ex: Executor, state: string, keepLast: number) {
+    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, pruneBoundarySql(this.syntax, state, keepLast));
+    return row ? { finishedAt: row.finished_at, id: String(row.id) } : undefined;
   }
 
   async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
