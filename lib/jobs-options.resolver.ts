@@ -10,6 +10,7 @@ import {
 import { JobsConfigurationError } from './errors/configuration.error.js';
 import type { JobsModuleOptions, ResolvedJobsModuleOptions } from './interfaces/jobs-module-options.js';
 import { assertBackoff, assertInt } from './validation/options.validator.js';
+import { resolveRetention } from './validation/retention.validator.js';
 
 /** Applies defaults and validates module options; a bad value fails the boot naming the option. */
 export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsModuleOptions {
@@ -39,5 +40,6 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     leaseMs,
     heartbeatMs,
     notify: o.notify ?? true,
+    retention: resolveRetention(o.retention),
   };
 }

@@ -3,6 +3,7 @@ import { DuplicateJobError } from '../errors/duplicate-job.error.js';
 import { UnknownJobError } from '../errors/unknown-job.error.js';
 import type { JobHandlerOptions } from '../interfaces/job-options.js';
 import type { JobContext } from '../interfaces/job-context.js';
+import type { JobLimit } from '../persistence/store.types.js';
 
 export interface RegisteredJob {
   name: string;
@@ -10,6 +11,8 @@ export interface RegisteredJob {
   /** Where it was declared, for error messages: `Class.method`. */
   source: string;
   handler: (input: unknown, ctx: JobContext) => unknown;
+  /** Its `rateLimit` / `concurrency`, checked; undefined without any. */
+  limits?: JobLimit;
 }
 
 /** Every `@Job()` handler of the application, by name. Filled by the explorer at module init. */

@@ -5,6 +5,7 @@ import { JobRegistry } from './job.registry.js';
 import { JobHooksRegistry } from './job-hooks.registry.js';
 import { assertJobName } from '../validation/options.validator.js';
 import { assertCron } from '../consumer/recurring.scheduler.js';
+import { jobLimits } from '../validation/job-limits.validator.js';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 
 /** Walks every provider once at init and registers its `@Job()` methods and lifecycle hooks. */
@@ -42,6 +43,7 @@ export class JobsExplorer implements OnModuleInit {
           options: meta.options,
           source,
           handler: (input, ctx) => (instance as any)[method](input, ctx),
+          limits: jobLimits(meta.name, meta.options, source),
         });
       }
     }

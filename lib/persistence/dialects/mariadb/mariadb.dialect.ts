@@ -92,6 +92,16 @@ export class MariadbDialect extends SharedSqlDialect {
     });
   }
 
+  /** Not yet on MariaDB (ported in the next commit). */
+  claimLimited(): Promise<JobRow[]> {
+    throw new JobsConfigurationError('Job limits (rateLimit, concurrency) are not yet supported on MariaDB.');
+  }
+
+  /** Not yet on MariaDB (ported in the next commit). */
+  tryPrunerLock(): Promise<boolean> {
+    throw new JobsConfigurationError('Retention is not yet supported on MariaDB.');
+  }
+
   /** The fence (see `JobsDialect`): the rows still `consumerId`'s, for this very attempt, locked. */
   private async held<J extends { id: string; attempt: number }>(tx: Executor, consumerId: string, jobs: readonly J[]): Promise<{ job: J; row: Held }[]> {
     if (jobs.length === 0) return [];
