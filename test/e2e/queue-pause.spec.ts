@@ -59,6 +59,8 @@ describe.each(DB_KINDS)('pause and resume a queue on %s', (kind) => {
     expect(mail.filter((j) => ran.has(j.id))).toEqual([]);
     expect((await t.queue.queueDepths()).mail).toEqual({
       pending: 6,
+      due: 6,
+      scheduled: 0,
       running: 0,
       blocked: 0,
       paused: true,
@@ -74,7 +76,7 @@ describe.each(DB_KINDS)('pause and resume a queue on %s', (kind) => {
     await t.queue.pauseQueue('reports');
     await t.queue.pauseQueue('reports'); // pausing twice is fine
     expect(await t.queue.queueDepths()).toEqual({
-      reports: { pending: 0, running: 0, blocked: 0, paused: true },
+      reports: { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0, paused: true },
     });
     const held = await t.queue.enqueue('test.echo', { n: 1 }, { queue: 'reports' });
     const other = await t.queue.enqueue('test.echo', { n: 2 });
