@@ -271,14 +271,21 @@ async function analyse(
  * runs of one key that overlap.
  */
 async function countKeyOverlaps(conn: { execute(sql: string): Promise<any> }, killed: Map<number, number>, problems: string[]): Promise<number> {
-  const rows: { job_id: unknown; attempt: unknown; pid: unknown; event: string; at: unknown; concurrency_key: string }[] = await conn.execute(
-    `SELECT l.job_id, l.attempt, l.pid, l.event, l.at, j.concurrency_key FROM chaos_ledger l
-      JOIN queue_job j ON CAST(j.id AS text) = l.job_id WHERE j.concurrency_key IS NOT NULL`,
+  // Joined here, not in SQL: the ledger's job_id is text, and no one cast of the id to text is
+  // written alike on PostgreSQL, SQLite and MariaDB.
+  const keyed: { id: unknown; concurrency_key: string }[] = await conn.execute(
+    `SELECT id, concurrency_key FROM queue_job WHERE concurrency_key IS NOT NULL`,
+  );
+  const keyOf = new Map(keyed.map((k) => [String(k.id), k.concurrency_key]));
+  const ledger: { job_id: unknown; attempt: unknown; pid: unknown; event: string; at: unknown }[] = await conn.execute(
+    `SELECT job_id, attempt, pid, event, at FROM chaos_ledger`,
   );
   const runs = new Map<string, { key: string; pid: number; start?: number; finish?: number }>();
-  for (const r of rows) {
+  for (const r of ledger) {
+    const key = keyOf.get(String(r.job_id));
+    if (key === undefined) continue;
     const id = `${r.job_id}:${r.attempt}`;
-    const run = runs.get(id) ?? { key: r.concurrency_key, pid: Number(r.pid) };
+    const run = runs.get(id) ?? { key, pid: Number(r.pid) };
     if (r.event === 'start') run.start = Number(r.at);
     if (r.event === 'finish') run.finish = Number(r.at);
     runs.set(id, run);

@@ -80,7 +80,8 @@ export interface JobsDialect {
   /**
    * `claim` for names with limits (`filter.names` is ignored; `limits` names them), up to
    * `filter.limit` jobs in all, in one transaction that no other `claimLimited` overlaps with
-   * (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the write lock of `BEGIN IMMEDIATE`), so the
+   * (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the write lock of `BEGIN IMMEDIATE`;
+   * MariaDB: `GET_LOCK` taken before `BEGIN`, released after the transaction ends), so the
    * counts it reads stay true until it commits: per name at most `maxRunning` running, at most
    * `perKey` running per `concurrency_key`, at most `rateMax` rows in `queue_job_start` newer than
    * `ratePerMs` (it deletes older ones and inserts one per job it claims, stamped with the clock as
@@ -162,8 +163,9 @@ export interface JobsDialect {
   discard(tx: Executor, id: string, error: string): Promise<EndedRow[]>;
   /**
    * Pauses or resumes a queue (an upsert of its `queue_control` row, whether or not it has jobs).
-   * `claim` and `claimLimited` read `queue_control` in their own statement: a pause holds from every
-   * consumer's next claim, and nothing is cached per process.
+   * `claim` and `claimLimited` read `queue_control` in their own statement (MariaDB: in their own
+   * transaction, just before their locking read): a pause holds from every consumer's next claim,
+   * and nothing is cached per process.
    */
   setQueuePaused(ex: Executor, queue: string, paused: boolean): Promise<void>;
   /** The paused queues, by name. */
@@ -171,7 +173,8 @@ export interface JobsDialect {
   /**
    * Retention's turn: true when this transaction may prune, false when another one prunes now (the
    * caller then skips its round). At most one pruner at a time across processes. PostgreSQL:
-   * `pg_try_advisory_xact_lock` (never waits); SQLite: true (the transaction holds the write lock).
+   * `pg_try_advisory_xact_lock` (never waits); SQLite: true (the transaction holds the write lock);
+   * MariaDB: `GET_LOCK(…, 0)`, released by its `transaction` once this transaction has ended.
    */
   tryPrunerLock(tx: Executor): Promise<boolean>;
   /** The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when there are fewer. */
