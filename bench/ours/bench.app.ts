@@ -5,7 +5,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql } from '../../lib/index.js';
+import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobsModuleOptions } from '../../lib/index.js';
 import { BenchJobs } from './bench.jobs.js';
 
 export interface OursApp {
@@ -17,15 +17,15 @@ export interface OursApp {
 
 /**
  * A real Nest application context, as users build it: MikroOrmModule + JobsModule.forRoot() with
- * every default, and the bench handlers. The tables come from `jobsSchemaSql()` (what the README's
+ * every default (or `jobs`), and the bench handlers. The tables come from `jobsSchemaSql()` (what the README's
  * migration path runs), created when `createSchema` is set.
  */
-export async function createOursApp(db: { postgresUrl?: string; sqliteFile?: string }, createSchema = true): Promise<OursApp> {
+export async function createOursApp(db: { postgresUrl?: string; sqliteFile?: string }, createSchema = true, jobs: JobsModuleOptions = {}): Promise<OursApp> {
   const orm = db.postgresUrl
     ? { driver: PostgreSqlDriver, clientUrl: db.postgresUrl }
     : { driver: SqliteDriver, dbName: db.sqliteFile };
   @Module({
-    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()],
+    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot(jobs)],
     providers: [BenchJobs],
   })
   class BenchAppModule {}
