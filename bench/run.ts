@@ -23,9 +23,10 @@ import { mariadbDrain, mariadbLatency, mariadbLimit } from './workloads/mariadb.
 import { consumerRss } from './workloads/rss.workload.js';
 import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
+import { retentionDrain } from './workloads/retention.workload.js';
 import { formatTable, toResults, writeJson, type Collected } from './report.js';
 
-const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgLimit, pipelineSteps, mariadbDrain, mariadbLatency, mariadbLimit];
+const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgLimit, pipelineSteps, retentionDrain, mariadbDrain, mariadbLatency, mariadbLimit];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool

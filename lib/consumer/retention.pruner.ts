@@ -4,6 +4,8 @@ import type { LoopLogger } from './consumer.types.js';
 
 /** Most batches of one kind in one round: a round ends even if jobs finish faster than it deletes them. */
 const MAX_BATCHES_PER_ROUND = 1_000;
+/** The pause between rounds while retention is behind (jobs finish faster than one round per interval deletes). */
+const CATCH_UP_MS = 100;
 
 /**
  * Retention in a consumer: every `intervalMs` (first after a random part of it, so consumers
@@ -27,11 +29,15 @@ export class RetentionPruner {
   start(): void {
     const schedule = (ms: number) => {
       this.timer = setTimeout(() => {
+        let deleted: number | undefined;
         this.pruning = this.round()
-          .then(() => undefined)
+          .then((n) => void (deleted = n))
           .finally(() => {
             this.pruning = undefined;
-            if (!this.stopped) schedule(this.retention.intervalMs);
+            // Behind (the round deleted a full batch or more): the next round soon, not after a whole interval.
+            const behind = (deleted ?? 0) >= this.retention.batchSize;
+            if (!this.stopped)
+              schedule(behind ? Math.min(CATCH_UP_MS, this.retention.intervalMs) : this.retention.intervalMs);
           });
       }, ms);
       this.timer.unref?.();

@@ -38,6 +38,11 @@ export interface Listener {
  * - **Order.** `claim` takes due pending rows in `CLAIM_ORDER_SQL` (priority higher first, then
  *   `run_after`, then id) and returns them in any order (the store sorts). `insertJobs` inserts in
  *   `ord` order, so ids ascend with it, and skips a row whose unique key an unfinished job holds.
+ * - **Limits, pauses, retention** (schema version 2). `claim` and `claimLimited` read the paused
+ *   queues in their own statement (MariaDB: in their transaction, before the locking read).
+ *   `claimLimited` runs one at a time across processes (a lock held to its commit), reading running counts and starts in the statement that claims, with the clock
+ *   as it runs. Pruning takes `tryPrunerLock` first in each batch's transaction and skips its round
+ *   when another holds it; a pipeline is deleted whole or not at all.
  * - **Times** are the database's clock (`now`), never the process's, except `run_after` given by the user.
  * - **JSON** columns take serialised text; `parseJson` turns what the driver returns into values.
  */
