@@ -26,9 +26,10 @@ import { pgFloors } from './workloads/pg-floor.workload.js';
 import { threadCpu } from './workloads/thread-cpu.workload.js';
 import { noopDrainProcesses } from './workloads/processes.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
+import { retentionDrain } from './workloads/retention.workload.js';
 import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
 
-const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses, mariadbDrain, mariadbLatency, mariadbLimit];
+const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses, mariadbDrain, mariadbLatency, mariadbLimit, retentionDrain];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool

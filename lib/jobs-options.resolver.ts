@@ -11,6 +11,7 @@ import {
 import { JobsConfigurationError } from './errors/configuration.error.js';
 import type { JobsModuleOptions, ResolvedJobsModuleOptions } from './interfaces/jobs-module-options.js';
 import { assertBackoff, assertInt } from './validation/options.validator.js';
+import { resolveRetention } from './validation/retention.validator.js';
 
 /** Applies defaults and validates module options; a bad value fails the boot naming the option. */
 export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsModuleOptions {
@@ -42,5 +43,6 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     heartbeatMs,
     notify: o.notify ?? true,
     threadPoolSize: o.threadPoolSize ?? availableParallelism(),
+    retention: resolveRetention(o.retention),
   };
 }

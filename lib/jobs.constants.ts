@@ -23,6 +23,14 @@ export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_LEASE_MS = 10_000;
 export const DEFAULT_HEARTBEAT_MS = 1_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** Retention: completed jobs are kept a day, failed and cancelled ones a week (time to look at them). */
+export const DEFAULT_RETENTION = Object.freeze({ completed: 86_400_000, failed: 604_800_000, cancelled: 604_800_000 });
+export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
+/**
+ * Small enough that a batch's transaction is short next to the consumers' claims and finishes
+ * (SQLite: the write lock), large enough to keep up with a fast drain (bench retention-drain).
+ */
+export const DEFAULT_RETENTION_BATCH_SIZE = 500;
 
 /** Limits against abuse; each can be raised in the module options. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;

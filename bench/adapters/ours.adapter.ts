@@ -4,6 +4,7 @@ import { Countdown, withTimeout } from '../drain.util.js';
 import { probe } from '../probe.js';
 import { createOursApp, enqueueAll, type OursDb } from '../ours/bench.app.js';
 import type { QueueSystem } from './queue-system.js';
+import type { JobsModuleOptions } from '../../lib/index.js';
 
 /** This library, driven through a Nest application context with its defaults (no tuning). */
 export const ours: QueueSystem = {
@@ -79,9 +80,9 @@ export function drainOurs(db: OursDb, n: number, seed?: (o: OursApp) => Promise<
   });
 }
 
-/** Stores work with `seed`, then times one consumer with default settings until all `n` jobs it stored have run. */
-export async function timeDrain(db: OursDb, n: number, seed: (o: OursApp) => Promise<void>): Promise<number> {
-  const o = await createOursApp(db);
+/** Stores work with `seed`, then times one consumer with default settings (module options `jobs`) until all `n` jobs it stored have run. */
+export async function timeDrain(db: OursDb, n: number, seed: (o: OursApp) => Promise<void>, jobs: JobsModuleOptions = {}): Promise<number> {
+  const o = await createOursApp(db, true, jobs);
   try {
     await seed(o);
     const seen = new Countdown(n);

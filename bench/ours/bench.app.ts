@@ -6,7 +6,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { adaptJobEntities, JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql } from '../../lib/index.js';
+import { adaptJobEntities, JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobsModuleOptions } from '../../lib/index.js';
 import { BenchJobs } from './bench.jobs.js';
 
 export interface OursApp {
@@ -18,7 +18,7 @@ export interface OursApp {
 
 /**
  * A real Nest application context, as users build it: MikroOrmModule + JobsModule.forRoot() with
- * every default, and the bench handlers (or `providers`). The tables come from `jobsSchemaSql()` (what the README's
+ * every default (or `jobs`), and the bench handlers (or `providers`). The tables come from `jobsSchemaSql()` (what the README's
  * migration path runs), created when `createSchema` is set.
  */
 /** The database a bench app runs on: one of the three. */
@@ -28,14 +28,19 @@ export interface OursDb {
   mariadbUrl?: string;
 }
 
-export async function createOursApp(db: OursDb, createSchema = true, providers: Provider[] = [BenchJobs]): Promise<OursApp> {
+export async function createOursApp(
+  db: OursDb,
+  createSchema = true,
+  jobs: JobsModuleOptions = {},
+  providers: Provider[] = [BenchJobs],
+): Promise<OursApp> {
   const orm = db.postgresUrl
     ? { driver: PostgreSqlDriver, clientUrl: db.postgresUrl }
     : db.mariadbUrl
       ? { driver: MariaDbDriver, clientUrl: db.mariadbUrl, discovery: { onMetadata: adaptJobEntities } }
       : { driver: SqliteDriver, dbName: db.sqliteFile };
   @Module({
-    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()],
+    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot(jobs)],
     providers,
   })
   class BenchAppModule {}

@@ -18,6 +18,8 @@ export interface ChaosDb {
 }
 
 export const CHAOS_JOB = 'chaos.work';
+/** The same work under `concurrency: { perKey: 1 }`: enqueued with a `concurrencyKey`, no two runs of one key may overlap. */
+export const CHAOS_KEYED_JOB = 'chaos.keyed';
 
 /** The proof of what ran: every run of a chaos job writes a row when it starts and when it finishes. */
 export interface ChaosLedger {
@@ -26,6 +28,8 @@ export interface ChaosLedger {
   attempt: number;
   pid: number;
   event: string;
+  /** Date.now() of the run's process when it wrote the row. */
+  at: number;
 }
 
 export const ChaosLedgerSchema = new EntitySchema<ChaosLedger>({
@@ -37,13 +41,14 @@ export const ChaosLedgerSchema = new EntitySchema<ChaosLedger>({
     attempt: { type: 'integer' },
     pid: { type: 'integer' },
     event: { type: 'string' },
+    at: { type: 'double' },
   },
 });
 
 const LEDGER_DDL = {
-  postgresql: 'CREATE TABLE chaos_ledger (id serial PRIMARY KEY, job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL, event text NOT NULL)',
-  sqlite: 'CREATE TABLE chaos_ledger (id integer PRIMARY KEY AUTOINCREMENT, job_id text NOT NULL, attempt integer NOT NULL, pid integer NOT NULL, event text NOT NULL)',
-  mariadb: 'CREATE TABLE chaos_ledger (id int AUTO_INCREMENT PRIMARY KEY, job_id varchar(32) NOT NULL, attempt int NOT NULL, pid int NOT NULL, event varchar(16) NOT NULL)',
+  postgresql: 'CREATE TABLE chaos_ledger (id serial PRIMARY KEY, job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL, event text NOT NULL, at bigint NOT NULL)',
+  sqlite: 'CREATE TABLE chaos_ledger (id integer PRIMARY KEY AUTOINCREMENT, job_id text NOT NULL, attempt integer NOT NULL, pid integer NOT NULL, event text NOT NULL, at integer NOT NULL)',
+  mariadb: 'CREATE TABLE chaos_ledger (id int AUTO_INCREMENT PRIMARY KEY, job_id varchar(32) NOT NULL, attempt int NOT NULL, pid int NOT NULL, event varchar(16) NOT NULL, at bigint NOT NULL)',
 };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -57,16 +62,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Many attempts: a chaos job may be caught by several kills; what we count is lost jobs, not attempts. */
 export const CHAOS_MAX_ATTEMPTS = 100;
 
+async function run(input: { ms: number }, ctx: JobContext) {
+  const write = (event: string) =>
+    ctx.em.fork().insert(ChaosLedgerSchema, { jobId: ctx.jobId, attempt: ctx.attempt, pid: process.pid, event, at: Date.now() });
+  await write('start');
+  await sleep(input.ms, ctx.signal);
+  await write('finish');
+  return { pid: process.pid };
+}
+
 @Injectable()
 export class ChaosJobs {
   /** A short job: ledger 'start', sleep `ms`, ledger 'finish'. */
   @Job(CHAOS_JOB, { maxAttempts: CHAOS_MAX_ATTEMPTS })
-  async work(input: { ms: number }, ctx: JobContext) {
-    const write = (event: string) => ctx.em.fork().insert(ChaosLedgerSchema, { jobId: ctx.jobId, attempt: ctx.attempt, pid: process.pid, event });
-    await write('start');
-    await sleep(input.ms, ctx.signal);
-    await write('finish');
-    return { pid: process.pid };
+  work(input: { ms: number }, ctx: JobContext) {
+    return run(input, ctx);
+  }
+
+  @Job(CHAOS_KEYED_JOB, { maxAttempts: CHAOS_MAX_ATTEMPTS, concurrency: { perKey: 1 } })
+  keyed(input: { ms: number }, ctx: JobContext) {
+    return run(input, ctx);
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CHAOS_JOB, createChaosApp, type ChaosDb } from './chaos.app.js';
+import { CHAOS_JOB, CHAOS_KEYED_JOB, createChaosApp, type ChaosDb } from './chaos.app.js';
 import { NodeChild } from './node-child.js';
 
 /**
@@ -22,6 +22,12 @@ export interface ChaosOptions {
   heartbeatMs?: number;
   /** Give up waiting this long after the last kill (what is not completed then is lost). @default 60000 (ms) */
   giveUpMs?: number;
+  /**
+   * Of the jobs, this many are `chaos.keyed` (`concurrency: { perKey: 1 }`), spread over `keys`
+   * concurrency keys: the ledger must show no two runs of one key overlapping. @default 0 / 8
+   */
+  keyed?: number;
+  keys?: number;
   /** Progress lines. @default none */
   log?: (message: string) => void;
 }
@@ -46,6 +52,8 @@ export interface ChaosResult {
   /** From the last kill to every job completed (or to giving up). */
   lastKillToDoneMs: number;
   durationMs: number;
+  /** Pairs of runs of one concurrency key that overlapped (a killed run ends at its kill). */
+  keyOverlaps: number;
   /** Consumer processes that exited on their own (crashed) rather than by our SIGKILL or final SIGTERM. */
   crashedConsumers: number;
   /** Examples of what went wrong, for the failure message. */
@@ -99,9 +107,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   };
 
   try {
+    // Keyed jobs every `step`-th, spread through the backlog, so they compete with the others for the consumers.
+    const keyed = Math.min(o.keyed ?? 0, o.jobs);
+    const step = keyed > 0 ? Math.floor(o.jobs / keyed) : 0;
     for (let i = 0; i < o.jobs; i += 10_000) {
       const n = Math.min(10_000, o.jobs - i);
-      await parent.queue.enqueueMany(Array.from({ length: n }, () => ({ name: CHAOS_JOB, input: { ms: minMs + Math.floor(Math.random() * (maxMs - minMs + 1)) } })));
+      const items = Array.from({ length: n }, (_, k) => {
+        const input = { ms: minMs + Math.floor(Math.random() * (maxMs - minMs + 1)) };
+        const index = i + k;
+        const isKeyed = step > 0 && index % step === 0 && index / step < keyed;
+        return isKeyed ? { name: CHAOS_KEYED_JOB, input, concurrencyKey: `k${index % (o.keys ?? 8)}` } : { name: CHAOS_JOB, input };
+      });
+      await parent.queue.enqueueMany(items as never);
     }
     log(`enqueued ${o.jobs} jobs (${Date.now() - started} ms); starting ${o.consumers} consumers`);
     const first = Array.from({ length: o.consumers }, spawnConsumer);
@@ -181,13 +198,14 @@ async function analyse(
   o: ChaosOptions,
   killed: Map<number, number>,
   problems: string[],
-): Promise<Pick<ChaosResult, 'lost' | 'repeats' | 'unrecordedRepeats' | 'lostAttempts' | 'spuriousLosses' | 'maxRecoveryMs' | 'recoveries'>> {
+): Promise<Pick<ChaosResult, 'lost' | 'repeats' | 'unrecordedRepeats' | 'lostAttempts' | 'spuriousLosses' | 'maxRecoveryMs' | 'recoveries' | 'keyOverlaps'>> {
   const jobs: { id: unknown; state: string; attempts: number; attempt_log: unknown }[] = await conn.execute(
     `SELECT id, state, attempts, attempt_log FROM queue_job`,
   );
   const ledger: { job_id: string; attempt: number; event: string }[] = await conn.execute(
     `SELECT job_id, attempt, event FROM chaos_ledger WHERE event = 'start'`,
   );
+  const keyOverlaps = await countKeyOverlaps(conn, killed, problems);
   const starts = new Map<string, number[]>();
   for (const r of ledger) {
     const list = starts.get(String(r.job_id)) ?? [];
@@ -243,10 +261,55 @@ async function analyse(
     recoveries.push([firstRescue.get(pid)! - killed.get(pid)!, at - killed.get(pid)!]);
   }
   void o;
-  return { lost, repeats, unrecordedRepeats: unrecorded, lostAttempts, spuriousLosses: spurious, maxRecoveryMs, recoveries };
+  return { lost, repeats, unrecordedRepeats: unrecorded, lostAttempts, spuriousLosses: spurious, maxRecoveryMs, recoveries, keyOverlaps };
+}
+
+/**
+ * Runs of keyed jobs per concurrency key, each from its 'start' row to its 'finish' row, or to the
+ * SIGKILL of its process (a killed run holds its key until its lease lapses and it is rescued, so
+ * the next run of that key starts after it); a run with neither never ends. Counts the pairs of
+ * runs of one key that overlap.
+ */
+async function countKeyOverlaps(conn: { execute(sql: string): Promise<any> }, killed: Map<number, number>, problems: string[]): Promise<number> {
+  // Joined here, not in SQL: the ledger's job_id is text, and no one cast of the id to text is
+  // written alike on PostgreSQL, SQLite and MariaDB.
+  const keyed: { id: unknown; concurrency_key: string }[] = await conn.execute(
+    `SELECT id, concurrency_key FROM queue_job WHERE concurrency_key IS NOT NULL`,
+  );
+  const keyOf = new Map(keyed.map((k) => [String(k.id), k.concurrency_key]));
+  const ledger: { job_id: unknown; attempt: unknown; pid: unknown; event: string; at: unknown }[] = await conn.execute(
+    `SELECT job_id, attempt, pid, event, at FROM chaos_ledger`,
+  );
+  const runs = new Map<string, { key: string; pid: number; start?: number; finish?: number }>();
+  for (const r of ledger) {
+    const key = keyOf.get(String(r.job_id));
+    if (key === undefined) continue;
+    const id = `${r.job_id}:${r.attempt}`;
+    const run = runs.get(id) ?? { key, pid: Number(r.pid) };
+    if (r.event === 'start') run.start = Number(r.at);
+    if (r.event === 'finish') run.finish = Number(r.at);
+    runs.set(id, run);
+  }
+  const byKey = new Map<string, { start: number; end: number; id: string }[]>();
+  for (const [id, r] of runs) {
+    if (r.start === undefined) continue;
+    const end = r.finish ?? killed.get(r.pid) ?? Infinity;
+    byKey.set(r.key, [...(byKey.get(r.key) ?? []), { start: r.start, end, id }]);
+  }
+  let overlaps = 0;
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < list.length; i++) {
+      const earlier = list.slice(0, i).find((p) => p.end > list[i]!.start);
+      if (!earlier) continue;
+      overlaps += 1;
+      if (problems.length < 20) problems.push(`key ${key}: run ${list[i]!.id} started while ${earlier.id} ran`);
+    }
+  }
+  return overlaps;
 }
 
 /** The soak's last line. */
 export function chaosLine(r: ChaosResult): string {
-  return `lost=${r.lost} unrecorded_repeats=${r.unrecordedRepeats} max_recovery_ms=${r.maxRecoveryMs}`;
+  return `lost=${r.lost} unrecorded_repeats=${r.unrecordedRepeats} key_overlaps=${r.keyOverlaps} max_recovery_ms=${r.maxRecoveryMs}`;
 }

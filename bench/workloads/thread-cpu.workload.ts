@@ -40,7 +40,7 @@ export const threadCpu: Workload = {
   systems: 'ours',
   measure: (ctx) =>
     ctx.onFreshDatabase(async (url) => {
-      const o = await createOursApp({ postgresUrl: url }, true, [CpuJobs]);
+      const o = await createOursApp({ postgresUrl: url }, true, {}, [CpuJobs]);
       try {
         const run = async (name: string) => {
           await o.queue.enqueueMany(Array.from({ length: JOBS }, () => ({ name, input: { ms: BURN_MS } })));

@@ -49,7 +49,7 @@ export class ConsumerLoop {
     const { store, logger } = collaborators;
     const wake = this.signal.wake;
     this.graceMs = settings.shutdownGraceMs;
-    this.buffer = new ClaimBuffer({ consumerId, leaseMs: settings.leaseMs, names: settings.names, queues: settings.queues });
+    this.buffer = new ClaimBuffer({ consumerId, leaseMs: settings.leaseMs, names: settings.names, limits: settings.limits, queues: settings.queues });
     this.writer = new ResultWriter({ consumerId, defaultBackoff: settings.defaultBackoff }, { store, wake, logger });
     this.slots = new JobSlots(settings.concurrency, {
       execute: (job, controller) => collaborators.execute(job, controller),

@@ -1,4 +1,5 @@
 import type { BackoffOptions } from '../interfaces/backoff-options.js';
+import type { JobLimit } from '../persistence/store.types.js';
 
 /** Explicit states of a consumer; `stopping` means: no new claims, running jobs finish. */
 export const ConsumerState = Object.freeze({
@@ -18,6 +19,8 @@ export interface LoopLogger {
 export interface LoopSettings {
   concurrency: number;
   names: string[];
+  /** Limits of the names that have some (`@Job()` rateLimit / concurrency). */
+  limits?: JobLimit[];
   queues?: string[];
   pollIntervalMs: number;
   /**

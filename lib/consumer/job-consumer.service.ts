@@ -10,6 +10,7 @@ import { JobRowFactory } from '../queue/job-row.factory.js';
 import { assertConsumerOptions } from './consumer-options.validator.js';
 import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
+import { RetentionPruner } from './retention.pruner.js';
 import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
 import { JobQueue } from '../queue/job-queue.service.js';
 import type { JobName } from '../interfaces/job-types.js';
@@ -76,6 +77,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       {
         concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
         names,
+        limits: names.flatMap((n) => this.registry.get(n).limits ?? []),
         queues: options.queues,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         busyPollMs: this.store.wakesOtherProcesses ? undefined : Math.min(BUSY_POLL_MS, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
@@ -109,6 +111,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
     );
     this.loops.add(loop);
     const recurring = await this.startRecurring(names, options.schedule ?? true);
+    const pruner = this.options.retention ? new RetentionPruner(this.options.retention, this.store.retention, this.logger) : undefined;
+    pruner?.start();
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
     // A handler that leaves a rejected promise behind must not crash the process and the other jobs with it.
     const onRejection = (reason: unknown) =>
@@ -121,6 +125,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       return summary;
     } finally {
       recurring?.stop();
+      await pruner?.stop();
       process.off('unhandledRejection', onRejection);
       detach();
       this.loops.delete(loop);

@@ -4,6 +4,7 @@ import { UnknownJobError } from '../errors/unknown-job.error.js';
 import type { JobHandlerOptions } from '../interfaces/job-options.js';
 import type { JobContext } from '../interfaces/job-context.js';
 import type { ResolvedThread } from '../threads/thread-option.util.js';
+import type { JobLimit } from '../persistence/store.types.js';
 
 export interface RegisteredJob {
   name: string;
@@ -13,6 +14,8 @@ export interface RegisteredJob {
   handler: (input: unknown, ctx: JobContext) => unknown;
   /** Set for `@Job({ thread })`: the handler runs this module in the worker-thread pool. */
   thread?: ResolvedThread;
+  /** Its `rateLimit` / `concurrency`, checked; undefined without any. */
+  limits?: JobLimit;
 }
 
 /** Every `@Job()` handler of the application, by name. Filled by the explorer at module init. */

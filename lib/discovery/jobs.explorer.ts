@@ -5,6 +5,7 @@ import { JobRegistry } from './job.registry.js';
 import { JobHooksRegistry } from './job-hooks.registry.js';
 import { assertJobName } from '../validation/options.validator.js';
 import { assertCron } from '../consumer/recurring.scheduler.js';
+import { jobLimits } from '../validation/job-limits.validator.js';
 import { JobsConfigurationError } from '../errors/configuration.error.js';
 import { JobThreadPool } from '../threads/job-thread.pool.js';
 import { resolveThreadOption } from '../threads/thread-option.util.js';
@@ -50,6 +51,7 @@ export class JobsExplorer implements OnModuleInit {
             ? (input, ctx) => this.threads.run(thread, input, ctx)
             : (input, ctx) => (instance as any)[method](input, ctx),
           thread,
+          limits: jobLimits(meta.name, meta.options, source),
         });
       }
     }

@@ -41,6 +41,35 @@ export interface JobHandlerOptions extends JobRunOptions {
    * cancellation and `ctx.progress` work as usual. @default none (the method runs in the consumer)
    */
   thread?: ThreadJobOptions;
+  /**
+   * At most `max` starts of this job in any `perMs` window, across every consumer process (the claim
+   * counts them in the database). A job held back stays pending and does not hold up other jobs.
+   * A retry is a new start. @default none (no limit)
+   */
+  rateLimit?: JobRateLimit;
+  /**
+   * At most `max` jobs of this name running at once, and at most `perKey` running at once per
+   * `concurrencyKey` given at enqueue, across every consumer process. A claimed job counts from its
+   * claim until it ends; a job of a killed consumer holds its place until its lease lapses.
+   * @default none (no limit)
+   */
+  concurrency?: JobConcurrencyLimit;
+}
+
+/** `@Job()` option `rateLimit`. */
+export interface JobRateLimit {
+  /** Starts allowed per window; an integer >= 1. */
+  max: number;
+  /** The window, in milliseconds; an integer >= 1. */
+  perMs: number;
+}
+
+/** `@Job()` option `concurrency`; at least one of the two. */
+export interface JobConcurrencyLimit {
+  /** Running jobs of this name at once; an integer >= 1. @default none */
+  max?: number;
+  /** Running jobs of this name at once per `concurrencyKey` (jobs without a key are not limited by it); an integer >= 1. @default none */
+  perKey?: number;
 }
 
 /** Options of `JobQueue.enqueue()`. */
@@ -57,6 +86,12 @@ export interface EnqueueOptions extends JobRunOptions {
    * enqueueing another returns the existing job instead. @default none
    */
   uniqueKey?: string;
+  /**
+   * The job's key for its `@Job()` `concurrency.perKey` limit (one tenant, account or API token):
+   * at most `perKey` jobs of this name with this key run at once. Without a `perKey` limit on the
+   * job, the key is stored and has no effect. At most 255 characters. @default none
+   */
+  concurrencyKey?: string;
   /**
    * Deduplication by key, with a mode (instead of `uniqueKey`, which is `{ key }`):
    * - `{ key }`: at most one unfinished job per key (as `uniqueKey`);

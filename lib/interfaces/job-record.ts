@@ -30,6 +30,8 @@ export interface JobRecord<I = unknown, O = unknown> {
   step: string | null;
   parentId: string | null;
   uniqueKey: string | null;
+  /** The key of its `concurrency.perKey` limit (enqueue option `concurrencyKey`). */
+  concurrencyKey: string | null;
 }
 
 /** A pipeline as `getPipeline()` returns it; its state is derived from its steps. */

@@ -29,10 +29,48 @@ export interface JobsModuleOptions {
    * pool is created at the first thread job and destroyed at shutdown. @default os.availableParallelism()
    */
   threadPoolSize?: number;
+  /**
+   * Deletes finished jobs in the background: every consumer takes part, one at a time across
+   * processes, in small batches on a slow timer (never on the claim or finish path). A finished
+   * pipeline goes whole (row, steps, edges) once each step is past the rule of its state.
+   * `false` keeps everything (purge by hand with `JobQueue.purge()`).
+   * @default { completed: { maxAgeMs: 86400000 }, failed: { maxAgeMs: 604800000 }, cancelled: { maxAgeMs: 604800000 } } (1 day, 7 days, 7 days)
+   */
+  retention?: false | RetentionOptions;
+}
+
+/** What `retention` keeps of the finished jobs in one state; a job goes once it is past either limit. */
+export interface RetentionRule {
+  /** Delete jobs finished longer ago than this (ms); an integer >= 0. @default none */
+  maxAgeMs?: number;
+  /** Keep at most this many of the newest plain jobs in this state (pipeline steps are not counted); an integer >= 1. @default none */
+  maxCount?: number;
+}
+
+/** Module option `retention`. A rule given for a state replaces that state's default; `false` keeps the state's jobs. */
+export interface RetentionOptions {
+  /** @default { maxAgeMs: 86400000 } (1 day) */
+  completed?: RetentionRule | false;
+  /** @default { maxAgeMs: 604800000 } (7 days) */
+  failed?: RetentionRule | false;
+  /** Also the rule of skipped pipeline steps. @default { maxAgeMs: 604800000 } (7 days) */
+  cancelled?: RetentionRule | false;
+  /** How often a consumer prunes; a round deletes in batches until nothing is left to delete. @default 60000 (ms) */
+  intervalMs?: number;
+  /** Jobs (or pipelines) deleted per batch, each batch its own short transaction. @default 500 */
+  batchSize?: number;
+}
+
+/** `retention` after defaults: one rule per state it prunes (`skipped` follows `cancelled`). */
+export interface ResolvedRetention {
+  rules: { state: string; olderThanMs?: number; keepLast?: number }[];
+  intervalMs: number;
+  batchSize: number;
 }
 
 /** The options after defaults were applied and validation passed. */
-export type ResolvedJobsModuleOptions = Required<Omit<JobsModuleOptions, 'contextName'>> & {
+export type ResolvedJobsModuleOptions = Required<Omit<JobsModuleOptions, 'contextName' | 'retention'>> & {
   contextName?: string;
   defaultBackoff: Required<BackoffOptions>;
+  retention: ResolvedRetention | false;
 };

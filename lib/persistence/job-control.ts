@@ -31,6 +31,18 @@ const DISCARDED = JSON.stringify({ name: 'JobDiscarded', message: 'Discarded by 
 export class JobControl {
   constructor(private readonly c: JobControlContext) {}
 
+  /** Pauses or resumes a queue for every consumer; a resume wakes them (this process's at once, after the commit). */
+  setQueuePaused(queue: string, paused: boolean): Promise<void> {
+    return this.c.transaction(async (tx) => {
+      await this.c.dialect.setQueuePaused(tx, queue, paused);
+      if (!paused && this.c.notifies) await this.c.dialect.notify(tx);
+    });
+  }
+
+  pausedQueues(): Promise<string[]> {
+    return this.c.dialect.pausedQueues(this.c.db);
+  }
+
   /** Sets a failed or cancelled job going again (with the steps of its pipeline that ended because of it). */
   retry(id: string): Promise<void> {
     return this.c.transaction((tx) => this.retryOn(tx, id, 'retried by hand (JobQueue.retry)'));

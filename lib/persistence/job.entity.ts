@@ -32,6 +32,8 @@ export interface JobEntity {
   /** Dependencies not finished yet; the job is `blocked` while this is above 0. */
   blockingDeps: number;
   uniqueKey: string | null;
+  /** Jobs of one name with the same key share its `concurrency.perKey` limit (`@Job()`). */
+  concurrencyKey: string | null;
 }
 
 export const JOB_TABLE = 'queue_job';
@@ -68,8 +70,16 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     parentId: { type: 'bigint', fieldName: 'parent_id', nullable: true },
     blockingDeps: { type: 'integer', fieldName: 'blocking_deps', default: 0 },
     uniqueKey: { type: 'string', length: 255, fieldName: 'unique_key', nullable: true },
+    concurrencyKey: { type: 'string', length: 255, fieldName: 'concurrency_key', nullable: true },
   },
   // The DDL is in schema.sql.ts (JOB_INDEXES), with why each index is as it is.
-  indexes: [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished, JOB_INDEXES.uniqueRecent],
+  indexes: [
+    JOB_INDEXES.claim,
+    JOB_INDEXES.leased,
+    JOB_INDEXES.pipeline,
+    JOB_INDEXES.finished,
+    JOB_INDEXES.uniqueRecent,
+    JOB_INDEXES.runningKey,
+  ],
   uniques: [JOB_INDEXES.uniqueKey],
 });

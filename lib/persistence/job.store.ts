@@ -13,8 +13,11 @@ import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
 import { LocalWakes } from './local-wakes.js';
-import { DateCache, mapClaimedRow, mapDependencyRow, mapJobRow, toDate } from './row.mapper.js';
+import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
+import { RetentionStore } from './retention.store.js';
+import { claimRows } from './claim-rows.js';
+import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
 import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
 
@@ -41,6 +44,7 @@ export class JobStore {
   private effects?: EffectsContext;
   private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
+  private retentionOf?: RetentionStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -125,7 +129,7 @@ export class JobStore {
   async claim(filter: ClaimFilter): Promise<ClaimedJob[]> {
     if (filter.limit <= 0 || filter.names.length === 0) return [];
     const d = this.dialect;
-    const rows = await d.claim(this.bound.db, filter);
+    const rows = await claimRows(d, this.bound.db, filter);
     const dates = new DateCache();
     return rows.map((r) => mapClaimedRow(r, d, dates)).sort(claimOrder);
   }
@@ -228,22 +232,13 @@ export class JobStore {
   }
 
   /** A pipeline, its steps (in creation order) and its edges; undefined for an unknown id. */
-  async getPipeline(id: string) {
-    const d = this.dialect;
-    const db = this.bound.db;
-    const row = await d.pipeline(db, id);
-    if (!row) return undefined;
-    const jobs = (await d.pipelineJobs(db, id)).map((r) => mapJobRow(r, d));
-    const edges = (await d.pipelineEdges(db, id)).map((e) => ({ dependsOnId: String(e.depends_on_id), policy: e.policy }));
-    return { id: String(row.id), name: (row.name as string | null) ?? null, createdAt: toDate(row.created_at)!, workspace: d.parseJson(row.workspace) ?? {}, jobs, edges };
+  getPipeline(id: string) {
+    return readPipeline(this.dialect, this.bound.db, id);
   }
 
   /** The finished dependencies of these pipeline steps (parsed) and the workspaces of their pipelines. */
-  async stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
-    const d = this.dialect;
-    const [rows, workspaces] = await Promise.all([d.dependencyResults(this.bound.db, jobIds), d.workspaces(this.bound.db, pipelineIds)]);
-    const dependencies = rows.map((r) => mapDependencyRow(r, d));
-    return { dependencies, workspaces: new Map(workspaces.map((w) => [String(w.id), d.parseJson(w.workspace) ?? {}])) };
+  stepInputs(jobIds: readonly string[], pipelineIds: readonly string[]) {
+    return readStepInputs(this.dialect, this.bound.db, jobIds, pipelineIds);
   }
 
   /** Which of `steps` are keys of steps of the pipeline already. */
@@ -257,9 +252,9 @@ export class JobStore {
     return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
   }
 
-  /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
-  purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
-    return this.dialect.purge(this.bound.db, states, olderThanMs);
+  /** Deleting finished jobs: `JobQueue.purge` and background retention. */
+  get retention(): RetentionStore {
+    return (this.retentionOf ??= new RetentionStore(this.dialect, this.bound.db, (fn) => this.transaction(fn)));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from './store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
+import type { PruneRule } from './statements/prune.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
 export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
@@ -37,6 +38,11 @@ export interface Listener {
  * - **Order.** `claim` takes due pending rows in `CLAIM_ORDER_SQL` (priority higher first, then
  *   `run_after`, then id) and returns them in any order (the store sorts). `insertJobs` inserts in
  *   `ord` order, so ids ascend with it, and skips a row whose unique key an unfinished job holds.
+ * - **Limits, pauses, retention** (schema version 2). `claim` and `claimLimited` read the paused
+ *   queues in their own statement (MariaDB: in their transaction, before the locking read).
+ *   `claimLimited` runs one at a time across processes (a lock held to its commit), reading running counts and starts in the statement that claims, with the clock
+ *   as it runs. Pruning takes `tryPrunerLock` first in each batch's transaction and skips its round
+ *   when another holds it; a pipeline is deleted whole or not at all.
  * - **Times** are the database's clock (`now`), never the process's, except `run_after` given by the user.
  * - **JSON** columns take serialised text; `parseJson` turns what the driver returns into values.
  */
@@ -76,6 +82,18 @@ export interface JobsDialect {
   selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  /**
+   * `claim` for names with limits (`filter.names` is ignored; `limits` names them), up to
+   * `filter.limit` jobs in all, in one transaction that no other `claimLimited` overlaps with
+   * (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the write lock of `BEGIN IMMEDIATE`;
+   * MariaDB: `GET_LOCK` taken before `BEGIN`, released after the transaction ends), so the
+   * counts it reads stay true until it commits: per name at most `maxRunning` running, at most
+   * `perKey` running per `concurrency_key`, at most `rateMax` rows in `queue_job_start` newer than
+   * `ratePerMs` (it deletes older ones and inserts one per job it claims, stamped with the clock as
+   * the statement runs). Skips paused queues like `claim`; a job held back stays pending and the
+   * jobs behind it are still claimed.
+   */
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
   /** Fenced: `completed` with its output (or `cancelled`). */
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */
@@ -148,6 +166,35 @@ export interface JobsDialect {
   failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }): Promise<{ id: unknown; pipeline_id: unknown }[]>;
   /** A pending or blocked job ends `cancelled` at once with `error` (JSON text), `finished_at` now; returns it if it changed. */
   discard(tx: Executor, id: string, error: string): Promise<EndedRow[]>;
+  /**
+   * Pauses or resumes a queue (an upsert of its `queue_control` row, whether or not it has jobs).
+   * `claim` and `claimLimited` read `queue_control` in their own statement (MariaDB: in their own
+   * transaction, just before their locking read): a pause holds from every consumer's next claim,
+   * and nothing is cached per process.
+   */
+  setQueuePaused(ex: Executor, queue: string, paused: boolean): Promise<void>;
+  /** The paused queues, by name. */
+  pausedQueues(ex: Executor): Promise<string[]>;
+  /**
+   * Retention's turn: true when this transaction may prune, false when another one prunes now (the
+   * caller then skips its round). At most one pruner at a time across processes. PostgreSQL:
+   * `pg_try_advisory_xact_lock` (never waits); SQLite: true (the transaction holds the write lock);
+   * MariaDB: `GET_LOCK(…, 0)`, released by its `transaction` once this transaction has ended.
+   */
+  tryPrunerLock(tx: Executor): Promise<boolean>;
+  /** The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when there are fewer. */
+  pruneBoundary(ex: Executor, state: string, keepLast: number): Promise<{ finishedAt: unknown; id: string } | undefined>;
+  /**
+   * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` finished more than
+   * `rule.olderThanMs` ago or before `rule.before`, oldest first; returns how many.
+   */
+  pruneJobs(tx: Executor, rule: PruneRule, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` pipelines whole (row, steps, edges) whose every step is finished and past
+   * the rule of its state (`olderThanMs`; a state without a rule keeps its pipelines), locking them
+   * first (see Locking); returns how many steps it deleted.
+   */
+  prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number): Promise<number>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

@@ -40,6 +40,7 @@ export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
     progress: dialect.parseJson(row.progress),
     parentId: toId(row.parent_id),
     uniqueKey: row.unique_key ?? null,
+    concurrencyKey: row.concurrency_key ?? null,
   };
 }
 
@@ -71,6 +72,7 @@ export function insertedRecord(row: NewJobRow, db: InsertedRow, dates: DateCache
     step: row.step,
     parentId: row.parent_id,
     uniqueKey: row.unique_key,
+    concurrencyKey: row.concurrency_key,
   };
 }
 

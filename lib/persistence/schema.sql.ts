@@ -32,6 +32,13 @@ export const JOB_INDEXES = {
   // jobs, 10 alternating runs on local PostgreSQL 15: median 11,983 -> 13,551 jobs/s.
   pipeline: { name: 'queue_job_pipeline_idx', expression: `create index queue_job_pipeline_idx on queue_job (pipeline_id) where pipeline_id is not null` },
   finished: { name: 'queue_job_finished_idx', expression: `create index queue_job_finished_idx on queue_job (finished_at) where finished_at is not null` },
+  // Version 2. Running jobs per name and concurrency key, counted by the claim of a name with
+  // `concurrency.perKey`. Only keyed running rows are in it: jobs without a key never write to it,
+  // and the fenced writes (which say `state = 'running'` but nothing of the key) cannot pick it.
+  runningKey: {
+    name: 'queue_job_running_key_idx',
+    expression: `create index queue_job_running_key_idx on queue_job (name, concurrency_key) where state = 'running' and concurrency_key is not null`,
+  },
   uniqueKey: {
     name: 'queue_job_unique_key_idx',
     expression: `create unique index queue_job_unique_key_idx on queue_job (unique_key) where unique_key is not null and state in ('pending', 'blocked', 'running')`,
@@ -66,6 +73,18 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
       `create index queue_job_dependency_depends_on_idx on queue_job_dependency (depends_on_id)`,
     );
   }
-  if (from < 2) out.push(JOB_INDEXES.uniqueRecent.expression);
+  if (from < 2) {
+    // Version 2 (nothing was released at version 2 before, so it holds both parts of job control):
+    // dedup by recent key (the unique-recent index); pause and resume (queue_control), rate limits
+    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs).
+    out.push(
+      JOB_INDEXES.uniqueRecent.expression,
+      `alter table queue_job add column concurrency_key varchar(255) null`,
+      JOB_INDEXES.runningKey.expression,
+      `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
+      `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
+      `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
+    );
+  }
   return out;
 }

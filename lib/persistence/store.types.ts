@@ -21,6 +21,21 @@ export interface ClaimFilter {
    * (PostgreSQL). Worth its extra round trips while there is a backlog; an idle consumer's claims go without.
    */
   guardPlan?: boolean;
+  /** Names among `names` with limits (`@Job()` `rateLimit` / `concurrency`): claimed apart, under their limits. */
+  limits?: readonly JobLimit[];
+}
+
+/**
+ * The limits of one job name, enforced by the claim in the database for every consumer process:
+ * at most `maxRunning` running, at most `perKey` running per `concurrency_key`, at most `rateMax`
+ * starts in any `ratePerMs` window. A claimed job counts as running (and as started) from its claim.
+ */
+export interface JobLimit {
+  name: string;
+  maxRunning?: number;
+  perKey?: number;
+  rateMax?: number;
+  ratePerMs?: number;
 }
 
 /**
@@ -62,10 +77,11 @@ export interface NewJobRow {
   unique_key: string | null;
   /** How `unique_key` dedupes beyond one unfinished job per key (not a column). */
   dedup?: { forMs?: number; replace?: boolean; debounceMs?: number };
+  concurrency_key: string | null;
 }
 
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */
-export const INSERT_COLUMNS = ['name', 'queue', 'state', 'priority', 'input', 'max_attempts', 'backoff', 'timeout_ms', 'run_after', 'pipeline_id', 'step', 'parent_id', 'blocking_deps', 'unique_key'] as const satisfies readonly (keyof NewJobRow)[];
+export const INSERT_COLUMNS = ['name', 'queue', 'state', 'priority', 'input', 'max_attempts', 'backoff', 'timeout_ms', 'run_after', 'pipeline_id', 'step', 'parent_id', 'blocking_deps', 'unique_key', 'concurrency_key'] as const satisfies readonly (keyof NewJobRow)[];
 
 /** What an insert returns per row; the rest of the record is what was inserted. */
 export interface InsertedRow {

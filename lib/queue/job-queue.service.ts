@@ -12,7 +12,7 @@ import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-option
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { assertId } from './job-id.util.js';
-import { assertKnownFields, assertNameList } from '../validation/options.validator.js';
+import { assertKnownFields, assertNameList, assertQueueName } from '../validation/options.validator.js';
 import { assertRetryFilter, type RetryFilter } from './retry-filter.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
@@ -23,7 +23,7 @@ import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
 
 /** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
-const ENQUEUE_FIELDS = ['queue', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'runAfter', 'uniqueKey', 'unique', 'em'];
+const ENQUEUE_FIELDS = ['queue', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'runAfter', 'uniqueKey', 'unique', 'concurrencyKey', 'em'];
 const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
 /** One queue's unfinished jobs, as `queueDepths()` counts them. */
@@ -37,6 +37,8 @@ export interface QueueDepth {
   running: number;
   /** Pipeline steps waiting for their dependencies. */
   blocked: number;
+  /** Set on a paused queue (`pauseQueue`). */
+  paused?: true;
 }
 
 export interface WaitOptions {
@@ -174,11 +176,12 @@ export class JobQueue {
   /**
    * Unfinished jobs per queue: `{ default: { pending: 3, due: 1, scheduled: 2, running: 1, blocked: 0 } }`.
    * `pending` = `due` (runAfter reached) + `scheduled` (runAfter ahead, on the database clock).
-   * `queues`: only these, each listed even when it has no job.
+   * `queues`: only these, each listed even when it has no job. A paused queue has `paused: true`,
+   * and is listed even with no jobs.
    */
   async queueDepths(queues?: readonly string[]): Promise<Record<string, QueueDepth>> {
     assertNameList(queues, 'queues', false);
-    const rows = await guard(() => this.store.queueDepths(queues));
+    const [rows, paused] = await guard(() => Promise.all([this.store.queueDepths(queues), this.store.control.pausedQueues()]));
     const depths: Record<string, QueueDepth> = {};
     const of = (queue: string) => (depths[queue] ??= { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 });
     for (const queue of queues ?? []) of(queue);
@@ -191,18 +194,46 @@ export class JobQueue {
         depth[r.state as 'running' | 'blocked'] += r.n;
       }
     }
+    for (const queue of paused) if (!queues || queues.includes(queue)) of(queue).paused = true;
     return depths;
   }
 
-  /** Deletes finished plain jobs older than `olderThanMs`; returns how many. Pipelines are kept. */
+  /**
+   * Pauses a queue in the database: every consumer, in every process, claims nothing more from it
+   * from its next claim (PostgreSQL and SQLite alike: the claim reads the pause). Jobs already running
+   * finish; so do jobs a consumer had claimed a moment before (its prefetch, at most about 100 ms of
+   * its work). Enqueueing still works. A queue with no jobs yet can be paused. Throws
+   * `InvalidJobOptionsError`, writing nothing, for a name that is not a queue name.
+   */
+  async pauseQueue(queue: string): Promise<void> {
+    assertQueueName(queue, 'pauseQueue(queue)', InvalidJobOptionsError, true);
+    await guard(() => this.store.control.setQueuePaused(queue, true));
+  }
+
+  /** Resumes a paused queue (a queue that is not paused is left as it is); consumers are woken at once on PostgreSQL. */
+  async resumeQueue(queue: string): Promise<void> {
+    assertQueueName(queue, 'resumeQueue(queue)', InvalidJobOptionsError, true);
+    await guard(() => this.store.control.setQueuePaused(queue, false));
+  }
+
+  /** The paused queues, by name. */
+  pausedQueues(): Promise<string[]> {
+    return guard(() => this.store.control.pausedQueues());
+  }
+
+  /**
+   * Deletes finished jobs older than `olderThanMs` in `states` (default: every finished state),
+   * and finished pipelines whole (row, steps, edges) when every step is such a job;
+   * returns how many jobs, steps included. Retention (module option) does this in the background.
+   */
   async purge(options: { olderThanMs: number; states?: JobState[] }): Promise<number> {
-    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled];
+    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled, JobState.Skipped];
     if (!Number.isInteger(options.olderThanMs) || options.olderThanMs < 0) {
       throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
     }
     const bad = states.filter((s) => !TERMINAL_JOB_STATES.includes(s));
     if (bad.length) throw new InvalidJobOptionsError(`purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`);
-    return guard(() => this.store.purge(states, options.olderThanMs));
+    return guard(() => this.store.retention.purge(states, options.olderThanMs));
   }
 
   /**

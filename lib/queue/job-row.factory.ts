@@ -60,6 +60,7 @@ export class JobRowFactory {
       ...(unique && (unique.forMs || unique.replace || unique.debounceMs !== undefined)
         ? { dedup: { forMs: unique.forMs, replace: unique.replace === true || unique.debounceMs !== undefined, debounceMs: unique.debounceMs } }
         : {}),
+      concurrency_key: opts.concurrencyKey ?? null,
     };
   }
 }

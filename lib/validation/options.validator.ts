@@ -47,8 +47,9 @@ export function assertJobName(name: unknown, where: string, Err: ErrCtor = Inval
   }
 }
 
-function assertQueueName(queue: unknown, option: string, Err: ErrCtor): void {
-  if (queue === undefined) return;
+/** `required`: undefined is refused too (a queue named in a call, not an option left out). */
+export function assertQueueName(queue: unknown, option: string, Err: ErrCtor = InvalidJobOptionsError, required = false): void {
+  if (queue === undefined && !required) return;
   if (typeof queue !== 'string' || queue.length === 0 || queue.length > MAX_QUEUE_NAME_LENGTH) {
     throw new Err(
       `Option '${option}' must be a non-empty string of at most ${MAX_QUEUE_NAME_LENGTH} characters; got ${describe(queue)}.`,
@@ -84,7 +85,7 @@ export function assertBackoff(backoff: BackoffOptions | undefined, option: strin
 }
 
 /** Checks the options shared by `@Job()`, `enqueue()` and pipeline steps. */
-export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; uniqueKey?: unknown }, Err: ErrCtor = InvalidJobOptionsError) {
+export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; uniqueKey?: unknown; concurrencyKey?: unknown }, Err: ErrCtor = InvalidJobOptionsError) {
   if (o === null || typeof o !== 'object') throw new Err(`Options must be an object; got ${describe(o)}.`);
   assertQueueName(o.queue, 'queue', Err);
   assertInt(o.priority, 'priority', { min: MIN_PRIORITY, max: MAX_PRIORITY, Err });
@@ -96,6 +97,9 @@ export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; unique
   }
   if (o.uniqueKey !== undefined && (typeof o.uniqueKey !== 'string' || o.uniqueKey.length === 0 || o.uniqueKey.length > 255)) {
     throw new Err(`Option 'uniqueKey' must be a non-empty string of at most 255 characters; got ${describe(o.uniqueKey)}.`);
+  }
+  if (o.concurrencyKey !== undefined && (typeof o.concurrencyKey !== 'string' || o.concurrencyKey.length === 0 || o.concurrencyKey.length > 255)) {
+    throw new Err(`Option 'concurrencyKey' must be a non-empty string of at most 255 characters; got ${describe(o.concurrencyKey)}.`);
   }
 }
 

@@ -1,5 +1,5 @@
-import { ConflictException, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
-import { InvalidJobStateError, JobNotFoundError, JobQueue } from '../../lib/index.js';
+import { BadRequestException, ConflictException, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { InvalidJobOptionsError, InvalidJobStateError, JobNotFoundError, JobQueue } from '../../lib/index.js';
 
 /** Views of the queue (a job, a pipeline, the depth of each queue), and the retry of a failed job. */
 @Controller()
@@ -29,9 +29,23 @@ export class StatusController {
     return notFoundAs404(() => this.jobs.getPipeline(checkId(id)));
   }
 
-  /** `GET /queues`: unfinished jobs per queue. */
+  /** `GET /queues`: unfinished jobs per queue; a paused one has `paused: true`. */
   @Get('queues')
   queues() {
+    return this.jobs.queueDepths();
+  }
+
+  /** `POST /queues/mail/pause`: every consumer stops claiming from the queue (running jobs finish). */
+  @Post('queues/:queue/pause')
+  async pause(@Param('queue') queue: string) {
+    await badNameAs400(() => this.jobs.pauseQueue(queue));
+    return this.jobs.queueDepths();
+  }
+
+  /** `POST /queues/mail/resume`. */
+  @Post('queues/:queue/resume')
+  async resume(@Param('queue') queue: string) {
+    await badNameAs400(() => this.jobs.resumeQueue(queue));
     return this.jobs.queueDepths();
   }
 }
@@ -39,6 +53,15 @@ export class StatusController {
 function checkId(id: string): string {
   if (!/^\d{1,18}$/.test(id)) throw new NotFoundException(`No job or pipeline has id '${id}'.`);
   return id;
+}
+
+async function badNameAs400(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof InvalidJobOptionsError) throw new BadRequestException(err.message);
+    throw err;
+  }
 }
 
 async function notFoundAs404<T>(read: () => Promise<T>): Promise<T> {

@@ -11,7 +11,7 @@ export const RELIABILITY_CONSUMER = 'test/fixtures/reliability-consumer.process.
 /** Starts test/fixtures/reliability-consumer.process.ts and waits until its consumer runs; returns it and its consumer id. */
 export async function startConsumer(
   db: TestDatabase,
-  o: { jobs?: JobsModuleOptions; consumer?: ConsumerOptions; name?: string; skewMs?: number; enqueue?: unknown[]; echo?: boolean } = {},
+  o: { jobs?: JobsModuleOptions; consumer?: ConsumerOptions; name?: string; skewMs?: number; enqueue?: unknown[]; echo?: boolean; limited?: boolean } = {},
 ): Promise<{ child: NodeChild; consumerId: string }> {
   const child = spawnNode(RELIABILITY_CONSUMER, {
     echo: o.echo,
@@ -22,6 +22,7 @@ export async function startConsumer(
       CONSUMER_NAME: o.name ?? 'consumer',
       CLOCK_SKEW_MS: String(o.skewMs ?? 0),
       ENQUEUE: o.enqueue ? JSON.stringify(o.enqueue) : undefined,
+      LIMITED_JOBS: o.limited ? '1' : undefined,
     },
   });
   const m = await child.waitFor(/consumer (\S+) started/, 60_000);

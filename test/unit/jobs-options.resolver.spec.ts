@@ -15,10 +15,47 @@ describe('resolveJobsOptions', () => {
       heartbeatMs: 1_000,
       notify: true,
       threadPoolSize: availableParallelism(),
+      retention: {
+        rules: [
+          { state: 'completed', olderThanMs: 86_400_000 },
+          { state: 'failed', olderThanMs: 604_800_000 },
+          { state: 'cancelled', olderThanMs: 604_800_000 },
+          { state: 'skipped', olderThanMs: 604_800_000 },
+        ],
+        intervalMs: 60_000,
+        batchSize: 500,
+      },
     };
     expect(resolveJobsOptions()).toEqual(expected);
     expect(resolveJobsOptions({})).toEqual(expected);
     expect(resolveJobsOptions(null as never)).toEqual(expected);
+  });
+
+  it('retention: false turns it off; a rule given for a state replaces its default; false keeps a state', () => {
+    expect(resolveJobsOptions({ retention: false }).retention).toBe(false);
+    const r = resolveJobsOptions({ retention: { completed: { maxCount: 1000 }, failed: false, intervalMs: 500, batchSize: 50 } }).retention;
+    expect(r).toEqual({
+      rules: [
+        { state: 'completed', keepLast: 1000 },
+        { state: 'cancelled', olderThanMs: 604_800_000 },
+        { state: 'skipped', olderThanMs: 604_800_000 },
+      ],
+      intervalMs: 500,
+      batchSize: 50,
+    });
+  });
+
+  it.each([
+    [{ completed: { maxAgeMs: -1 } }, /retention.completed.maxAgeMs' must be an integer >= 0/],
+    [{ failed: { maxCount: 0 } }, /retention.failed.maxCount' must be an integer >= 1/],
+    [{ cancelled: {} }, /retention.cancelled' must be false or \{ maxAgeMs\?, maxCount\? \} with at least one/],
+    [{ intervalMs: 0 }, /retention.intervalMs/],
+    [{ batchSize: 1.5 }, /retention.batchSize/],
+    [{ keep: 3 }, /has no 'keep'/],
+    ['1 day', /'retention' must be false or an object/],
+  ])('retention %j fails the boot', (retention, message) => {
+    expect(() => resolveJobsOptions({ retention: retention as any })).toThrow(JobsConfigurationError);
+    expect(() => resolveJobsOptions({ retention: retention as any })).toThrow(message);
   });
 
   it('keeps what is given, and merges a partial defaultBackoff over the defaults', () => {

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../store.types.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from '../store.types.js';
+import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
+import { deletePipelinesSql, pruneBoundarySql, pruneJobsSql, selectPrunablePipelines, type PruneRule } from './prune.sql.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
@@ -28,9 +30,11 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract schema(from: number): string[];
   abstract insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
   abstract claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
+  abstract claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
   abstract fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
   abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   abstract notify(tx: Executor): Promise<void>;
+  abstract tryPrunerLock(tx: Executor): Promise<boolean>;
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
@@ -163,6 +167,33 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async progress(ex: Executor, id: string, progress: string) {
     await run(ex, reads.updateProgress(this.syntax, id, progress));
+  }
+
+  async setQueuePaused(ex: Executor, queue: string, paused: boolean) {
+    await run(ex, setQueuePaused(this.syntax, queue, paused));
+  }
+
+  async pausedQueues(ex: Executor) {
+    return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
+  }
+
+  async pruneBoundary(ex: Executor, state: string, keepLast: number) {
+    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, pruneBoundarySql(this.syntax, state, keepLast));
+    return row ? { finishedAt: row.finished_at, id: String(row.id) } : undefined;
+  }
+
+  async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
+    return (await run(tx, pruneJobsSql(this.syntax, rule, limit))).length;
+  }
+
+  async prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number) {
+    const ids = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) => String(r.id));
+    if (ids.length === 0) return 0;
+    const [edges, steps, pipelines] = deletePipelinesSql(this.syntax, ids);
+    await run(tx, edges!);
+    const deleted = (await run(tx, steps!)).length;
+    await run(tx, pipelines!);
+    return deleted;
   }
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {

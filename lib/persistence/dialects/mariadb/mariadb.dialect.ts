@@ -1,26 +1,16 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { JobsConfigurationError } from '../../../errors/configuration.error.js';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
-import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, NewJobRow, ReopenedRow, SnoozedJob } from '../../store.types.js';
+import { run, type Executor } from '../../sql.util.js';
+import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from '../../store.types.js';
+import type { PruneRule } from '../../statements/prune.sql.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { mariadbSchemaSql } from './mariadb.schema.js';
 import * as control from './mariadb.job-control.js';
 import * as sql from './mariadb.statements.js';
+import * as limits from './mariadb.limits-statements.js';
+import { MariadbTransactions } from './mariadb.transactions.js';
 import { mariadbSyntax } from './mariadb.syntax.js';
-
-/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction (or its statement) was rolled back and may simply run again. */
-const RETRIED_ERRNOS = new Set([1213, 1205]);
-
-/** How often a transaction runs again after a deadlock or lock wait timeout before the error is let through. */
-const MAX_TRANSACTION_RUNS = 20;
-
-function isLockConflict(err: unknown): boolean {
-  for (let e = err as { errno?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.errno === 'number' && RETRIED_ERRNOS.has(e.errno)) return true;
-  }
-  return false;
-}
 
 type Held = { id: unknown; attempts: unknown; pipeline_id: unknown; cancel_requested: unknown };
 
@@ -35,6 +25,7 @@ export class MariadbDialect extends SharedSqlDialect {
   readonly name = 'mariadb' as const;
   readonly oneConnection = false;
   readonly notifies = false;
+  private readonly transactions = new MariadbTransactions();
 
   constructor() {
     super(mariadbSyntax);
@@ -70,19 +61,9 @@ export class MariadbDialect extends SharedSqlDialect {
     return this.server;
   }
 
-  /**
-   * One transaction, run again (with a short random pause) when InnoDB rolls it back over a deadlock
-   * or a lock wait timeout; `fn` only writes through `tx`, so a rerun starts from a clean slate.
-   */
-  async transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>): Promise<T> {
-    for (let runNo = 1; ; runNo++) {
-      try {
-        return await inTransaction(db, 'BEGIN', fn);
-      } catch (err) {
-        if (runNo >= MAX_TRANSACTION_RUNS || !isLockConflict(err)) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * runNo)));
-      }
-    }
+  /** One transaction, run again when InnoDB rolls it back over a deadlock or lock wait timeout (see `MariadbTransactions`). */
+  transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.transactions.run(db, fn);
   }
 
   /** JSON columns come back as text (MariaDB's `json` is `longtext`). */
@@ -104,11 +85,33 @@ export class MariadbDialect extends SharedSqlDialect {
   async claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
     await this.checkServer(db);
     return this.transaction(db, async (tx) => {
-      const rows = await run<JobRow>(tx, sql.selectClaimable(filter));
+      const rows = await run<JobRow>(tx, sql.selectClaimable(filter, await this.pausedQueues(tx)));
       if (rows.length === 0) return rows;
       await run(tx, sql.markClaimed(rows.map((r) => String(r.id)), filter.consumerId, filter.leaseMs));
       return rows.map((r) => ({ ...r, attempts: Number(r.attempts) + 1 }));
     });
+  }
+
+  /** One limited claim at a time across processes (a named lock); see `MariadbTransactions.claimLimited`. */
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
+    return this.transactions.claimLimited(db, filter, limits, (tx) => this.pausedQueues(tx));
+  }
+
+  /** A named lock, not waited for, held until this transaction has ended. */
+  tryPrunerLock(tx: Executor): Promise<boolean> {
+    return this.transactions.tryPrunerLock(tx);
+  }
+
+  async setQueuePaused(ex: Executor, queue: string, paused: boolean): Promise<void> {
+    await run(ex, limits.setQueuePaused(queue, paused));
+  }
+
+  async pausedQueues(ex: Executor): Promise<string[]> {
+    return (await run<{ queue: string }>(ex, limits.selectPausedQueues())).map((r) => r.queue);
+  }
+
+  async pruneJobs(tx: Executor, rule: PruneRule, limit: number): Promise<number> {
+    return (await run(tx, limits.pruneJobs(rule, limit))).length;
   }
 
   /** The fence (see `JobsDialect`): the rows still `consumerId`'s, for this very attempt, locked. */

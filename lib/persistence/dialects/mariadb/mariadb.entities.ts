@@ -2,6 +2,8 @@ import type { EntityMetadata, MikroORM, Platform } from '@mikro-orm/core';
 import { JobsConfigurationError } from '../../../errors/configuration.error.js';
 import { JOB_TABLE } from '../../job.entity.js';
 import { PIPELINE_TABLE } from '../../pipeline.entity.js';
+import { QUEUE_CONTROL_TABLE } from '../../queue-control.entity.js';
+import { JOB_START_TABLE } from '../../job-start.entity.js';
 
 /** The states in which a job holds its unique key (`queue_job_unique_key_idx`). */
 const UNFINISHED = `('pending', 'blocked', 'running')`;
@@ -27,7 +29,7 @@ export function isMysqlFamily(platform: Platform): boolean {
  */
 export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void {
   if (!isMysqlFamily(platform)) return;
-  if (meta.tableName !== JOB_TABLE && meta.tableName !== PIPELINE_TABLE) return;
+  if (![JOB_TABLE, PIPELINE_TABLE, QUEUE_CONTROL_TABLE, JOB_START_TABLE].includes(meta.tableName)) return;
   // Milliseconds, as on the other databases: `get()` returns the same times everywhere.
   for (const prop of Object.values(meta.properties)) if (prop.type === 'datetime') prop.length = 3;
   if (meta.tableName !== JOB_TABLE) return;
@@ -52,6 +54,8 @@ export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void
     { name: 'queue_job_pipeline_idx', properties: ['pipelineId'] },
     { name: 'queue_job_finished_idx', properties: ['finishedAt'] },
     { name: 'queue_job_unique_recent_idx', properties: ['uniqueKey', 'createdAt'] },
+    // Running jobs per name and key (a limited claim's per-key counts), led by `state` as the claim's.
+    { name: 'queue_job_running_key_idx', properties: ['state', 'name', 'concurrencyKey'] },
   ] as any;
   meta.uniques = [{ name: 'queue_job_unique_key_idx', properties: [UNIQUE_KEY_LIVE.property] }] as any;
 }

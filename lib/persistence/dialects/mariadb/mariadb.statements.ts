@@ -20,12 +20,14 @@ import { jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.synt
  * The claim's read: due jobs in claim order (CLAIM_ORDER_SQL: priority higher first, then
  * run_after, then id), locked, skipping rows another claimer holds. `queue_job_claim_idx` is
  * `(state, priority DESC, run_after, id)`: the scan seeks to the pending rows and walks them in
- * order, so it stops after `limit` due rows whatever the number of finished ones.
+ * order, so it stops after `limit` due rows whatever the number of finished ones. `paused`: the
+ * paused queues, read just before in the same transaction (see `selectPausedQueues`).
  */
-export function selectClaimable(f: ClaimFilter): Sql {
+export function selectClaimable(f: ClaimFilter, paused: readonly string[]): Sql {
   const p = syntax.params();
   let where = `state = 'pending' AND run_after <= ${NOW} AND name ${p.list(f.names, 'text')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
+  if (paused.length) where += ` AND queue NOT ${p.list(paused, 'text')}`;
   return p.sql(`SELECT ${CLAIMED_COLUMNS.join(', ')} FROM ${JOB_TABLE} WHERE ${where}
     ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)} FOR UPDATE SKIP LOCKED`);
 }
@@ -207,13 +209,14 @@ export function insertJobs(rows: readonly NewJobRow[]): Sql {
   const from = jsonTable(p, values, {
     ord: 'int', name: 'text', queue: 'text', state: 'text', priority: 'int', input: 'json', max_attempts: 'int', backoff: 'json',
     timeout_ms: 'int', run_after: 'text', pipeline_id: 'bigint', step: 'text', parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text',
+    concurrency_key: 'text',
   });
   const ignore = rows.some((r) => r.unique_key !== null) ? 'IGNORE' : '';
   return p.sql(`
     INSERT ${ignore} INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
     SELECT v.name, v.queue, v.state, v.priority, v.input, v.max_attempts, v.backoff, v.timeout_ms,
-      COALESCE(v.run_after, ${NOW}), ${NOW}, v.pipeline_id, v.step, v.parent_id, v.blocking_deps, v.unique_key, '[]'
+      COALESCE(v.run_after, ${NOW}), ${NOW}, v.pipeline_id, v.step, v.parent_id, v.blocking_deps, v.unique_key, v.concurrency_key, '[]'
     FROM ${from}
     ORDER BY v.ord
     RETURNING ${INSERTED_COLUMNS}`);

@@ -3,13 +3,23 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
 import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
+import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { listenOn } from './postgresql.listener.js';
-import { claimJobs, failJobs, insertJobs, rescueExpired } from './postgresql.statements.js';
+import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './postgresql.statements.js';
 import { postgresqlSyntax } from './postgresql.syntax.js';
 
 const CHANNEL = 'queue_job_ready';
+
+/**
+ * The advisory lock (two int4 keys: this class, 0) every claim of limited names takes first, for
+ * its transaction: one at a time, so the running and start counts each reads hold until it commits.
+ * One lock for all limited names keeps the order of taking locks trivial (no deadlock); those claims
+ * are short, and claims of other names never take it.
+ */
+const LIMITED_CLAIM_LOCK = `SELECT pg_advisory_xact_lock(${0x6a6f6273}, 0)`;
+/** Retention's lock (same class, 1): tried, never waited for; whoever holds it prunes. */
+const PRUNER_LOCK = `SELECT pg_try_advisory_xact_lock(${0x6a6f6273}, 1) AS ok`;
 
 /**
  * Walk the claim index in order and stop after `limit` rows. Without table statistics (a fresh or
@@ -75,6 +85,23 @@ export class PostgresqlDialect extends SharedSqlDialect {
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
     const q = claimJobs(filter);
     return filter.guardPlan ? inTransaction(db, BEGIN_CLAIM, (tx) => run<JobRow>(tx, q)) : run<JobRow>(db, q);
+  }
+
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
+    return inTransaction(db, BEGIN, async (tx) => {
+      await run(tx, { sql: LIMITED_CLAIM_LOCK, params: [] });
+      const out: JobRow[] = [];
+      for (const lim of limits) {
+        const left = filter.limit - out.length;
+        if (left <= 0) break;
+        out.push(...(await run<JobRow>(tx, claimLimitedJobs(filter, lim, left))));
+      }
+      return out;
+    });
+  }
+
+  async tryPrunerLock(tx: Executor): Promise<boolean> {
+    return (await run<{ ok: boolean }>(tx, { sql: PRUNER_LOCK, params: [] }))[0]?.ok === true;
   }
 
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {

@@ -2,6 +2,10 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERT_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
+import { JOB_START_TABLE } from '../../job-start.entity.js';
+import { pickLimited, pruneStarts, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
+import { notPaused } from '../../statements/queue-control.sql.js';
+import type { JobLimit } from '../../store.types.js';
 import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
 
 /**
@@ -10,7 +14,7 @@ import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
  */
 export function claimJobs(f: ClaimFilter): Sql {
   const p = syntax.params();
-  let where = `state = 'pending' AND run_after <= now() AND name ${p.list(f.names, 'text')}`;
+  let where = `state = 'pending' AND run_after <= now() AND name ${p.list(f.names, 'text')} AND ${notPaused('')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
   const due = `SELECT id FROM ${JOB_TABLE} WHERE ${where}
       ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)} FOR UPDATE SKIP LOCKED`;
@@ -22,6 +26,37 @@ export function claimJobs(f: ClaimFilter): Sql {
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = now(), cancel_requested = false
       WHERE j.id = ANY(ARRAY(SELECT id FROM due)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')}`;
   return p.sql(sql);
+}
+
+/**
+ * A claim of a limited name reads the clock as the statement runs: `now()` is when its transaction
+ * began, before it waited for the limited-claim lock, and a start recorded that early would leave
+ * its rate window early.
+ */
+const LIMITED: LimitedClaimSyntax = {
+  clock: { now: 'clock_timestamp()', nowMinus: (ms) => `clock_timestamp() - ${ms}::bigint * interval '1 millisecond'` },
+  least: 'LEAST',
+  greatest: 'GREATEST',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+};
+
+/**
+ * Claims up to `limit` due jobs of one limited name (see `pickLimited`) in one statement: drops its
+ * starts older than the rate window, picks, claims, and records the new starts. Run after taking
+ * the limited-claim lock, in the same transaction.
+ */
+export function claimLimitedJobs(f: ClaimFilter, lim: JobLimit, limit: number): Sql {
+  const p = syntax.params();
+  const ctes = [pickLimited(p, LIMITED, f, lim, limit)];
+  if (lim.rateMax !== undefined) ctes.unshift(`gone AS (${pruneStarts(p, LIMITED, lim)})`);
+  const now = LIMITED.clock.now;
+  ctes.push(`upd AS (UPDATE ${JOB_TABLE} j SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
+      lease_until = ${now} + ${p.add(f.leaseMs)}::bigint * interval '1 millisecond', started_at = ${now}, cancel_requested = false
+      WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')})`);
+  if (lim.rateMax !== undefined) {
+    ctes.push(`starts AS (INSERT INTO ${JOB_START_TABLE} (name, started_at) SELECT ${p.add(lim.name)}, ${now} FROM upd)`);
+  }
+  return p.sql(`WITH ${ctes.join(',\n')} SELECT * FROM upd`);
 }
 
 /**
@@ -74,7 +109,7 @@ export function rescueExpired(limit: number): Sql {
 const COLUMN_TYPES: Record<Exclude<keyof NewJobRow, 'dedup'>, string> = {
   ord: 'int', name: 'text', queue: 'text', state: 'text', priority: 'int', input: 'text', max_attempts: 'int',
   backoff: 'text', timeout_ms: 'int', run_after: 'timestamptz', pipeline_id: 'bigint', step: 'text',
-  parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text',
+  parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text', concurrency_key: 'text',
 };
 
 /** Array types where the column's own differs: the JSON texts are cast per element. */
@@ -108,11 +143,11 @@ export function insertJobs(rows: readonly NewJobRow[], notifyChannel?: string): 
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
   const insert = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
       COALESCE(${col('run_after')}, now()), now(), ${col('pipeline_id')}, ${col('step')},
-      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, '[]'
+      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, '[]'
     ${from}
     WHERE true
     ${single ? '' : 'ORDER BY v.ord'}

@@ -2,9 +2,9 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
 import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
+import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
-import { claimJobs, failJobs, insertJobs, rescueExpired } from './sqlite.statements.js';
+import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './sqlite.statements.js';
 import { sqliteSyntax } from './sqlite.syntax.js';
 
 /**
@@ -49,6 +49,28 @@ export class SqliteDialect extends SharedSqlDialect {
 
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
     return run<JobRow>(db, claimJobs(filter));
+  }
+
+  /** Under the write lock of `BEGIN IMMEDIATE`: no other claim runs until this one commits. */
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
+    return this.transaction(db, async (tx) => {
+      const out: JobRow[] = [];
+      for (const lim of limits) {
+        const left = filter.limit - out.length;
+        if (left <= 0) break;
+        const q = claimLimitedJobs(filter, lim, left);
+        if (q.prune) await run(tx, q.prune);
+        const rows = await run<JobRow>(tx, q.claim);
+        if (rows.length && lim.rateMax !== undefined) await run(tx, q.starts(rows.length));
+        out.push(...rows);
+      }
+      return out;
+    });
+  }
+
+  /** The transaction holds the database's write lock already: one pruner (one writer) at a time. */
+  async tryPrunerLock(): Promise<boolean> {
+    return true;
   }
 
   fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {

@@ -2,6 +2,14 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
+import { JOB_START_TABLE } from '../../job-start.entity.js';
+import {
+  pickLimited,
+  pruneStarts,
+  type LimitedClaimSyntax,
+} from '../../statements/limited-claim.sql.js';
+import { notPaused } from '../../statements/queue-control.sql.js';
+import type { JobLimit } from '../../store.types.js';
 import { sqliteSyntax as syntax } from './sqlite.syntax.js';
 
 const J = `${JOB_TABLE}.`;
@@ -15,13 +23,47 @@ export function claimJobs(f: ClaimFilter): Sql {
   // Placeholders are laid out in textual order: SET comes before the sub-select.
   const set = `state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = ${syntax.now}, cancel_requested = false`;
-  let where = `state = 'pending' AND run_after <= ${syntax.now} AND name ${p.list(f.names, 'text')}`;
+  let where = `state = 'pending' AND run_after <= ${syntax.now} AND name ${p.list(f.names, 'text')} AND ${notPaused('')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
   const sql = `UPDATE ${JOB_TABLE} SET ${set}
     WHERE id IN (SELECT id FROM ${JOB_TABLE} WHERE ${where}
       ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)})
     RETURNING ${CLAIMED_COLUMNS.join(', ')}`;
   return p.sql(sql);
+}
+
+/** SQLite's limited claims run under the database's write lock (`BEGIN IMMEDIATE`): no row locks. */
+const LIMITED: LimitedClaimSyntax = {
+  clock: syntax,
+  least: 'min',
+  greatest: 'max',
+  skipLocked: '',
+};
+
+/** The statements of a claim of up to `limit` due jobs of one limited name (see `pickLimited`), in order, in one transaction. */
+export function claimLimitedJobs(
+  f: ClaimFilter,
+  lim: JobLimit,
+  limit: number,
+): { prune?: Sql; claim: Sql; starts: (n: number) => Sql } {
+  let prune: Sql | undefined;
+  if (lim.rateMax !== undefined) {
+    const p = syntax.params();
+    prune = p.sql(pruneStarts(p, LIMITED, lim));
+  }
+  const p = syntax.params();
+  const set = `state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
+     lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = ${syntax.now}, cancel_requested = false`;
+  const claim = p.sql(`UPDATE ${JOB_TABLE} SET ${set}
+    WHERE id IN (WITH ${pickLimited(p, LIMITED, f, lim, limit)} SELECT id FROM picked)
+    RETURNING ${CLAIMED_COLUMNS.join(', ')}`);
+  const starts = (n: number) => {
+    const q = syntax.params();
+    const sql = `INSERT INTO ${JOB_START_TABLE} (name, started_at)
+      SELECT ${q.add(lim.name)}, ${syntax.now} FROM json_each(${q.add(JSON.stringify(Array.from({ length: n }, () => 0)))})`;
+    return q.sql(sql);
+  };
+  return { prune, claim, starts };
 }
 
 /**
@@ -82,11 +124,11 @@ export function insertJobs(rows: readonly NewJobRow[]): Sql {
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
   const sql = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
       COALESCE(${col('run_after')}, ${syntax.now}), ${syntax.now}, ${col('pipeline_id')}, ${col('step')},
-      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, '[]'
+      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, '[]'
     FROM ${from}
     WHERE true
     ORDER BY ${col('ord')}

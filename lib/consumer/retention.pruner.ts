@@ -1,0 +1,87 @@
+import type { ResolvedRetention } from '../interfaces/jobs-module-options.js';
+import type { RetentionStore } from '../persistence/retention.store.js';
+import type { LoopLogger } from './consumer.types.js';
+
+/** Most batches of one kind in one round: a round ends even if jobs finish faster than it deletes them. */
+const MAX_BATCHES_PER_ROUND = 1_000;
+/** The pause between rounds while retention is behind (jobs finish faster than one round per interval deletes). */
+const CATCH_UP_MS = 100;
+
+/**
+ * Retention in a consumer: every `intervalMs` (first after a random part of it, so consumers
+ * started together do not all try at once), deletes finished jobs past their state's rule in
+ * batches of `batchSize`, each batch its own short transaction, and then whole finished pipelines.
+ * A batch that another process is pruning at that moment ends the round (one pruner at a time). Runs
+ * on its own timer, never on the claim or finish path; a failed round is logged and tried again at
+ * the next.
+ */
+export class RetentionPruner {
+  private timer: NodeJS.Timeout | undefined;
+  private pruning: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly retention: ResolvedRetention,
+    private readonly store: Pick<RetentionStore, 'pruneBatch' | 'pruneBoundary'>,
+    private readonly logger: LoopLogger,
+  ) {}
+
+  start(): void {
+    const schedule = (ms: number) => {
+      this.timer = setTimeout(() => {
+        let deleted: number | undefined;
+        this.pruning = this.round()
+          .then((n) => void (deleted = n))
+          .finally(() => {
+            this.pruning = undefined;
+            // Behind (the round deleted a full batch or more): the next round soon, not after a whole interval.
+            const behind = (deleted ?? 0) >= this.retention.batchSize;
+            if (!this.stopped)
+              schedule(behind ? Math.min(CATCH_UP_MS, this.retention.intervalMs) : this.retention.intervalMs);
+          });
+      }, ms);
+      this.timer.unref?.();
+    };
+    schedule(Math.floor(Math.random() * this.retention.intervalMs));
+  }
+
+  /** Stops the timer and waits for a round under way (it ends after its current batch). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.pruning;
+  }
+
+  /** One round; returns how many jobs it deleted, or undefined when another process was pruning. */
+  async round(): Promise<number | undefined> {
+    const { rules, batchSize } = this.retention;
+    let deleted = 0;
+    try {
+      for (const given of rules) {
+        // maxCount as a boundary, read once per round: finding the newest N-th job reads N index entries.
+        const before =
+          given.keepLast === undefined ? undefined : await this.store.pruneBoundary(given.state, given.keepLast);
+        const rule = { ...given, before };
+        if (rule.olderThanMs === undefined && !before) continue;
+        for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
+          const n = await this.store.pruneBatch({ rule }, batchSize);
+          if (n === undefined) return undefined;
+          deleted += n;
+          if (n < batchSize) break;
+        }
+      }
+      for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
+        // Pipelines are larger units: a tenth of a batch of them at a time.
+        const n = await this.store.pruneBatch({ pipelines: rules }, Math.max(1, Math.floor(batchSize / 10)));
+        if (n === undefined) return undefined;
+        deleted += n;
+        if (n === 0) break;
+      }
+    } catch (err) {
+      this.logger.warn(
+        `retention: pruning failed (${(err as Error).message}); trying again in ${this.retention.intervalMs} ms`,
+      );
+    }
+    return deleted;
+  }
+}

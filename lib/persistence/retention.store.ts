@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import type { JobsDialect } from './jobs-dialect.js';
+import type { Executor } from './sql.util.js';
+import type { PruneRule } from './statements/prune.sql.js';
+
+type Transaction = <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>;
+
+/** The store's intents for deleting finished jobs: `JobQueue.purge` and the consumers' background retention. */
+export class RetentionStore {
+  constructor(
+    private readonly d: JobsDialect,
+    private readonly db: Kysely<any>,
+    private readonly transaction: Transaction,
+  ) {}
+
+  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read once per round. */
+  pruneBoundary(state: string, keepLast: number) {
+    return this.d.pruneBoundary(this.db, state, keepLast);
+  }
+
+  /** Deletes jobs finished over `olderThanMs` ago in these states, and pipelines whose every step is one (whole), 500 per transaction; returns how many jobs. */
+  async purge(states: readonly string[], olderThanMs: number): Promise<number> {
+    let deleted = await this.d.purge(this.db, states, olderThanMs);
+    const rules = states.map((state) => ({ state, olderThanMs }));
+    for (let n = 1; n > 0; deleted += n) n = await this.transaction((tx) => this.d.prunePipelines(tx, rules, 500));
+    return deleted;
+  }
+
+  /** One batch of retention, in its own short transaction (plain jobs or whole pipelines); undefined when another process prunes now. */
+  pruneBatch(
+    what: { rule: PruneRule } | { pipelines: readonly PruneRule[] },
+    limit: number,
+  ): Promise<number | undefined> {
+    return this.transaction(async (tx) => {
+      if (!(await this.d.tryPrunerLock(tx))) return undefined;
+      return 'rule' in what ? this.d.pruneJobs(tx, what.rule, limit) : this.d.prunePipelines(tx, what.pipelines, limit);
+    });
+  }
+}

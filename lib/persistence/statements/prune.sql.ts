@@ -1,0 +1,83 @@
+import { JOB_TABLE } from '../job.entity.js';
+import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
+import type { Sql, SqlSyntax } from '../sql.util.js';
+
+/** What retention keeps of the finished jobs in one state: a job goes once it is past either limit. */
+export interface PruneRule {
+  state: string;
+  /** Finished longer ago than this. */
+  olderThanMs?: number;
+  /** Beyond the newest this many (by `finished_at`, then id). */
+  keepLast?: number;
+  /**
+   * `keepLast` as a boundary (`pruneBoundarySql`, read once per round, not per batch): the jobs
+   * before the newest `keepLast`-th. Without it, `keepLast` deletes nothing.
+   */
+  before?: { finishedAt: unknown; id: string };
+}
+
+/**
+ * The newest `keepLast`-th plain job of `state` by (finished_at, id): jobs finished in one batch
+ * share their finished_at, so the id breaks ties. No row when there are fewer.
+ */
+export function pruneBoundarySql(syntax: SqlSyntax, state: string, keepLast: number): Sql {
+  const p = syntax.params();
+  const sql = `SELECT finished_at, id FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL
+    ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET ${p.add(keepLast - 1)}`;
+  return p.sql(sql);
+}
+
+/**
+ * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past the rule, oldest first (the
+ * finished index). Pipeline steps are left to `prunePipelinesSql`, which takes a pipeline whole.
+ */
+export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number): Sql {
+  const p = syntax.params();
+  const state = p.add(rule.state);
+  const past: string[] = [];
+  if (rule.olderThanMs !== undefined) past.push(`finished_at < ${syntax.nowMinus(p.add(rule.olderThanMs))}`);
+  if (rule.before) {
+    const at = p.add(rule.before.finishedAt);
+    past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
+  }
+  if (past.length === 0) past.push('1 = 0');
+  const sql = `DELETE FROM ${JOB_TABLE} WHERE id IN (SELECT id FROM ${JOB_TABLE}
+      WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})
+      ORDER BY finished_at LIMIT ${p.add(limit)})
+    RETURNING id`;
+  return p.sql(sql);
+}
+
+/**
+ * Up to `limit` pipelines every step of which is finished and past the rule of its state (a step in
+ * a state without a rule keeps its pipeline), locked until the transaction ends: a pipeline is
+ * deleted whole or not at all.
+ */
+export function selectPrunablePipelines(syntax: SqlSyntax, rules: readonly PruneRule[], limit: number): Sql {
+  const p = syntax.params();
+  const past = rules
+    .filter((r) => r.olderThanMs !== undefined)
+    .map((r) => `(s.state = ${p.add(r.state)} AND s.finished_at < ${syntax.nowMinus(p.add(r.olderThanMs))})`);
+  if (past.length === 0) return { sql: `SELECT id FROM ${PIPELINE_TABLE} WHERE false`, params: [] };
+  const sql = `SELECT pl.id FROM ${PIPELINE_TABLE} pl
+    WHERE NOT EXISTS (SELECT 1 FROM ${JOB_TABLE} s WHERE s.pipeline_id = pl.id AND (s.finished_at IS NULL OR NOT (${past.join(' OR ')})))
+    ORDER BY pl.id LIMIT ${p.add(limit)}${syntax.forUpdate}`;
+  return p.sql(sql);
+}
+
+/** The statements deleting these pipelines with their steps and edges, in this order (the second returns the steps). */
+export function deletePipelinesSql(syntax: SqlSyntax, ids: readonly string[]): Sql[] {
+  const of = (text: (list: string) => string) => {
+    const p = syntax.params();
+    return p.sql(text(p.list(ids, 'bigint')));
+  };
+  return [
+    of(
+      (list) =>
+        `DELETE FROM ${DEPENDENCY_TABLE} WHERE job_id IN (SELECT id FROM ${JOB_TABLE} WHERE pipeline_id ${list})`,
+    ),
+    of((list) => `DELETE FROM ${JOB_TABLE} WHERE pipeline_id ${list} RETURNING id`),
+    of((list) => `DELETE FROM ${PIPELINE_TABLE} WHERE id ${list}`),
+  ];
+}

@@ -1,0 +1,103 @@
+import { chain, JobNotFoundError, type JobsModuleOptions } from '../../lib/index.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
+import { waitUntil } from '../helpers/spawned-process.js';
+
+/**
+ * Retention (issue 11) and purge(): finished plain jobs go by their state's rule; a pipeline goes
+ * whole (row, steps, edges) once every step is finished and past its rule, never half.
+ */
+describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  const open = async (jobs: JobsModuleOptions = {}) => void ({ db, t } = await openJobsEnv(kind, { jobs }));
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  const count = async (table: string, where = '') =>
+    Number((await t.orm.em.fork().getConnection().execute(`SELECT COUNT(*) AS n FROM ${table} ${where}`))[0].n);
+  const drain = () => t.consumer.run({ untilEmpty: true, pollIntervalMs: 20, exclude: ['test.gpu'] });
+
+  /** One finished pipeline, one whose last step ('test.gpu', excluded by `drain`) never runs; a few plain jobs. */
+  async function finishedAndUnfinished() {
+    const done = await t.queue.enqueuePipeline(
+      chain([{ job: 'test.echo', input: { a: 1 } }, { job: 'test.echo' }, { job: 'test.echo' }]),
+    );
+    const open = await t.queue.enqueuePipeline(chain([{ job: 'test.echo', input: { b: 1 } }, { job: 'test.gpu' }]));
+    const plain = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo' as const, input: { n } })));
+    const failed = await t.queue.enqueue('test.throwString');
+    await drain();
+    expect((await t.queue.getPipeline(done.id)).state).toBe('completed');
+    expect((await t.queue.getPipeline(open.id)).state).not.toBe('completed');
+    return { done, open, plain, failed };
+  }
+
+  it('purge() deletes finished plain jobs of the given states, and finished pipelines whole; an unfinished pipeline stays whole', async () => {
+    await open({ retention: false });
+    const { done, open: unfinished, plain, failed } = await finishedAndUnfinished();
+    const edgesBefore = await count('queue_job_dependency');
+    expect(await t.queue.purge({ olderThanMs: 3_600_000 })).toBe(0); // nothing finished an hour ago
+
+    expect(await t.queue.purge({ olderThanMs: 0, states: ['failed'] })).toBe(1);
+    await expect(t.queue.get(failed.id)).rejects.toThrow(JobNotFoundError);
+    expect((await t.queue.get(plain[0]!.id)).state).toBe('completed');
+    expect((await t.queue.getPipeline(done.id)).steps).toBeDefined(); // its steps are completed, not failed
+
+    // 3 plain jobs + the finished pipeline's 3 steps.
+    expect(await t.queue.purge({ olderThanMs: 0 })).toBe(6);
+    for (const j of plain) await expect(t.queue.get(j.id)).rejects.toThrow(JobNotFoundError);
+    await expect(t.queue.getPipeline(done.id)).rejects.toThrow(JobNotFoundError);
+    const kept = await t.queue.getPipeline(unfinished.id);
+    expect(Object.keys(kept.steps)).toHaveLength(2);
+    expect(await count('queue_job', `WHERE pipeline_id = ${done.id}`)).toBe(0);
+    expect(await count('queue_pipeline')).toBe(1);
+    expect(await count('queue_job_dependency')).toBe(edgesBefore - 2); // the finished chain's two edges
+  });
+
+  it('a consumer prunes in the background: the newest N completed plain jobs stay, failed ones go, pipelines within their rule stay whole', async () => {
+    await open({
+      retention: {
+        completed: { maxCount: 2, maxAgeMs: 3_600_000 },
+        failed: { maxAgeMs: 0 },
+        intervalMs: 30,
+        batchSize: 2,
+      },
+    });
+    const { done, open: unfinished, plain } = await finishedAndUnfinished();
+    const more = await t.queue.enqueueMany([4, 5, 6, 7].map((n) => ({ name: 'test.echo' as const, input: { n } })));
+    await drain();
+    const running = t.consumer.run({ pollIntervalMs: 50, exclude: ['test.gpu'] });
+    // The 7 plain completed jobs down to 2 (in batches of 2), the failed one gone.
+    await waitUntil(
+      async () => (await count('queue_job', `WHERE pipeline_id IS NULL`)) === 2,
+      'retention to prune the plain jobs',
+      30_000,
+    );
+    await t.consumer.stop();
+    await running;
+    const left = (
+      await t.orm.em.fork().getConnection().execute(`SELECT id FROM queue_job WHERE pipeline_id IS NULL`)
+    ).map((r: any) => String(r.id));
+    expect(left.sort()).toEqual([more[2]!.id, more[3]!.id].sort()); // the newest two
+    expect(plain.length).toBe(3);
+    // Completed steps are kept an hour (maxAgeMs): both pipelines are whole.
+    expect(Object.keys((await t.queue.getPipeline(done.id)).steps)).toHaveLength(3);
+    expect(Object.keys((await t.queue.getPipeline(unfinished.id)).steps)).toHaveLength(2);
+  });
+
+  it('a finished pipeline goes whole once every step is past its rule; one with an unfinished step stays whole', async () => {
+    await open({ retention: { completed: { maxAgeMs: 0 }, intervalMs: 30 } });
+    const { done, open: unfinished } = await finishedAndUnfinished();
+    const running = t.consumer.run({ pollIntervalMs: 50, exclude: ['test.gpu'] });
+    await waitUntil(
+      async () => (await count('queue_pipeline')) === 1,
+      'retention to prune the finished pipeline',
+      30_000,
+    );
+    await t.consumer.stop();
+    await running;
+    await expect(t.queue.getPipeline(done.id)).rejects.toThrow(JobNotFoundError);
+    expect(Object.keys((await t.queue.getPipeline(unfinished.id)).steps)).toHaveLength(2);
+    expect(await count('queue_job', `WHERE pipeline_id IS NULL`)).toBe(1); // the failed job: kept 7 days
+  });
+});
