@@ -13,7 +13,8 @@ export interface BenchArgs {
   systems?: string[];
 }
 
-const USAGE = 'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...] [--systems ours,graphile-worker,pg-boss]';
+const USAGE =
+  'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...] [--systems ours,graphile-worker,pg-boss]';
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: Partial<BenchArgs> = {};
@@ -34,10 +35,25 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--jobs') args.jobs = int();
     else if (flag === '--reps') args.reps = int();
     else if (flag === '--json') args.json = value();
-    else if (flag === '--only') args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (flag === '--systems') args.systems = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--only')
+      args.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    else if (flag === '--systems')
+      args.systems = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else throw new Error(`Unknown flag '${flag}'. Usage: ${USAGE}`);
   }
   const quick = args.quick ?? false;
-  return { quick, jobs: args.jobs ?? (quick ? 2_000 : 20_000), reps: args.reps ?? (quick ? 1 : 3), json: args.json, only: args.only, systems: args.systems };
+  return {
+    quick,
+    jobs: args.jobs ?? (quick ? 2_000 : 20_000),
+    reps: args.reps ?? (quick ? 1 : 3),
+    json: args.json,
+    only: args.only,
+    systems: args.systems,
+  };
 }

@@ -5,7 +5,10 @@ import mysql from 'mysql2/promise';
 export const BENCH_MARIADB_URL = process.env.MARIADB_URL || 'mysql://root@127.0.0.1:3306/';
 
 /** Runs `fn` on a connection to the server (no database selected). */
-export async function withMariadb<T>(fn: (c: mysql.Connection) => Promise<T>, serverUrl = BENCH_MARIADB_URL): Promise<T> {
+export async function withMariadb<T>(
+  fn: (c: mysql.Connection) => Promise<T>,
+  serverUrl = BENCH_MARIADB_URL,
+): Promise<T> {
   const url = new URL(serverUrl);
   url.pathname = '/';
   const c = await mysql.createConnection(url.toString());
@@ -17,7 +20,9 @@ export async function withMariadb<T>(fn: (c: mysql.Connection) => Promise<T>, se
 }
 
 /** A fresh, empty database on the MariaDB server; `drop()` removes it. */
-export async function createBenchMariadb(prefix: string): Promise<{ url: string; description: string; drop(): Promise<void> }> {
+export async function createBenchMariadb(
+  prefix: string,
+): Promise<{ url: string; description: string; drop(): Promise<void> }> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const version = await withMariadb(async (c) => {
     await c.query(`CREATE DATABASE \`${name}\``);

@@ -13,7 +13,12 @@ export interface BenchPostgres {
 
 /** `DATABASE_URL` when set, else an embedded PostgreSQL started here (stopped by `stop()`). */
 export async function startBenchPostgres(): Promise<BenchPostgres> {
-  if (process.env.DATABASE_URL) return onServer(process.env.DATABASE_URL, `DATABASE_URL (${await serverVersion(process.env.DATABASE_URL)})`, async () => undefined);
+  if (process.env.DATABASE_URL)
+    return onServer(
+      process.env.DATABASE_URL,
+      `DATABASE_URL (${await serverVersion(process.env.DATABASE_URL)})`,
+      async () => undefined,
+    );
   // Durable settings (fsync on), like a real server: the peers and we pay the same commit cost.
   const server = await startEmbeddedPostgres({ name: 'bench', maxConnections: 300, unsafeFast: false });
   const url = server.url();

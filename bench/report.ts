@@ -51,7 +51,11 @@ export function formatTable(results: ReturnType<typeof toResults>): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export async function writeJson(file: string, results: ReturnType<typeof toResults>, context: Record<string, unknown>): Promise<void> {
+export async function writeJson(
+  file: string,
+  results: ReturnType<typeof toResults>,
+  context: Record<string, unknown>,
+): Promise<void> {
   await writeFile(file, `${JSON.stringify({ results, ...context }, null, 2)}\n`);
 }
 
@@ -63,15 +67,29 @@ export function formatRatios(results: ReturnType<typeof toResults>): string {
   const ours = (id: string) => results.find((r) => r.workload === id)?.ours.median;
   const peer = (id: string, p: (typeof PEERS)[number]) => results.find((r) => r.workload === id)?.peers[p]?.median;
   const lines: [string, number | undefined, number | undefined, string][] = [
-    ['no-op drain / plain SQL floor (noop-drain / pg-limit-drain)', ours('noop-drain'), ours('pg-limit-drain'), 'target >= 0.7'],
-    ['bulk enqueue / plain SQL floor (bulk-enqueue / pg-limit-insert)', ours('bulk-enqueue'), ours('pg-limit-insert'), 'target >= 0.8'],
+    [
+      'no-op drain / plain SQL floor (noop-drain / pg-limit-drain)',
+      ours('noop-drain'),
+      ours('pg-limit-drain'),
+      'target >= 0.7',
+    ],
+    [
+      'bulk enqueue / plain SQL floor (bulk-enqueue / pg-limit-insert)',
+      ours('bulk-enqueue'),
+      ours('pg-limit-insert'),
+      'target >= 0.8',
+    ],
     ['no-op drain / graphile-worker tuned', ours('noop-drain'), peer('noop-drain', 'graphile-worker'), 'target >= 1.5'],
     ['latency p50 / graphile-worker', ours('latency-p50'), peer('latency-p50', 'graphile-worker'), 'target <= 0.9'],
     ['latency p99 / graphile-worker', ours('latency-p99'), peer('latency-p99', 'graphile-worker'), 'target <= 1.0'],
   ];
   const sleep = results.find((r) => r.workload === 'sleep-10-100ms-c500');
   return [
-    ...lines.filter(([, a, b]) => a !== undefined && b !== undefined).map(([what, a, b, target]) => `${what}: ${(a! / b!).toFixed(2)} (${target})`),
-    ...(sleep?.bound ? [`sleep c500 / greedy bound: ${(sleep.ours.median / sleep.bound).toFixed(3)} (target <= 1.02)`] : []),
+    ...lines
+      .filter(([, a, b]) => a !== undefined && b !== undefined)
+      .map(([what, a, b, target]) => `${what}: ${(a! / b!).toFixed(2)} (${target})`),
+    ...(sleep?.bound
+      ? [`sleep c500 / greedy bound: ${(sleep.ours.median / sleep.bound).toFixed(3)} (target <= 1.02)`]
+      : []),
   ].join('\n');
 }

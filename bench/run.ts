@@ -29,7 +29,25 @@ import { pipelineSteps } from './workloads/pipeline.workload.js';
 import { retentionDrain } from './workloads/retention.workload.js';
 import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
 
-const WORKLOADS: Workload[] = [bulkEnqueue, noopDrain, noopDrainDefault, sleepJobs, latency, largeTable, sqliteDrain, consumerRss, pgFloors, pgLimit, pipelineSteps, threadCpu, noopDrainProcesses, mariadbDrain, mariadbLatency, mariadbLimit, retentionDrain];
+const WORKLOADS: Workload[] = [
+  bulkEnqueue,
+  noopDrain,
+  noopDrainDefault,
+  sleepJobs,
+  latency,
+  largeTable,
+  sqliteDrain,
+  consumerRss,
+  pgFloors,
+  pgLimit,
+  pipelineSteps,
+  threadCpu,
+  noopDrainProcesses,
+  mariadbDrain,
+  mariadbLatency,
+  mariadbLimit,
+  retentionDrain,
+];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool
@@ -54,16 +72,25 @@ const ctx: BenchContext = {
   },
 };
 const log = (m: string) => process.stderr.write(`${m}\n`);
-log(`bench: ${args.jobs} jobs, ${args.reps} repetition(s), ${pg.description}, ${cpus().length} cores, node ${process.version}`);
+log(
+  `bench: ${args.jobs} jobs, ${args.reps} repetition(s), ${pg.description}, ${cpus().length} cores, node ${process.version}`,
+);
 
 const collected: Collected[] = [];
 const started = performance.now();
 try {
   for (const w of WORKLOADS) {
     if (args.only && !w.figures.some((f) => args.only!.includes(f.id))) continue;
-    const entries = w.figures.map((figure): Collected => ({ figure, values: {}, ideal: w.ideal?.(ctx), bound: w.bound?.(ctx) }));
+    const entries = w.figures.map((figure): Collected => ({
+      figure,
+      values: {},
+      ideal: w.ideal?.(ctx),
+      bound: w.bound?.(ctx),
+    }));
     collected.push(...entries);
-    const systems = (w.systems === 'all' ? SYSTEMS : [ours]).filter((s) => !args.systems || args.systems.includes(s.id));
+    const systems = (w.systems === 'all' ? SYSTEMS : [ours]).filter(
+      (s) => !args.systems || args.systems.includes(s.id),
+    );
     for (let rep = 0; rep < args.reps; rep++) {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
       const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);
@@ -72,7 +99,9 @@ try {
         try {
           const values = await w.measure(ctx, system);
           for (const e of entries) (e.values[system.id] ??= []).push(values[e.figure.id]!);
-          log(`  ${w.figures.map((f) => f.id).join('+')} rep ${rep + 1} ${system.id}: ${w.figures.map((f) => `${values[f.id]!.toFixed(1)} ${f.unit}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+          log(
+            `  ${w.figures.map((f) => f.id).join('+')} rep ${rep + 1} ${system.id}: ${w.figures.map((f) => `${values[f.id]!.toFixed(1)} ${f.unit}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+          );
         } catch (err) {
           log(`  ${w.figures[0]!.id} rep ${rep + 1} ${system.id}: FAILED ${(err as Error).stack ?? err}`);
         }
@@ -94,11 +123,18 @@ const context = {
   database: pg.description,
   machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   settings,
-  notes: { 'pg-limit insert (jobs/s, one unnest INSERT)': pgLimitNotes.insertJobsPerSec ? Math.round(pgLimitNotes.insertJobsPerSec) : undefined },
+  notes: {
+    'pg-limit insert (jobs/s, one unnest INSERT)': pgLimitNotes.insertJobsPerSec
+      ? Math.round(pgLimitNotes.insertJobsPerSec)
+      : undefined,
+  },
   durationSeconds: Math.round((performance.now() - started) / 1000),
 };
 console.log(`settings: ${JSON.stringify(settings)}`);
-if (pgLimitNotes.insertJobsPerSec) console.log(`pg-limit insert floor: ${Math.round(pgLimitNotes.insertJobsPerSec).toLocaleString('en-US')} jobs/s (one unnest INSERT)`);
+if (pgLimitNotes.insertJobsPerSec)
+  console.log(
+    `pg-limit insert floor: ${Math.round(pgLimitNotes.insertJobsPerSec).toLocaleString('en-US')} jobs/s (one unnest INSERT)`,
+  );
 if (args.json) {
   await writeJson(args.json, results, context);
   console.log(`wrote ${args.json}`);

@@ -17,22 +17,42 @@ import { chaosLine, runChaos } from './soak/chaos.driver.js';
 import type { ChaosDb } from './soak/chaos.app.js';
 
 function parseArgs(argv: string[]) {
-  const o = { jobs: 100_000, consumers: 8, kills: 200, db: 'postgres', concurrency: 8, leaseMs: 2_000, heartbeatMs: 300, keyed: -1, keys: 16 };
+  const o = {
+    jobs: 100_000,
+    consumers: 8,
+    kills: 200,
+    db: 'postgres',
+    concurrency: 8,
+    leaseMs: 2_000,
+    heartbeatMs: 300,
+    keyed: -1,
+    keys: 16,
+  };
   const ints: Record<string, keyof typeof o> = {
-    '--jobs': 'jobs', '--consumers': 'consumers', '--kills': 'kills', '--concurrency': 'concurrency', '--lease-ms': 'leaseMs', '--heartbeat-ms': 'heartbeatMs', '--keyed': 'keyed', '--keys': 'keys',
+    '--jobs': 'jobs',
+    '--consumers': 'consumers',
+    '--kills': 'kills',
+    '--concurrency': 'concurrency',
+    '--lease-ms': 'leaseMs',
+    '--heartbeat-ms': 'heartbeatMs',
+    '--keyed': 'keyed',
+    '--keys': 'keys',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = inline ?? argv[++i];
     if (flag === '--db') {
-      if (value !== 'postgres' && value !== 'sqlite' && value !== 'mariadb') throw new Error(`--db must be postgres, sqlite or mariadb; got ${value}`);
+      if (value !== 'postgres' && value !== 'sqlite' && value !== 'mariadb')
+        throw new Error(`--db must be postgres, sqlite or mariadb; got ${value}`);
       o.db = value;
     } else if (flag in ints) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number; got ${value}`);
       (o as any)[ints[flag]!] = n;
     } else {
-      throw new Error(`unknown flag ${flag}; flags: --jobs N --consumers N --kills N --db postgres|sqlite|mariadb --concurrency N --lease-ms N --heartbeat-ms N --keyed N --keys N`);
+      throw new Error(
+        `unknown flag ${flag}; flags: --jobs N --consumers N --kills N --db postgres|sqlite|mariadb --concurrency N --lease-ms N --heartbeat-ms N --keyed N --keys N`,
+      );
     }
   }
   if (o.keyed < 0) o.keyed = Math.floor(o.jobs / 5);
@@ -65,10 +85,14 @@ if (args.db === 'postgres') {
     for (const s of ['', '-wal', '-shm']) await rm(file + s, { force: true });
   };
 }
-log(`${args.jobs} jobs, ${args.consumers} consumers x concurrency ${args.concurrency}, ${args.kills} kills, lease ${args.leaseMs} ms, heartbeat ${args.heartbeatMs} ms`);
+log(
+  `${args.jobs} jobs, ${args.consumers} consumers x concurrency ${args.concurrency}, ${args.kills} kills, lease ${args.leaseMs} ms, heartbeat ${args.heartbeatMs} ms`,
+);
 try {
   const r = await runChaos({ ...args, db, giveUpMs: 120_000, log });
-  log(`${r.kills} kills in ${(r.durationMs / 1000).toFixed(1)} s; ${r.repeats} repeat runs, ${r.lostAttempts} lost attempts recorded, ${r.spuriousLosses} by live consumers, ${r.crashedConsumers} consumers crashed; done ${r.lastKillToDoneMs} ms after the last kill`);
+  log(
+    `${r.kills} kills in ${(r.durationMs / 1000).toFixed(1)} s; ${r.repeats} repeat runs, ${r.lostAttempts} lost attempts recorded, ${r.spuriousLosses} by live consumers, ${r.crashedConsumers} consumers crashed; done ${r.lastKillToDoneMs} ms after the last kill`,
+  );
   for (const p of r.problems.slice(0, 10)) log(`problem: ${p}`);
   process.stdout.write(`${chaosLine(r)}\n`);
   process.exitCode = r.lost === 0 && r.unrecordedRepeats === 0 && r.keyOverlaps === 0 ? 0 : 1;

@@ -19,9 +19,22 @@ export { JOBS_SCHEMA_VERSION } from './persistence/schema.sql.js';
 export { jobsSchemaSql, adaptJobEntities } from './persistence/dialects/index.js';
 export { JobState, PipelineState, DependencyPolicy, TERMINAL_JOB_STATES } from './interfaces/job-state.js';
 export type { JobTypes, JobName, JobInput, JobOutput, Json } from './interfaces/job-types.js';
-export type { JobContext, DependencyResult, SpawnRequest, JobErrorInfo, JobAttemptRecord } from './interfaces/job-context.js';
+export type {
+  JobContext,
+  DependencyResult,
+  SpawnRequest,
+  JobErrorInfo,
+  JobAttemptRecord,
+} from './interfaces/job-context.js';
 export type { JobRecord, PipelineRecord } from './interfaces/job-record.js';
-export type { EnqueueOptions, EnqueueManyItem, JobHandlerOptions, JobRunOptions, JobRateLimit, JobConcurrencyLimit } from './interfaces/job-options.js';
+export type {
+  EnqueueOptions,
+  EnqueueManyItem,
+  JobHandlerOptions,
+  JobRunOptions,
+  JobRateLimit,
+  JobConcurrencyLimit,
+} from './interfaces/job-options.js';
 export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';

@@ -18,7 +18,9 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
   const Err = JobsConfigurationError;
   const o = raw ?? {};
   if (o.contextName !== undefined && (typeof o.contextName !== 'string' || !o.contextName)) {
-    throw new Err(`JobsModule option 'contextName' must be the non-empty contextName of a MikroOrmModule; got ${String(o.contextName)}.`);
+    throw new Err(
+      `JobsModule option 'contextName' must be the non-empty contextName of a MikroOrmModule; got ${String(o.contextName)}.`,
+    );
   }
   assertInt(o.defaultMaxAttempts, 'JobsModule.defaultMaxAttempts', { min: 1, max: 1000, Err });
   assertInt(o.maxPayloadBytes, 'JobsModule.maxPayloadBytes', { min: 16, Err });
@@ -27,16 +29,24 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
   assertInt(o.heartbeatMs, 'JobsModule.heartbeatMs', { min: 10, Err });
   assertInt(o.threadPoolSize, 'JobsModule.threadPoolSize', { min: 1, max: 1024, Err });
   assertBackoff(o.defaultBackoff, 'JobsModule.defaultBackoff', Err);
-  if (o.notify !== undefined && typeof o.notify !== 'boolean') throw new Err(`JobsModule option 'notify' must be true or false.`);
+  if (o.notify !== undefined && typeof o.notify !== 'boolean')
+    throw new Err(`JobsModule option 'notify' must be true or false.`);
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(leaseMs / 3));
   if (heartbeatMs * 2 > leaseMs) {
-    throw new Err(`JobsModule option 'heartbeatMs' (${heartbeatMs}) must be at most half of 'leaseMs' (${leaseMs}), so one late heartbeat does not lose a lease. Lower heartbeatMs or raise leaseMs.`);
+    throw new Err(
+      `JobsModule option 'heartbeatMs' (${heartbeatMs}) must be at most half of 'leaseMs' (${leaseMs}), so one late heartbeat does not lose a lease. Lower heartbeatMs or raise leaseMs.`,
+    );
   }
   return {
     contextName: o.contextName,
     defaultMaxAttempts: o.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    defaultBackoff: { baseMs: DEFAULT_BACKOFF_BASE_MS, maxMs: DEFAULT_BACKOFF_MAX_MS, jitter: true, ...(o.defaultBackoff ?? {}) },
+    defaultBackoff: {
+      baseMs: DEFAULT_BACKOFF_BASE_MS,
+      maxMs: DEFAULT_BACKOFF_MAX_MS,
+      jitter: true,
+      ...(o.defaultBackoff ?? {}),
+    },
     maxPayloadBytes: o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxBatchSize: o.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     leaseMs,

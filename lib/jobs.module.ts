@@ -24,7 +24,11 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: JOBS_MODULE_OPTIONS, useFactory: (raw: JobsModuleOptions) => resolveJobsOptions(raw), inject: [JOBS_RAW_OPTIONS] },
+    {
+      provide: JOBS_MODULE_OPTIONS,
+      useFactory: (raw: JobsModuleOptions) => resolveJobsOptions(raw),
+      inject: [JOBS_RAW_OPTIONS],
+    },
     { provide: JobStore, useFactory: () => new JobStore() },
     JobsDatabaseInitializer,
     JobMetadataAccessor,

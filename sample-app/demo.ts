@@ -37,37 +37,55 @@ try {
   const consumer = app.get(JobConsumer);
   const plan = await enqueueDemoJobs(queue, app.get(EntityManager));
   const tracker = new DemoTracker(queue, plan);
-  say(`enqueued ${plan.expectedTotal} jobs (${plan.pipelineIds.length} pipelines among them) in ${Date.now() - started} ms`);
+  say(
+    `enqueued ${plan.expectedTotal} jobs (${plan.pipelineIds.length} pipelines among them) in ${Date.now() - started} ms`,
+  );
   const progress = new ProgressLine(started);
   const show = async (label: string, force = false) => {
     await tracker.refresh();
     const pending = tracker.countBy(JobState.Pending) + tracker.countBy(JobState.Blocked);
-    progress.update(tracker.finished(), plan.expectedTotal, `${label}  running ${tracker.countBy(JobState.Running)}  waiting ${pending}  failed ${tracker.countBy(JobState.Failed)}`, force);
+    progress.update(
+      tracker.finished(),
+      plan.expectedTotal,
+      `${label}  running ${tracker.countBy(JobState.Running)}  waiting ${pending}  failed ${tracker.countBy(JobState.Failed)}`,
+      force,
+    );
   };
 
   // 1. An ordinary consumer, in this process: every job but the GPU one.
   say(`consumer 1 (this process): --exclude ${GPU_JOB} --concurrency 20`);
   const first = consumer.run({ exclude: [GPU_JOB], concurrency: 20, pollIntervalMs: 200 });
-  await until(() => tracker.unfinished([GPU_JOB]) === 0, () => show('consumer 1'));
+  await until(
+    () => tracker.unfinished([GPU_JOB]) === 0,
+    () => show('consumer 1'),
+  );
   // A failure retried by hand (JobQueue.retry): the token is still revoked, so they fail again.
   const retried = await queue.retry({ name: ALWAYS_FAILS });
   progress.end();
   say(`retried ${retried} failed ${ALWAYS_FAILS} jobs by hand: queue.retry({ name: '${ALWAYS_FAILS}' })`);
   for (const id of plan.jobs.get(ALWAYS_FAILS)!) tracker.jobs.delete(id); // read them again
-  await until(() => tracker.unfinished([GPU_JOB]) === 0, () => show('consumer 1'));
+  await until(
+    () => tracker.unfinished([GPU_JOB]) === 0,
+    () => show('consumer 1'),
+  );
   await consumer.stop();
   const firstSummary = await first;
   await show('consumer 1', true);
   progress.end();
   const gpuWaiting = tracker.all(GPU_JOB).filter((j) => j.state === JobState.Pending).length;
-  say(`consumer 1 stopped: ${firstSummary.completed} completed, ${firstSummary.failed} failed attempts; ${gpuWaiting} ${GPU_JOB} jobs still pending (excluded)`);
+  say(
+    `consumer 1 stopped: ${firstSummary.completed} completed, ${firstSummary.failed} failed attempts; ${gpuWaiting} ${GPU_JOB} jobs still pending (excluded)`,
+  );
 
   // 2. The GPU machine's consumer: the real consumer entry file, in a child process.
   say(`consumer 2 (child process): node consumer.js --include ${GPU_JOB} --until-empty`);
   const child = runGpuConsumer();
   let childDone = false;
   void child.then(() => (childDone = true));
-  await until(() => childDone, () => show('consumer 2'));
+  await until(
+    () => childDone,
+    () => show('consumer 2'),
+  );
   const { code, output } = await child;
   await show('consumer 2', true);
   progress.end();
@@ -76,12 +94,15 @@ try {
 
   say(`\n${formatReport(tracker)}\n`);
   const problems = checkOutcome(tracker, plan);
-  if (gpuWaiting !== plan.jobs.get(GPU_JOB)!.length) problems.push(`only ${gpuWaiting} ${GPU_JOB} jobs were left pending by consumer 1`);
+  if (gpuWaiting !== plan.jobs.get(GPU_JOB)!.length)
+    problems.push(`only ${gpuWaiting} ${GPU_JOB} jobs were left pending by consumer 1`);
   if (code !== 0) problems.push(`consumer 2 exited with code ${code}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const failed = tracker.countBy(JobState.Failed);
   if (problems.length === 0) {
-    say(`demo: all ${plan.expectedTotal} jobs finished (${tracker.countBy(JobState.Completed)} completed, ${failed} failed as expected) in ${seconds} s`);
+    say(
+      `demo: all ${plan.expectedTotal} jobs finished (${tracker.countBy(JobState.Completed)} completed, ${failed} failed as expected) in ${seconds} s`,
+    );
     exitCode = 0;
   } else {
     say(`demo: FAILED after ${seconds} s:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

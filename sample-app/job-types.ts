@@ -10,7 +10,14 @@
 import type { CrmSyncInput } from './crm/crm.jobs.js';
 import type { DigestInput, MailUser, SentMail } from './mail/mail.types.js';
 import type { ThumbnailInput, ThumbnailOutput } from './media/media.types.js';
-import type { FetchedOrders, RegionPart, RegionSummary, RenderedReport, ReportRequest, SplitResult } from './reports/reports.types.js';
+import type {
+  FetchedOrders,
+  RegionPart,
+  RegionSummary,
+  RenderedReport,
+  ReportRequest,
+  SplitResult,
+} from './reports/reports.types.js';
 
 declare module '../lib/index.js' {
   interface JobTypes {

@@ -21,8 +21,11 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL || process.env.TEST_DB === 'sqlite') return;
 
   const compiled = fileURLToPath(new URL('../dist/test/helpers/embedded-postgres.js', import.meta.url));
-  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`tsc -p tsconfig.json\` first (\`npm test\` does)`);
-  const { startEmbeddedPostgres } = (await import(pathToFileURL(compiled).href)) as typeof import('./helpers/embedded-postgres.js');
+  if (!existsSync(compiled))
+    throw new Error(`${compiled} is missing: run \`tsc -p tsconfig.json\` first (\`npm test\` does)`);
+  const { startEmbeddedPostgres } = (await import(
+    pathToFileURL(compiled).href
+  )) as typeof import('./helpers/embedded-postgres.js');
   const server = await startEmbeddedPostgres({ name: 'suite' });
   globalThis.__jobsEmbeddedPg = server;
   process.env.DATABASE_URL = server.url();

@@ -21,7 +21,9 @@ export default async function globalTeardown(): Promise<void> {
   }
   if (runId) {
     // No server there (the MariaDB tests did not run): nothing to drop.
-    await dropMariadbLeftovers(process.env.MARIADB_URL || 'mysql://root@127.0.0.1:3306/', `jobs_test_${runId}_`).catch(() => undefined);
+    await dropMariadbLeftovers(process.env.MARIADB_URL || 'mysql://root@127.0.0.1:3306/', `jobs_test_${runId}_`).catch(
+      () => undefined,
+    );
   }
   if (embedded) {
     globalThis.__jobsEmbeddedPg = undefined;
@@ -50,7 +52,10 @@ async function dropMariadbLeftovers(serverUrl: string, prefix: string): Promise<
   url.pathname = '/';
   const c = await mysql.createConnection({ uri: url.toString(), connectTimeout: 1_000 });
   try {
-    const [rows] = await c.query('SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?', [`${prefix}%`]);
+    const [rows] = await c.query(
+      'SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?',
+      [`${prefix}%`],
+    );
     for (const { name } of rows as { name: string }[]) await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   } finally {
     await c.end();

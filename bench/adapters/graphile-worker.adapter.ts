@@ -26,7 +26,14 @@ function options(url: string, mode: SettingsMode, extra: Partial<RunnerOptions> 
       probe.onJob(1);
     },
   };
-  return { connectionString: url, taskList, noHandleSignals: true, logger: silent, ...(mode === 'tuned' ? TUNED : {}), ...extra };
+  return {
+    connectionString: url,
+    taskList,
+    noHandleSignals: true,
+    logger: silent,
+    ...(mode === 'tuned' ? TUNED : {}),
+    ...extra,
+  };
 }
 
 async function seed(url: string, identifier: string, payloads: unknown[]): Promise<number> {
@@ -68,22 +75,42 @@ async function timeRun(url: string, n: number, opts: RunnerOptions): Promise<num
 
 export const graphileWorker: QueueSystem = {
   id: 'graphile-worker',
-  settings: { tuned: TUNED, default: { note: 'run({ connectionString, taskList }): concurrency 1, pollInterval 2000 ms' } },
+  settings: {
+    tuned: TUNED,
+    default: { note: 'run({ connectionString, taskList }): concurrency 1, pollInterval 2000 ms' },
+  },
 
-  bulkEnqueue: (url, n) => seed(url, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i }))),
+  bulkEnqueue: (url, n) =>
+    seed(
+      url,
+      'bench.noop',
+      Array.from({ length: n }, (_, i) => ({ i })),
+    ),
 
   async drain(url, n, mode) {
-    await seed(url, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })));
+    await seed(
+      url,
+      'bench.noop',
+      Array.from({ length: n }, (_, i) => ({ i })),
+    );
     return timeRun(url, n, options(url, mode));
   },
 
   async sleepRun(url, durations, concurrency) {
-    await seed(url, 'bench.sleep', durations.map((ms) => ({ ms })));
-    return timeRun(url, durations.length, options(url, 'tuned', {
-      concurrency,
-      maxPoolSize: 20,
-      preset: { worker: { localQueue: { size: concurrency }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    }));
+    await seed(
+      url,
+      'bench.sleep',
+      durations.map((ms) => ({ ms })),
+    );
+    return timeRun(
+      url,
+      durations.length,
+      options(url, 'tuned', {
+        concurrency,
+        maxPoolSize: 20,
+        preset: { worker: { localQueue: { size: concurrency }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      }),
+    );
   },
 
   async latency(url, samples) {

@@ -33,7 +33,11 @@ export const ours: QueueSystem = {
   async sleepRun(url, durations, concurrency) {
     const o = await createOursApp({ postgresUrl: url });
     try {
-      await enqueueAll(o.queue, 'bench.sleep', durations.map((ms) => ({ ms })));
+      await enqueueAll(
+        o.queue,
+        'bench.sleep',
+        durations.map((ms) => ({ ms })),
+      );
       const t0 = performance.now();
       await withTimeout(o.consumer.run({ concurrency, untilEmpty: true, schedule: false }), 300_000, 'ours sleep run');
       return performance.now() - t0;
@@ -76,12 +80,21 @@ type OursApp = Awaited<ReturnType<typeof createOursApp>>;
 export function drainOurs(db: OursDb, n: number, seed?: (o: OursApp) => Promise<void>): Promise<number> {
   return timeDrain(db, n, async (o) => {
     await seed?.(o);
-    await enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })));
+    await enqueueAll(
+      o.queue,
+      'bench.noop',
+      Array.from({ length: n }, (_, i) => ({ i })),
+    );
   });
 }
 
 /** Stores work with `seed`, then times one consumer with default settings (module options `jobs`) until all `n` jobs it stored have run. */
-export async function timeDrain(db: OursDb, n: number, seed: (o: OursApp) => Promise<void>, jobs: JobsModuleOptions = {}): Promise<number> {
+export async function timeDrain(
+  db: OursDb,
+  n: number,
+  seed: (o: OursApp) => Promise<void>,
+  jobs: JobsModuleOptions = {},
+): Promise<number> {
   const o = await createOursApp(db, true, jobs);
   try {
     await seed(o);

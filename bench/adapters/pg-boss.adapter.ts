@@ -32,13 +32,23 @@ async function startBoss(url: string, mode: SettingsMode): Promise<PgBoss> {
 
 async function seed(boss: PgBoss, data: object[]): Promise<number> {
   const t0 = performance.now();
-  for (let i = 0; i < data.length; i += 10_000) await boss.insert(QUEUE, data.slice(i, i + 10_000).map((d) => ({ data: d })));
+  for (let i = 0; i < data.length; i += 10_000)
+    await boss.insert(
+      QUEUE,
+      data.slice(i, i + 10_000).map((d) => ({ data: d })),
+    );
   return performance.now() - t0;
 }
 
 const UNFINISHED = `SELECT count(*) AS n FROM pgboss.job WHERE name = '${QUEUE}' AND state <> 'completed'`;
 
-async function timeWork(url: string, boss: PgBoss, n: number, options: object, handler: (jobs: { data: any }[]) => Promise<void>): Promise<number> {
+async function timeWork(
+  url: string,
+  boss: PgBoss,
+  n: number,
+  options: object,
+  handler: (jobs: { data: any }[]) => Promise<void>,
+): Promise<number> {
   const seen = new Countdown(n);
   probe.onJob = (k) => seen.hit(k);
   const t0 = performance.now();
@@ -52,13 +62,20 @@ export const pgBoss: QueueSystem = {
   id: 'pg-boss',
   settings: {
     tuned: { constructor: TUNED_BOSS, work: TUNED_WORK, queue: { notify: true } },
-    default: { constructor: DEFAULT_BOSS, work: { batchSize: 1, ...DEFAULT_WORK }, note: 'batch size 1 (default); at pure defaults it fetches one job per 2 s poll' },
+    default: {
+      constructor: DEFAULT_BOSS,
+      work: { batchSize: 1, ...DEFAULT_WORK },
+      note: 'batch size 1 (default); at pure defaults it fetches one job per 2 s poll',
+    },
   },
 
   async bulkEnqueue(url, n) {
     const boss = await startBoss(url, 'tuned');
     try {
-      return await seed(boss, Array.from({ length: n }, (_, i) => ({ i })));
+      return await seed(
+        boss,
+        Array.from({ length: n }, (_, i) => ({ i })),
+      );
     } finally {
       await boss.stop({ graceful: false });
     }
@@ -67,8 +84,13 @@ export const pgBoss: QueueSystem = {
   async drain(url, n, mode) {
     const boss = await startBoss(url, mode);
     try {
-      await seed(boss, Array.from({ length: n }, (_, i) => ({ i })));
-      return await timeWork(url, boss, n, mode === 'tuned' ? TUNED_WORK : DEFAULT_WORK, async (jobs) => probe.onJob(jobs.length));
+      await seed(
+        boss,
+        Array.from({ length: n }, (_, i) => ({ i })),
+      );
+      return await timeWork(url, boss, n, mode === 'tuned' ? TUNED_WORK : DEFAULT_WORK, async (jobs) =>
+        probe.onJob(jobs.length),
+      );
     } finally {
       await boss.stop({ graceful: false });
     }
@@ -77,14 +99,24 @@ export const pgBoss: QueueSystem = {
   async sleepRun(url, durations, concurrency) {
     const boss = await startBoss(url, 'tuned');
     try {
-      await seed(boss, durations.map((ms) => ({ ms })));
+      await seed(
+        boss,
+        durations.map((ms) => ({ ms })),
+      );
       // Several fetchers of 100 jobs each, every job of a batch run at once: `concurrency` in flight.
-      const options = { batchSize: 100, localConcurrency: Math.max(1, Math.round(concurrency / 100)), burstWhenBatchFull: true, pollingIntervalSeconds: 0.5 };
+      const options = {
+        batchSize: 100,
+        localConcurrency: Math.max(1, Math.round(concurrency / 100)),
+        burstWhenBatchFull: true,
+        pollingIntervalSeconds: 0.5,
+      };
       return await timeWork(url, boss, durations.length, options, async (jobs) => {
-        await Promise.all(jobs.map(async (j) => {
-          await sleep(j.data.ms);
-          probe.onJob(1);
-        }));
+        await Promise.all(
+          jobs.map(async (j) => {
+            await sleep(j.data.ms);
+            probe.onJob(1);
+          }),
+        );
       });
     } finally {
       await boss.stop({ graceful: false });

@@ -6,7 +6,15 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { adaptJobEntities, JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobsModuleOptions } from '../../lib/index.js';
+import {
+  adaptJobEntities,
+  JOB_ENTITIES,
+  JobConsumer,
+  JobQueue,
+  JobsModule,
+  jobsSchemaSql,
+  type JobsModuleOptions,
+} from '../../lib/index.js';
 import { BenchJobs } from './bench.jobs.js';
 
 export interface OursApp {
@@ -48,7 +56,8 @@ export async function createOursApp(
   const app = await NestFactory.createApplicationContext(BenchAppModule, { logger: ['error'] });
   if (createSchema) {
     const connection = app.get(MikroORM).em.getConnection();
-    for (const sql of jobsSchemaSql(db.postgresUrl ? 'postgresql' : db.mariadbUrl ? 'mariadb' : 'sqlite')) await connection.execute(sql);
+    for (const sql of jobsSchemaSql(db.postgresUrl ? 'postgresql' : db.mariadbUrl ? 'mariadb' : 'sqlite'))
+      await connection.execute(sql);
   }
   return { app, queue: app.get(JobQueue), consumer: app.get(JobConsumer), close: () => app.close() };
 }

@@ -19,7 +19,12 @@ if (!process.env.JOBS_BENCH_CONSUMER) {
   await c.end();
 }
 
-@Module({ imports: [MikroOrmModule.forRoot({ driver: PostgreSqlDriver, clientUrl: url, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()] })
+@Module({
+  imports: [
+    MikroOrmModule.forRoot({ driver: PostgreSqlDriver, clientUrl: url, entities: [...JOB_ENTITIES] } as any),
+    JobsModule.forRoot(),
+  ],
+})
 class AppModule {}
 
 await runJobsBenchmark(AppModule, { jobs: 2_000 });

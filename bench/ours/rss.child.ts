@@ -8,7 +8,11 @@ import { createOursApp, enqueueAll } from './bench.app.js';
 const url = process.env.BENCH_DATABASE_URL!;
 const jobs = Number(process.env.BENCH_JOBS ?? 5000);
 const o = await createOursApp({ postgresUrl: url });
-await enqueueAll(o.queue, 'bench.sleep', Array.from({ length: jobs }, () => ({ ms: 200 })));
+await enqueueAll(
+  o.queue,
+  'bench.sleep',
+  Array.from({ length: jobs }, () => ({ ms: 200 })),
+);
 let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
 await o.consumer.run({ concurrency: 1000, untilEmpty: true, schedule: false });

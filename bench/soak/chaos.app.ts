@@ -6,7 +6,17 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { adaptJobEntities, JOB_ENTITIES, Job, JobConsumer, JobQueue, JobsModule, jobsSchemaSql, type JobContext, type JobsModuleOptions } from '../../lib/index.js';
+import {
+  adaptJobEntities,
+  JOB_ENTITIES,
+  Job,
+  JobConsumer,
+  JobQueue,
+  JobsModule,
+  jobsSchemaSql,
+  type JobContext,
+  type JobsModuleOptions,
+} from '../../lib/index.js';
 
 /** Where the chaos run's database is: JSON-serialisable, handed to child consumers through the env. */
 export interface ChaosDb {
@@ -46,9 +56,12 @@ export const ChaosLedgerSchema = new EntitySchema<ChaosLedger>({
 });
 
 const LEDGER_DDL = {
-  postgresql: 'CREATE TABLE chaos_ledger (id serial PRIMARY KEY, job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL, event text NOT NULL, at bigint NOT NULL)',
-  sqlite: 'CREATE TABLE chaos_ledger (id integer PRIMARY KEY AUTOINCREMENT, job_id text NOT NULL, attempt integer NOT NULL, pid integer NOT NULL, event text NOT NULL, at integer NOT NULL)',
-  mariadb: 'CREATE TABLE chaos_ledger (id int AUTO_INCREMENT PRIMARY KEY, job_id varchar(32) NOT NULL, attempt int NOT NULL, pid int NOT NULL, event varchar(16) NOT NULL, at bigint NOT NULL)',
+  postgresql:
+    'CREATE TABLE chaos_ledger (id serial PRIMARY KEY, job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL, event text NOT NULL, at bigint NOT NULL)',
+  sqlite:
+    'CREATE TABLE chaos_ledger (id integer PRIMARY KEY AUTOINCREMENT, job_id text NOT NULL, attempt integer NOT NULL, pid integer NOT NULL, event text NOT NULL, at integer NOT NULL)',
+  mariadb:
+    'CREATE TABLE chaos_ledger (id int AUTO_INCREMENT PRIMARY KEY, job_id varchar(32) NOT NULL, attempt int NOT NULL, pid int NOT NULL, event varchar(16) NOT NULL, at bigint NOT NULL)',
 };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -64,7 +77,9 @@ export const CHAOS_MAX_ATTEMPTS = 100;
 
 async function run(input: { ms: number }, ctx: JobContext) {
   const write = (event: string) =>
-    ctx.em.fork().insert(ChaosLedgerSchema, { jobId: ctx.jobId, attempt: ctx.attempt, pid: process.pid, event, at: Date.now() });
+    ctx.em
+      .fork()
+      .insert(ChaosLedgerSchema, { jobId: ctx.jobId, attempt: ctx.attempt, pid: process.pid, event, at: Date.now() });
   await write('start');
   await sleep(input.ms, ctx.signal);
   await write('finish');
@@ -104,12 +119,17 @@ export async function createChaosApp(
         ? { driver: MariaDbDriver, clientUrl: db.url, discovery: { onMetadata: adaptJobEntities } }
         : { driver: SqliteDriver, dbName: db.file };
   @Module({
-    imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES, ChaosLedgerSchema] } as any), JobsModule.forRoot(options.jobs ?? {})],
+    imports: [
+      MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES, ChaosLedgerSchema] } as any),
+      JobsModule.forRoot(options.jobs ?? {}),
+    ],
     providers: [ChaosJobs],
   })
   class ChaosAppModule {}
 
-  const app = await NestFactory.createApplicationContext(ChaosAppModule, { logger: options.logger ?? ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(ChaosAppModule, {
+    logger: options.logger ?? ['error', 'warn'],
+  });
   const mikro = app.get<MikroORM<any, any, any>>(MikroORM);
   if (options.createSchema) {
     const connection = mikro.em.getConnection();

@@ -93,7 +93,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const c = new NodeChild(entry, { env, keepBytes: 200_000 });
     children.add(c);
     // (A consumer that never got ready is reported below if it exited on its own.)
-    c.waitFor(/^READY$/m, 60_000).then(() => ready.add(c), () => undefined);
+    c.waitFor(/^READY$/m, 60_000).then(
+      () => ready.add(c),
+      () => undefined,
+    );
     void c.exited.then(() => {
       children.delete(c);
       ended.push(c);
@@ -102,7 +105,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   };
   const conn = parent.orm.em.getConnection();
   const terminal = async () => {
-    const rows = await conn.execute(`SELECT count(*) AS n FROM queue_job WHERE state IN ('completed', 'failed', 'cancelled')`);
+    const rows = await conn.execute(
+      `SELECT count(*) AS n FROM queue_job WHERE state IN ('completed', 'failed', 'cancelled')`,
+    );
     return Number(rows[0].n);
   };
 
@@ -116,7 +121,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const input = { ms: minMs + Math.floor(Math.random() * (maxMs - minMs + 1)) };
         const index = i + k;
         const isKeyed = step > 0 && index % step === 0 && index / step < keyed;
-        return isKeyed ? { name: CHAOS_KEYED_JOB, input, concurrencyKey: `k${index % (o.keys ?? 8)}` } : { name: CHAOS_JOB, input };
+        return isKeyed
+          ? { name: CHAOS_KEYED_JOB, input, concurrencyKey: `k${index % (o.keys ?? 8)}` }
+          : { name: CHAOS_JOB, input };
       });
       await parent.queue.enqueueMany(items as never);
     }
@@ -154,21 +161,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
     }
     const doneAt = Date.now();
-    log(`all ${done}/${o.jobs} finished ${doneAt - lastKillAt} ms after the last of ${kills} kills; stopping consumers`);
+    log(
+      `all ${done}/${o.jobs} finished ${doneAt - lastKillAt} ms after the last of ${kills} kills; stopping consumers`,
+    );
 
     // Stop the survivors gracefully; they must still be running (nothing crashed them).
     const survivors = [...children];
     for (const c of survivors) c.signal('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(survivors.map((c) => c.exited)), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    await Promise.race([
+      Promise.all(survivors.map((c) => c.exited)),
+      new Promise((r) => (timer = setTimeout(r, 15_000))),
+    ]);
     clearTimeout(timer);
-    for (const c of survivors) if (c.alive) {
-      problems.push(`consumer ${c.pid} did not exit within 15 s of SIGTERM`);
-      await c.kill();
-    }
+    for (const c of survivors)
+      if (c.alive) {
+        problems.push(`consumer ${c.pid} did not exit within 15 s of SIGTERM`);
+        await c.kill();
+      }
     log('consumers stopped');
     const crashed = ended.filter((c) => !killed.has(c.pid) && !survivors.includes(c));
-    for (const c of crashed) problems.push(`consumer ${c.pid} exited on its own (${JSON.stringify(c.exitInfo)}): ${c.output.slice(-1500)}`);
+    for (const c of crashed)
+      problems.push(`consumer ${c.pid} exited on its own (${JSON.stringify(c.exitInfo)}): ${c.output.slice(-1500)}`);
 
     const result = await analyse(parent.orm.em.getConnection(), o, killed, problems);
     return {
@@ -198,7 +212,19 @@ async function analyse(
   o: ChaosOptions,
   killed: Map<number, number>,
   problems: string[],
-): Promise<Pick<ChaosResult, 'lost' | 'repeats' | 'unrecordedRepeats' | 'lostAttempts' | 'spuriousLosses' | 'maxRecoveryMs' | 'recoveries' | 'keyOverlaps'>> {
+): Promise<
+  Pick<
+    ChaosResult,
+    | 'lost'
+    | 'repeats'
+    | 'unrecordedRepeats'
+    | 'lostAttempts'
+    | 'spuriousLosses'
+    | 'maxRecoveryMs'
+    | 'recoveries'
+    | 'keyOverlaps'
+  >
+> {
   const jobs: { id: unknown; state: string; attempts: number; attempt_log: unknown }[] = await conn.execute(
     `SELECT id, state, attempts, attempt_log FROM queue_job`,
   );
@@ -225,20 +251,25 @@ async function analyse(
       lost += 1;
       if (problems.length < 20) problems.push(`job ${id} ended ${job.state} after ${job.attempts} attempts`);
     }
-    const history: LogEntry[] = typeof job.attempt_log === 'string' ? JSON.parse(job.attempt_log) : ((job.attempt_log as LogEntry[]) ?? []);
+    const history: LogEntry[] =
+      typeof job.attempt_log === 'string' ? JSON.parse(job.attempt_log) : ((job.attempt_log as LogEntry[]) ?? []);
     const recorded = new Set(history.map((e) => Number(e.attempt)));
     for (const e of history) {
       if (e.outcome !== 'lost') continue;
       lostAttempts += 1;
-      const pid = Number(String(e.consumer ?? '').split(':').at(-2));
+      const pid = Number(
+        String(e.consumer ?? '')
+          .split(':')
+          .at(-2),
+      );
       const at = typeof e.at === 'number' ? e.at : Date.parse(String(e.at));
       if (killed.has(pid)) {
         lastRescue.set(pid, Math.max(lastRescue.get(pid) ?? 0, at));
         firstRescue.set(pid, Math.min(firstRescue.get(pid) ?? Infinity, at));
-      }
-      else {
+      } else {
         spurious += 1;
-        if (problems.length < 20) problems.push(`job ${id}: attempt ${e.attempt} lost by ${e.consumer}, which was not killed`);
+        if (problems.length < 20)
+          problems.push(`job ${id}: attempt ${e.attempt} lost by ${e.consumer}, which was not killed`);
       }
     }
     const runs = starts.get(id) ?? [];
@@ -250,7 +281,10 @@ async function analyse(
       const final = job.state === 'completed' && attempt === Number(job.attempts);
       if (twice || (!final && !recorded.has(attempt))) {
         unrecorded += 1;
-        if (problems.length < 20) problems.push(`job ${id}: attempt ${attempt} ran ${twice ? 'twice' : 'again without a recorded lost attempt'}`);
+        if (problems.length < 20)
+          problems.push(
+            `job ${id}: attempt ${attempt} ran ${twice ? 'twice' : 'again without a recorded lost attempt'}`,
+          );
       }
     }
   }
@@ -261,7 +295,16 @@ async function analyse(
     recoveries.push([firstRescue.get(pid)! - killed.get(pid)!, at - killed.get(pid)!]);
   }
   void o;
-  return { lost, repeats, unrecordedRepeats: unrecorded, lostAttempts, spuriousLosses: spurious, maxRecoveryMs, recoveries, keyOverlaps };
+  return {
+    lost,
+    repeats,
+    unrecordedRepeats: unrecorded,
+    lostAttempts,
+    spuriousLosses: spurious,
+    maxRecoveryMs,
+    recoveries,
+    keyOverlaps,
+  };
 }
 
 /**
@@ -270,7 +313,11 @@ async function analyse(
  * the next run of that key starts after it); a run with neither never ends. Counts the pairs of
  * runs of one key that overlap.
  */
-async function countKeyOverlaps(conn: { execute(sql: string): Promise<any> }, killed: Map<number, number>, problems: string[]): Promise<number> {
+async function countKeyOverlaps(
+  conn: { execute(sql: string): Promise<any> },
+  killed: Map<number, number>,
+  problems: string[],
+): Promise<number> {
   // Joined here, not in SQL: the ledger's job_id is text, and no one cast of the id to text is
   // written alike on PostgreSQL, SQLite and MariaDB.
   const keyed: { id: unknown; concurrency_key: string }[] = await conn.execute(

@@ -16,7 +16,13 @@ export class NodeChild {
 
   constructor(
     file: string,
-    options: { args?: string[]; env?: Record<string, string | undefined>; cwd?: string; keepBytes?: number; echo?: boolean } = {},
+    options: {
+      args?: string[];
+      env?: Record<string, string | undefined>;
+      cwd?: string;
+      keepBytes?: number;
+      echo?: boolean;
+    } = {},
   ) {
     const keep = options.keepBytes ?? 1_000_000;
     this.child = spawn(process.execPath, [file, ...(options.args ?? [])], {
@@ -78,7 +84,11 @@ export class NodeChild {
           if (!this.waiters.some((w) => w.resolve === done)) return;
           this.waiters = this.waiters.filter((w) => w.resolve !== done);
           clearTimeout(timer);
-          reject(new Error(`pid ${this.pid} exited (${JSON.stringify(this.exitInfo)}) without printing ${re}; output:\n${this.output.slice(-4000)}`));
+          reject(
+            new Error(
+              `pid ${this.pid} exited (${JSON.stringify(this.exitInfo)}) without printing ${re}; output:\n${this.output.slice(-4000)}`,
+            ),
+          );
         }, 50),
       );
     });
@@ -89,7 +99,10 @@ export class NodeChild {
     const deadline = Date.now() + timeoutMs;
     const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
     while ((this.output.match(global)?.length ?? 0) < count) {
-      if (Date.now() > deadline) throw new Error(`pid ${this.pid}: ${re} seen fewer than ${count} times in ${timeoutMs} ms; output:\n${this.output.slice(-4000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `pid ${this.pid}: ${re} seen fewer than ${count} times in ${timeoutMs} ms; output:\n${this.output.slice(-4000)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -21,12 +21,21 @@ async function fillTable(url: string, finished: number, future: number): Promise
 
 /** Ours only: no-op drain rate with 1,000,000 finished and 100,000 future jobs in the table, over the rate on an empty table. */
 export const largeTable: Workload = {
-  figures: [{ id: 'claim-large-table', unit: 'ratio', higherIsBetter: true, title: 'no-op drain with 1M finished + 100k future rows / empty table' }],
+  figures: [
+    {
+      id: 'claim-large-table',
+      unit: 'ratio',
+      higherIsBetter: true,
+      title: 'no-op drain with 1M finished + 100k future rows / empty table',
+    },
+  ],
   systems: 'ours',
   measure: async (ctx) => {
     const [finished, future] = ctx.args.quick ? [100_000, 10_000] : [1_000_000, 100_000];
     const empty = await ctx.onFreshDatabase((url) => drainOurs({ postgresUrl: url }, ctx.args.jobs));
-    const large = await ctx.onFreshDatabase((url) => drainOurs({ postgresUrl: url }, ctx.args.jobs, () => fillTable(url, finished, future)));
+    const large = await ctx.onFreshDatabase((url) =>
+      drainOurs({ postgresUrl: url }, ctx.args.jobs, () => fillTable(url, finished, future)),
+    );
     return { 'claim-large-table': empty / large };
   },
 };

@@ -17,9 +17,14 @@ async function onFreshMariadb<T>(fn: (url: string) => Promise<T>): Promise<T> {
 
 /** Ours only: `sqlite-noop-drain`'s sibling on MariaDB (a fresh database), defaults. */
 export const mariadbDrain: Workload = {
-  figures: [{ id: 'mariadb-noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain on MariaDB (ours only)' }],
+  figures: [
+    { id: 'mariadb-noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain on MariaDB (ours only)' },
+  ],
   systems: 'ours',
-  measure: (ctx) => onFreshMariadb(async (url) => ({ 'mariadb-noop-drain': perSecond(ctx.args.jobs, await drainOurs({ mariadbUrl: url }, ctx.args.jobs)) })),
+  measure: (ctx) =>
+    onFreshMariadb(async (url) => ({
+      'mariadb-noop-drain': perSecond(ctx.args.jobs, await drainOurs({ mariadbUrl: url }, ctx.args.jobs)),
+    })),
 };
 
 /**
@@ -29,8 +34,18 @@ export const mariadbDrain: Workload = {
  */
 export const mariadbLatency: Workload = {
   figures: [
-    { id: 'mariadb-latency-p50', unit: 'ms', higherIsBetter: false, title: 'enqueue-to-start latency p50 on MariaDB, idle worker, same process' },
-    { id: 'mariadb-latency-p99', unit: 'ms', higherIsBetter: false, title: 'enqueue-to-start latency p99 on MariaDB, idle worker, same process' },
+    {
+      id: 'mariadb-latency-p50',
+      unit: 'ms',
+      higherIsBetter: false,
+      title: 'enqueue-to-start latency p50 on MariaDB, idle worker, same process',
+    },
+    {
+      id: 'mariadb-latency-p99',
+      unit: 'ms',
+      higherIsBetter: false,
+      title: 'enqueue-to-start latency p99 on MariaDB, idle worker, same process',
+    },
   ],
   systems: 'ours',
   measure: (ctx) =>
@@ -48,7 +63,14 @@ export const mariadbLatency: Workload = {
  * `mariadb-noop-drain` with.
  */
 export const mariadbLimit: Workload = {
-  figures: [{ id: 'mariadb-limit', unit: 'jobs/s', higherIsBetter: true, title: 'plain SQL floor on MariaDB: claim 500 + complete batch (no queue logic)' }],
+  figures: [
+    {
+      id: 'mariadb-limit',
+      unit: 'jobs/s',
+      higherIsBetter: true,
+      title: 'plain SQL floor on MariaDB: claim 500 + complete batch (no queue logic)',
+    },
+  ],
   systems: 'ours',
   measure: (ctx) =>
     onFreshMariadb(async (url) => {
@@ -59,13 +81,19 @@ export const mariadbLimit: Workload = {
           state varchar(16) NOT NULL DEFAULT 'pending', input json, run_after datetime(3) NOT NULL DEFAULT UTC_TIMESTAMP(3), locked_by varchar(64),
           INDEX floor_job_due (state, run_after, id))`);
         const rows = JSON.stringify(Array.from({ length: n }, (_, i) => ({ input: JSON.stringify({ i }) })));
-        await c.query(`INSERT INTO floor_job (name, input) SELECT 'noop', v.input FROM JSON_TABLE(?, '$[*]' COLUMNS (input longtext PATH '$.input')) AS v`, [rows]);
+        await c.query(
+          `INSERT INTO floor_job (name, input) SELECT 'noop', v.input FROM JSON_TABLE(?, '$[*]' COLUMNS (input longtext PATH '$.input')) AS v`,
+          [rows],
+        );
         const t1 = performance.now();
         for (;;) {
           await c.query('BEGIN');
-          const [claimed] = await c.query(`SELECT id FROM floor_job WHERE state = 'pending' AND run_after <= UTC_TIMESTAMP(3) ORDER BY run_after, id LIMIT 500 FOR UPDATE SKIP LOCKED`);
+          const [claimed] = await c.query(
+            `SELECT id FROM floor_job WHERE state = 'pending' AND run_after <= UTC_TIMESTAMP(3) ORDER BY run_after, id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+          );
           const ids = (claimed as { id: number }[]).map((r) => r.id);
-          if (ids.length) await c.query(`UPDATE floor_job SET state = 'running', locked_by = 'w' WHERE id IN (?)`, [ids]);
+          if (ids.length)
+            await c.query(`UPDATE floor_job SET state = 'running', locked_by = 'w' WHERE id IN (?)`, [ids]);
           await c.query('COMMIT');
           if (ids.length === 0) break;
           await c.query(`UPDATE floor_job SET state = 'completed', locked_by = NULL WHERE id IN (?)`, [ids]);

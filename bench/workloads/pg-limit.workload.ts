@@ -11,7 +11,14 @@ export const pgLimitNotes: { insertJobsPerSec?: number } = {};
  * figure is the drain rate, the floor to compare `noop-drain` with.
  */
 export const pgLimit: Workload = {
-  figures: [{ id: 'pg-limit', unit: 'jobs/s', higherIsBetter: true, title: 'plain SQL floor: claim 500 + complete batch (no queue logic)' }],
+  figures: [
+    {
+      id: 'pg-limit',
+      unit: 'jobs/s',
+      higherIsBetter: true,
+      title: 'plain SQL floor: claim 500 + complete batch (no queue logic)',
+    },
+  ],
   systems: 'ours',
   measure: (ctx) =>
     ctx.onFreshDatabase(async (url) => {
@@ -37,7 +44,11 @@ export const pgLimit: Workload = {
               RETURNING id`,
           });
           if (rows.length === 0) break;
-          await c.query({ name: 'complete', text: `UPDATE floor_job SET state = 'completed', locked_by = NULL WHERE id = ANY($1::bigint[])`, values: [rows.map((r) => r.id)] });
+          await c.query({
+            name: 'complete',
+            text: `UPDATE floor_job SET state = 'completed', locked_by = NULL WHERE id = ANY($1::bigint[])`,
+            values: [rows.map((r) => r.id)],
+          });
         }
         return { 'pg-limit': perSecond(n, performance.now() - t1) };
       } finally {

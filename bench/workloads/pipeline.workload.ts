@@ -50,8 +50,18 @@ async function drainAllCompleted(url: string, n: number, seed: Parameters<typeof
  */
 export const pipelineSteps: Workload = {
   figures: [
-    { id: 'pipeline-steps', unit: 'jobs/s', higherIsBetter: true, title: `pipeline steps drained (${PIPELINES} pipelines of ${STEPS} steps, defaults)` },
-    { id: 'pipeline-plain-jobs', unit: 'jobs/s', higherIsBetter: true, title: `plain jobs drained (${PIPELINES * STEPS}, same consumer)` },
+    {
+      id: 'pipeline-steps',
+      unit: 'jobs/s',
+      higherIsBetter: true,
+      title: `pipeline steps drained (${PIPELINES} pipelines of ${STEPS} steps, defaults)`,
+    },
+    {
+      id: 'pipeline-plain-jobs',
+      unit: 'jobs/s',
+      higherIsBetter: true,
+      title: `plain jobs drained (${PIPELINES * STEPS}, same consumer)`,
+    },
     { id: 'pipeline-ratio', unit: 'ratio', higherIsBetter: true, title: 'pipeline steps/s over plain jobs/s' },
   ],
   systems: 'ours',
@@ -62,11 +72,19 @@ export const pipelineSteps: Workload = {
         const t0 = performance.now();
         for (let i = 0; i < PIPELINES; i++) await o.queue.enqueuePipeline(fivesteps(i));
         const ms = performance.now() - t0;
-        process.stderr.write(`    (enqueued ${PIPELINES} pipelines in ${(ms / 1000).toFixed(1)} s: ${Math.round(perSecond(PIPELINES, ms))} pipelines/s)\n`);
+        process.stderr.write(
+          `    (enqueued ${PIPELINES} pipelines in ${(ms / 1000).toFixed(1)} s: ${Math.round(perSecond(PIPELINES, ms))} pipelines/s)\n`,
+        );
       }),
     );
     const plainMs = await ctx.onFreshDatabase((url) =>
-      drainAllCompleted(url, n, (o) => enqueueAll(o.queue, 'bench.noop', Array.from({ length: n }, (_, i) => ({ i })))),
+      drainAllCompleted(url, n, (o) =>
+        enqueueAll(
+          o.queue,
+          'bench.noop',
+          Array.from({ length: n }, (_, i) => ({ i })),
+        ),
+      ),
     );
     const steps = perSecond(n, stepsMs);
     const plain = perSecond(n, plainMs);

@@ -7,7 +7,14 @@ const child = fileURLToPath(new URL('../ours/rss.child.js', import.meta.url));
 
 /** Ours only: peak RSS of a consumer process running 1,000 jobs at once. */
 export const consumerRss: Workload = {
-  figures: [{ id: 'consumer-rss-c1000', unit: 'MB', higherIsBetter: false, title: 'consumer RSS at concurrency 1,000 (ours only)' }],
+  figures: [
+    {
+      id: 'consumer-rss-c1000',
+      unit: 'MB',
+      higherIsBetter: false,
+      title: 'consumer RSS at concurrency 1,000 (ours only)',
+    },
+  ],
   systems: 'ours',
   measure: (ctx) =>
     ctx.onFreshDatabase(async (url) => {

@@ -10,7 +10,14 @@ const jobs = (ctx: BenchContext) => (ctx.args.quick ? 2_000 : 10_000);
  * greedy in-order schedule of these durations on 500 slots (1,164 ms for 10,000 jobs, 5.8% over ideal).
  */
 export const sleepJobs: Workload = {
-  figures: [{ id: 'sleep-10-100ms-c500', unit: 'ms', higherIsBetter: false, title: 'jobs sleeping 10-100 ms at concurrency 500 (wall time)' }],
+  figures: [
+    {
+      id: 'sleep-10-100ms-c500',
+      unit: 'ms',
+      higherIsBetter: false,
+      title: 'jobs sleeping 10-100 ms at concurrency 500 (wall time)',
+    },
+  ],
   systems: 'all',
   ideal: (ctx) => sleepDurations(jobs(ctx)).reduce((a, b) => a + b, 0) / CONCURRENCY,
   bound: (ctx) => greedyBound(sleepDurations(jobs(ctx)), CONCURRENCY),

@@ -6,7 +6,9 @@ import { perSecond, type Workload } from './workload.js';
 
 /** Ours only: the no-op drain on a SQLite file (WAL), defaults. */
 export const sqliteDrain: Workload = {
-  figures: [{ id: 'sqlite-noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain on SQLite (ours only)' }],
+  figures: [
+    { id: 'sqlite-noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain on SQLite (ours only)' },
+  ],
   systems: 'ours',
   measure: async (ctx) => {
     const file = join(tmpdir(), `jobs-bench-${process.pid}-${Date.now()}.sqlite`);

@@ -11,7 +11,9 @@ export const bulkEnqueue: Workload = {
 
 /** Ours with its defaults, the peers with their best settings. */
 export const noopDrain: Workload = {
-  figures: [{ id: 'noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, one process (peers tuned)' }],
+  figures: [
+    { id: 'noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, one process (peers tuned)' },
+  ],
   systems: 'all',
   measure: async (ctx, system) => {
     const ms = await ctx.onFreshDatabase((url) => system.drain(url, ctx.args.jobs, 'tuned'));
@@ -21,7 +23,9 @@ export const noopDrain: Workload = {
 
 /** Everyone with defaults. pg-boss and graphile-worker at defaults are slow, so they get fewer jobs. */
 export const noopDrainDefault: Workload = {
-  figures: [{ id: 'noop-drain-default', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, everyone at defaults' }],
+  figures: [
+    { id: 'noop-drain-default', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, everyone at defaults' },
+  ],
   systems: 'all',
   measure: async (ctx, system) => {
     const n = system.id === 'ours' ? ctx.args.jobs : Math.min(ctx.args.jobs, 5_000);

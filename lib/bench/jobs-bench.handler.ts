@@ -13,10 +13,14 @@ export class JobsBenchHandler {
     if (!input.ms) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, input.ms);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      }, { once: true });
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 }

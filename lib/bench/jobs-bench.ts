@@ -37,7 +37,13 @@ export interface JobsBenchmarkSummary {
 }
 
 const ROLE_ENV = 'JOBS_BENCH_CONSUMER';
-const FLAGS = { '--jobs': 'jobs', '--duration-ms': 'durationMs', '--concurrency': 'concurrency', '--consumers': 'consumers', '--timeout-ms': 'timeoutMs' } as const;
+const FLAGS = {
+  '--jobs': 'jobs',
+  '--duration-ms': 'durationMs',
+  '--concurrency': 'concurrency',
+  '--consumers': 'consumers',
+  '--timeout-ms': 'timeoutMs',
+} as const;
 
 /**
  * The benchmark command for your own app and database: creates `jobs` jobs that each sleep
@@ -55,8 +61,20 @@ const FLAGS = { '--jobs': 'jobs', '--duration-ms': 'durationMs', '--concurrency'
  * Child consumers re-run the same entry file (`process.argv[1]`) with an environment flag, so the
  * call must be reached the same way in them.
  */
-export async function runJobsBenchmark(appModule: unknown, defaults: JobsBenchmarkOptions = {}, argv: readonly string[] = process.argv.slice(2)): Promise<JobsBenchmarkSummary | undefined> {
-  const o = { jobs: 10_000, durationMs: 0, concurrency: 10, consumers: 1, timeoutMs: 600_000, ...defaults, ...parseBenchArgs(argv) };
+export async function runJobsBenchmark(
+  appModule: unknown,
+  defaults: JobsBenchmarkOptions = {},
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<JobsBenchmarkSummary | undefined> {
+  const o = {
+    jobs: 10_000,
+    durationMs: 0,
+    concurrency: 10,
+    consumers: 1,
+    timeoutMs: 600_000,
+    ...defaults,
+    ...parseBenchArgs(argv),
+  };
   @Module({ imports: [appModule as any], providers: [JobsBenchHandler] })
   class JobsBenchModule {}
   const app = await NestFactory.createApplicationContext(JobsBenchModule, { logger: ['error', 'warn'] });
@@ -76,7 +94,8 @@ function parseBenchArgs(argv: readonly string[]): JobsBenchmarkOptions {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     if (flag === '--') continue;
-    if (!(flag in FLAGS)) throw new InvalidJobOptionsError(`Unknown flag '${flag}'. Flags: ${Object.keys(FLAGS).join(', ')}.`);
+    if (!(flag in FLAGS))
+      throw new InvalidJobOptionsError(`Unknown flag '${flag}'. Flags: ${Object.keys(FLAGS).join(', ')}.`);
     const n = Number(inline ?? argv[++i]);
     if (!Number.isInteger(n) || n < 0) throw new InvalidJobOptionsError(`Flag ${flag} needs a whole number >= 0.`);
     out[FLAGS[flag as keyof typeof FLAGS]] = n;
@@ -86,25 +105,34 @@ function parseBenchArgs(argv: readonly string[]): JobsBenchmarkOptions {
 
 /** A child: signals it is up, then consumes bench jobs until the parent sends SIGTERM. */
 async function childConsumer(app: INestApplicationContext, concurrency: number): Promise<void> {
-  const running = app.get(JobConsumer).run({ include: [JOBS_BENCH_JOB], concurrency, schedule: false, handleSignals: true });
+  const running = app
+    .get(JobConsumer)
+    .run({ include: [JOBS_BENCH_JOB], concurrency, schedule: false, handleSignals: true });
   process.stdout.write('ready\n');
   await running;
 }
 
 async function runMain(app: INestApplicationContext, o: Required<JobsBenchmarkOptions>): Promise<JobsBenchmarkSummary> {
-  if (o.jobs < 1 || o.concurrency < 1 || o.consumers < 1) throw new InvalidJobOptionsError('jobs, concurrency and consumers must be at least 1.');
+  if (o.jobs < 1 || o.concurrency < 1 || o.consumers < 1)
+    throw new InvalidJobOptionsError('jobs, concurrency and consumers must be at least 1.');
   const queue = app.get(JobQueue);
   const consumer = app.get(JobConsumer);
   const before = await unfinished(queue);
-  const children = o.consumers > 1 ? await Promise.all(Array.from({ length: o.consumers }, () => startChild(o.concurrency))) : [];
-  const local = children.length ? undefined : consumer.run({ include: [JOBS_BENCH_JOB], concurrency: o.concurrency, schedule: false });
+  const children =
+    o.consumers > 1 ? await Promise.all(Array.from({ length: o.consumers }, () => startChild(o.concurrency))) : [];
+  const local = children.length
+    ? undefined
+    : consumer.run({ include: [JOBS_BENCH_JOB], concurrency: o.concurrency, schedule: false });
   const bar = new ProgressBar(o.jobs);
   const started = Date.now();
   const ids: string[] = [];
   try {
     for (let i = 0; i < o.jobs; i += 1_000) {
       // Cast: an app's JobTypes declaration does not list this internal job.
-      const batch = Array.from({ length: Math.min(1_000, o.jobs - i) }, () => ({ name: JOBS_BENCH_JOB, input: { ms: o.durationMs } }) as unknown as EnqueueManyItem<JobName>);
+      const batch = Array.from(
+        { length: Math.min(1_000, o.jobs - i) },
+        () => ({ name: JOBS_BENCH_JOB, input: { ms: o.durationMs } }) as unknown as EnqueueManyItem<JobName>,
+      );
       ids.push(...(await queue.enqueueMany(batch)).map((j) => j.id));
     }
     for (;;) {
@@ -129,15 +157,19 @@ async function runMain(app: INestApplicationContext, o: Required<JobsBenchmarkOp
     jobsPerSecond: Math.round((completed * 1000) / wallMs),
     idealMs: Math.round((o.jobs * o.durationMs) / (o.concurrency * o.consumers)),
   };
-  process.stdout.write(`\njobs-bench: ${completed === o.jobs ? 'all jobs completed' : `${summary.notCompleted} jobs did NOT complete`}\n${formatSummary([
-    ['jobs', o.jobs.toLocaleString('en-US')],
-    ['job duration', `${o.durationMs} ms`],
-    ['consumers x concurrency', `${o.consumers} x ${o.concurrency}`],
-    ['wall time', `${(wallMs / 1000).toFixed(2)} s (enqueue included)`],
-    ['throughput', `${summary.jobsPerSecond.toLocaleString('en-US')} jobs/s`],
-    ['ideal wall time', `${(summary.idealMs / 1000).toFixed(2)} s (no queue overhead)`],
-    ['completed', `${completed.toLocaleString('en-US')} / ${o.jobs.toLocaleString('en-US')}`],
-  ])}\n`);
+  process.stdout.write(
+    `\njobs-bench: ${completed === o.jobs ? 'all jobs completed' : `${summary.notCompleted} jobs did NOT complete`}\n${formatSummary(
+      [
+        ['jobs', o.jobs.toLocaleString('en-US')],
+        ['job duration', `${o.durationMs} ms`],
+        ['consumers x concurrency', `${o.consumers} x ${o.concurrency}`],
+        ['wall time', `${(wallMs / 1000).toFixed(2)} s (enqueue included)`],
+        ['throughput', `${summary.jobsPerSecond.toLocaleString('en-US')} jobs/s`],
+        ['ideal wall time', `${(summary.idealMs / 1000).toFixed(2)} s (no queue overhead)`],
+        ['completed', `${completed.toLocaleString('en-US')} / ${o.jobs.toLocaleString('en-US')}`],
+      ],
+    )}\n`,
+  );
   if (completed !== o.jobs) process.exitCode = 1;
   return summary;
 }
@@ -149,7 +181,8 @@ async function unfinished(queue: JobQueue): Promise<number> {
 
 async function countCompleted(store: JobStore, ids: string[]): Promise<number> {
   let n = 0;
-  for (let i = 0; i < ids.length; i += 1_000) n += (await store.get(ids.slice(i, i + 1_000))).filter((j) => j.state === 'completed').length;
+  for (let i = 0; i < ids.length; i += 1_000)
+    n += (await store.get(ids.slice(i, i + 1_000))).filter((j) => j.state === 'completed').length;
   return n;
 }
 

@@ -2,7 +2,10 @@
 export class ProgressBar {
   private lastPlain = 0;
 
-  constructor(private readonly total: number, private readonly width = 30) {}
+  constructor(
+    private readonly total: number,
+    private readonly width = 30,
+  ) {}
 
   update(done: number, startedAt: number): void {
     const ratio = this.total ? Math.min(1, done / this.total) : 1;

@@ -22,11 +22,20 @@ export function completedOutcome(
   spawned: CheckedSpawn[],
   step: StepContext | undefined,
 ): RunOutcome | Promise<RunOutcome> {
-  const output = toJson(result === undefined ? null : result, `Output of job '${job.name}'`, deps.limits.maxPayloadBytes);
+  const output = toJson(
+    result === undefined ? null : result,
+    `Output of job '${job.name}'`,
+    deps.limits.maxPayloadBytes,
+  );
   const patch = step || Object.keys(workspace).length ? workspacePatch(step?.workspace ?? {}, workspace) : null;
   // The workspace the step read plus its patch (what `workspace` now holds): over the limit, the
   // step fails here rather than its merge in the finish transaction.
-  if (patch !== null) toJson(workspace, `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`, deps.limits.maxPayloadBytes);
+  if (patch !== null)
+    toJson(
+      workspace,
+      `Pipeline workspace as step '${job.step ?? job.name}' (job ${job.id}) left it`,
+      deps.limits.maxPayloadBytes,
+    );
   // Most jobs end here, without a promise of their own (no await added to the hot path).
   if (spawned.length === 0 && patch === null) return { kind: 'completed', output };
   return withEffects(deps, job, output, spawned, patch);
@@ -40,7 +49,10 @@ async function withEffects(
   patch: WorkspacePatch | null,
 ): Promise<RunOutcome> {
   if (spawned.length && job.pipelineId) {
-    const clash = await deps.store.takenSteps(job.pipelineId, spawned.map((c) => c.step));
+    const clash = await deps.store.takenSteps(
+      job.pipelineId,
+      spawned.map((c) => c.step),
+    );
     if (clash.length) {
       throw new InvalidPipelineError(
         `ctx.spawn() in job ${job.id} ('${job.name}'): step key(s) ${clash.map((c) => `'${c}'`).join(', ')} already belong to steps of pipeline ${job.pipelineId}. Give each child a 'step' unique in its pipeline, or leave it out for '<spawner step>[<index>]'.`,
@@ -60,7 +72,11 @@ async function withEffects(
       }),
     ),
   );
-  return { kind: 'completed', output, effects: { name: job.name, step: job.step, pipelineId: job.pipelineId, children, workspace: patch } };
+  return {
+    kind: 'completed',
+    output,
+    effects: { name: job.name, step: job.step, pipelineId: job.pipelineId, children, workspace: patch },
+  };
 }
 
 /** The top-level keys a step changed or deleted in its workspace, or null when it changed none. */

@@ -49,7 +49,13 @@ export class ConsumerLoop {
     const { store, logger } = collaborators;
     const wake = this.signal.wake;
     this.graceMs = settings.shutdownGraceMs;
-    this.buffer = new ClaimBuffer({ consumerId, leaseMs: settings.leaseMs, names: settings.names, limits: settings.limits, queues: settings.queues });
+    this.buffer = new ClaimBuffer({
+      consumerId,
+      leaseMs: settings.leaseMs,
+      names: settings.names,
+      limits: settings.limits,
+      queues: settings.queues,
+    });
     this.writer = new ResultWriter({ consumerId, defaultBackoff: settings.defaultBackoff }, { store, wake, logger });
     this.slots = new JobSlots(settings.concurrency, {
       execute: (job, controller) => collaborators.execute(job, controller),
@@ -85,7 +91,8 @@ export class ConsumerLoop {
   }
 
   run(): Promise<ConsumerSummary> {
-    if (this.runPromise || this.state === ConsumerState.Stopped) throw new Error('A ConsumerLoop runs once; create a new one.');
+    if (this.runPromise || this.state === ConsumerState.Stopped)
+      throw new Error('A ConsumerLoop runs once; create a new one.');
     // Stopped before it ran (stop() in the same tick as JobConsumer.run()): it starts and ends at once.
     if (this.state === ConsumerState.Created) this.state = ConsumerState.Running;
     loopStarted(this);
@@ -96,7 +103,8 @@ export class ConsumerLoop {
   /** Graceful stop: no new claims; running jobs get `graceMs` (default: `shutdownGraceMs`), then are aborted and handed back. */
   stop(graceMs?: number): Promise<ConsumerSummary> {
     if (graceMs !== undefined) this.graceMs = Math.min(this.graceMs, graceMs);
-    if (this.state === ConsumerState.Running || this.state === ConsumerState.Created) this.state = ConsumerState.Stopping;
+    if (this.state === ConsumerState.Running || this.state === ConsumerState.Created)
+      this.state = ConsumerState.Stopping;
     if (graceMs === 0) this.slots.abortAll(() => new ConsumerShutdownError('Consumer stopped at once'));
     this.signal.wake();
     return this.runPromise ?? Promise.resolve(this.summary());
@@ -113,7 +121,9 @@ export class ConsumerLoop {
     // Not awaited: the first claim goes out while the LISTEN connection opens (about 10 ms of a
     // 1.2 s run of 10,000 short jobs, bench sleep-10-100ms-c500); it wakes the loop once connected.
     const listening = collaborators.listen?.(signal.wake).catch((err) => {
-      collaborators.logger.warn(`LISTEN unavailable (${(err as Error).message}); polling every ${settings.pollIntervalMs} ms`);
+      collaborators.logger.warn(
+        `LISTEN unavailable (${(err as Error).message}); polling every ${settings.pollIntervalMs} ms`,
+      );
       return undefined;
     });
     try {

@@ -19,7 +19,8 @@ const CONSUMER_FIELDS = [
 
 /** Checks the options of `JobConsumer.run()`; each message names the option, what was given and the fix. */
 export function assertConsumerOptions(o: ConsumerOptions): void {
-  if (o === null || typeof o !== 'object') throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
+  if (o === null || typeof o !== 'object')
+    throw new InvalidJobOptionsError(`Consumer options must be an object; got ${describe(o)}.`);
   assertKnownFields(o, CONSUMER_FIELDS, 'Consumer options');
   assertInt(o.concurrency, 'concurrency', { min: 1, max: 100_000 });
   assertInt(o.pollIntervalMs, 'pollIntervalMs', { min: 1 });

@@ -22,7 +22,9 @@ export function parseConsumerArgs(argv: readonly string[]): ConsumerOptions {
   const options: ConsumerOptions = {};
   const args = argv
     .map(unquote)
-    .flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
+    .flatMap((a) =>
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a],
+    );
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
     if (flag === '--') continue;
@@ -32,14 +34,19 @@ export function parseConsumerArgs(argv: readonly string[]): ConsumerOptions {
     }
     const value = args[i + 1];
     if (flag in INT_FLAGS || flag in LIST_FLAGS) {
-      if (value === undefined || value.startsWith('--')) throw new InvalidJobOptionsError(`Flag ${flag} needs a value.`);
+      if (value === undefined || value.startsWith('--'))
+        throw new InvalidJobOptionsError(`Flag ${flag} needs a value.`);
       i += 1;
       if (flag in INT_FLAGS) {
         const n = Number(value);
-        if (!Number.isInteger(n)) throw new InvalidJobOptionsError(`Flag ${flag} needs a whole number; got '${value}'.`);
+        if (!Number.isInteger(n))
+          throw new InvalidJobOptionsError(`Flag ${flag} needs a whole number; got '${value}'.`);
         (options as any)[INT_FLAGS[flag as keyof typeof INT_FLAGS]] = n;
       } else {
-        (options as any)[LIST_FLAGS[flag as keyof typeof LIST_FLAGS]] = value.split(',').map((s) => s.trim()).filter(Boolean);
+        (options as any)[LIST_FLAGS[flag as keyof typeof LIST_FLAGS]] = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       }
       continue;
     }

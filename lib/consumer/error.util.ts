@@ -11,7 +11,7 @@ export function describeError(err: unknown): JobErrorInfo {
     }
     let text: string;
     try {
-      text = typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+      text = typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
     } catch {
       text = String(err);
     }

@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { JOBS_MODULE_OPTIONS, BUSY_POLL_MS, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../jobs.constants.js';
+import {
+  JOBS_MODULE_OPTIONS,
+  BUSY_POLL_MS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from '../jobs.constants.js';
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
@@ -69,9 +75,13 @@ export class JobConsumer implements BeforeApplicationShutdown {
     for (const job of threadJobs) assertThreadFile(job.name, job.thread!);
     if (threadJobs.length) this.threads.warm();
     const runner = new JobRunner(
-      this.store.orm, this.store, this.registry, this.rows,
+      this.store.orm,
+      this.store,
+      this.registry,
+      this.rows,
       { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },
-      this.hooks, (m) => this.logger.error(m),
+      this.hooks,
+      (m) => this.logger.error(m),
     );
     const loop = new ConsumerLoop(
       {
@@ -80,7 +90,9 @@ export class JobConsumer implements BeforeApplicationShutdown {
         limits: names.flatMap((n) => this.registry.get(n).limits ?? []),
         queues: options.queues,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-        busyPollMs: this.store.wakesOtherProcesses ? undefined : Math.min(BUSY_POLL_MS, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
+        busyPollMs: this.store.wakesOtherProcesses
+          ? undefined
+          : Math.min(BUSY_POLL_MS, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
         maxJobs: options.maxJobs,
         timeoutMs: options.timeoutMs,
         untilEmpty: options.untilEmpty ?? false,
@@ -99,7 +111,10 @@ export class JobConsumer implements BeforeApplicationShutdown {
             const rescued = await this.store.rescue(limit);
             const failed = rescued.filter((r) => r.state === 'failed').map((r) => r.id);
             // Not awaited by the heartbeat: a slow hook must not hold up leases.
-            if (failed.length) runner.failedOnRescue(failed).catch((err: Error) => this.logger.error(`@OnJobFailed hooks of rescued jobs: ${err.message}`));
+            if (failed.length)
+              runner
+                .failedOnRescue(failed)
+                .catch((err: Error) => this.logger.error(`@OnJobFailed hooks of rescued jobs: ${err.message}`));
             return rescued;
           },
         },
@@ -111,17 +126,23 @@ export class JobConsumer implements BeforeApplicationShutdown {
     );
     this.loops.add(loop);
     const recurring = await this.startRecurring(names, options.schedule ?? true);
-    const pruner = this.options.retention ? new RetentionPruner(this.options.retention, this.store.retention, this.logger) : undefined;
+    const pruner = this.options.retention
+      ? new RetentionPruner(this.options.retention, this.store.retention, this.logger)
+      : undefined;
     pruner?.start();
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
     // A handler that leaves a rejected promise behind must not crash the process and the other jobs with it.
     const onRejection = (reason: unknown) =>
       this.logger.error(`unhandled rejection in a job handler: ${(reason as Error)?.stack ?? String(reason)}`);
     process.on('unhandledRejection', onRejection);
-    this.logger.log(`consumer ${loop.consumerId} started: ${names.length} job names, concurrency ${options.concurrency ?? DEFAULT_CONCURRENCY}${options.exclude?.length ? `, excluding ${options.exclude.join(', ')}` : ''}`);
+    this.logger.log(
+      `consumer ${loop.consumerId} started: ${names.length} job names, concurrency ${options.concurrency ?? DEFAULT_CONCURRENCY}${options.exclude?.length ? `, excluding ${options.exclude.join(', ')}` : ''}`,
+    );
     try {
       const summary = await loop.run();
-      this.logger.log(`consumer ${loop.consumerId} stopped: ${summary.completed} completed, ${summary.failed} failed attempts, ${summary.aborted} aborted`);
+      this.logger.log(
+        `consumer ${loop.consumerId} stopped: ${summary.completed} completed, ${summary.failed} failed attempts, ${summary.aborted} aborted`,
+      );
       return summary;
     } finally {
       recurring?.stop();
@@ -137,12 +158,18 @@ export class JobConsumer implements BeforeApplicationShutdown {
     const jobs: RecurringJob[] = names
       .map((n) => this.registry.get(n))
       .filter((j) => j.options.cron !== undefined)
-      .map((j) => ({ name: j.name, cron: j.options.cron!, timeZone: j.options.cronTimeZone, input: j.options.cronInput }));
+      .map((j) => ({
+        name: j.name,
+        cron: j.options.cron!,
+        timeZone: j.options.cronTimeZone,
+        input: j.options.cronInput,
+      }));
     if (!enabled || jobs.length === 0) return undefined;
     const scheduler = new RecurringScheduler(
       jobs,
       // Names come from the registry, not from the app's JobTypes declaration: cast, so this compiles under any.
-      (name, input, runAfter, uniqueKey) => this.queue.enqueue(name as JobName, input as never, { runAfter, uniqueKey }),
+      (name, input, runAfter, uniqueKey) =>
+        this.queue.enqueue(name as JobName, input as never, { runAfter, uniqueKey }),
       await loadCron(),
       (message) => this.logger.warn(message),
     );
@@ -164,7 +191,9 @@ export class JobConsumer implements BeforeApplicationShutdown {
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals === 1) {
-        this.logger.log(`${signal}: no new jobs; waiting for ${loop.runningJobs} running jobs (a second signal stops at once)`);
+        this.logger.log(
+          `${signal}: no new jobs; waiting for ${loop.runningJobs} running jobs (a second signal stops at once)`,
+        );
         void loop.stop();
       } else {
         this.logger.warn(`${signal} again: aborting running jobs and handing them back`);

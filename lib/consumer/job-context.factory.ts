@@ -15,7 +15,12 @@ import { checkSpawn, type CheckedSpawn } from './spawn.checker.js';
  * progress, and spawn, which checks children and adds them to `spawned`.
  */
 export function buildJobContext(
-  deps: { orm: MikroORM; store: JobStore; registry: JobRegistry; limits: { maxPayloadBytes: number; maxBatchSize: number } },
+  deps: {
+    orm: MikroORM;
+    store: JobStore;
+    registry: JobRegistry;
+    limits: { maxPayloadBytes: number; maxBatchSize: number };
+  },
   job: ClaimedJob,
   signal: AbortSignal,
   step: StepContext | undefined,
@@ -49,7 +54,9 @@ export function buildJobContext(
     spawn: (children) => {
       // All or nothing: a call with one bad child adds none of them.
       taken ??= new Set<string>([...(job.step !== null ? [job.step] : []), ...Object.keys(step?.dependencies ?? {})]);
-      spawned.push(...checkSpawn(registry, limits, job, Array.isArray(children) ? children : [children], spawned.length, taken));
+      spawned.push(
+        ...checkSpawn(registry, limits, job, Array.isArray(children) ? children : [children], spawned.length, taken),
+      );
     },
     snooze: (delayMs) => {
       throw new SnoozeJob(delayMs);

@@ -109,14 +109,23 @@ export class JobRunner {
    * The attempt's outcome, or the abort's (timeout, cancel, lease lost, shutdown) as soon as it
    * comes, even if the handler ignores the signal; its late result is then dropped.
    */
-  private executeAttempt(job: ClaimedJob, controller: AbortController, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
+  private executeAttempt(
+    job: ClaimedJob,
+    controller: AbortController,
+    exposeCtx: (ctx: JobContext) => void,
+  ): Promise<RunOutcome> {
     const signal = controller.signal;
     if (signal.aborted) return Promise.resolve(this.failure(signal.reason));
     return new Promise<RunOutcome>((resolve) => {
       let settled = false;
       const timer = job.timeoutMs
         ? setTimeout(
-            () => controller.abort(new JobTimeoutError(`Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`)),
+            () =>
+              controller.abort(
+                new JobTimeoutError(
+                  `Job ${job.id} ('${job.name}') ran longer than its timeoutMs of ${job.timeoutMs} ms`,
+                ),
+              ),
             job.timeoutMs,
           )
         : undefined;
@@ -139,15 +148,27 @@ export class JobRunner {
     if (err instanceof JobCancelledError) return { kind: 'aborted', reason: 'cancelled', error };
     if (err instanceof LeaseLostError) return { kind: 'aborted', reason: 'lease-lost', error };
     if (err instanceof ConsumerShutdownError) return { kind: 'aborted', reason: 'shutdown', error };
-    return { kind: 'failed', error, timeout: err instanceof JobTimeoutError, permanent: err instanceof InvalidJobInputError || isUnrecoverable(err) };
+    return {
+      kind: 'failed',
+      error,
+      timeout: err instanceof JobTimeoutError,
+      permanent: err instanceof InvalidJobInputError || isUnrecoverable(err),
+    };
   }
 
-  private async attempt(job: ClaimedJob, signal: AbortSignal, exposeCtx: (ctx: JobContext) => void): Promise<RunOutcome> {
+  private async attempt(
+    job: ClaimedJob,
+    signal: AbortSignal,
+    exposeCtx: (ctx: JobContext) => void,
+  ): Promise<RunOutcome> {
     const registered = this.registry.get(job.name);
     const step = job.pipelineId ? await this.steps.load(job) : undefined;
     let input: unknown = job.input;
     if (step && input === null && step.declared.length > 0) {
-      input = step.declared.length === 1 ? step.declared[0]!.output : Object.fromEntries(step.declaredSteps.map((s, i) => [s, step.declared[i]!.output]));
+      input =
+        step.declared.length === 1
+          ? step.declared[0]!.output
+          : Object.fromEntries(step.declaredSteps.map((s, i) => [s, step.declared[i]!.output]));
     }
     if (registered.options.input) input = await validateInput(job.name, registered.options.input, input);
     const spawned: CheckedSpawn[] = [];

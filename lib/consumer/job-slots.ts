@@ -80,7 +80,10 @@ export class JobSlots {
     await Promise.race([all, grace]);
     clearTimeout(timer);
     this.abortAll(
-      (job) => new ConsumerShutdownError(`Consumer stopping: job ${job.id} did not finish within the ${graceMs} ms grace period; handed back`),
+      (job) =>
+        new ConsumerShutdownError(
+          `Consumer stopping: job ${job.id} did not finish within the ${graceMs} ms grace period; handed back`,
+        ),
     );
     await all;
   }

@@ -97,7 +97,8 @@ export class LeaseKeeper {
         if (!asked.has(r.job.id)) continue;
         const lease = held.get(r.job.id);
         if (!lease) r.controller.abort(new LeaseLostError(`Job ${r.job.id}: this consumer no longer holds its lease`));
-        else if (lease.cancelRequested) r.controller.abort(new JobCancelledError(`Job ${r.job.id} was cancelled while it ran`));
+        else if (lease.cancelRequested)
+          r.controller.abort(new JobCancelledError(`Job ${r.job.id} was cancelled while it ran`));
       }
       this.checkBuffered(held, asked);
       return true;
@@ -106,7 +107,9 @@ export class LeaseKeeper {
       if (Date.now() - this.lastHeartbeatOk > leaseMs) {
         // Cut off longer than a lease: other consumers may have rescued these jobs already.
         for (const r of running.values()) {
-          r.controller.abort(new LeaseLostError(`Job ${r.job.id}: no heartbeat for ${leaseMs} ms; the lease may be gone`));
+          r.controller.abort(
+            new LeaseLostError(`Job ${r.job.id}: no heartbeat for ${leaseMs} ms; the lease may be gone`),
+          );
         }
         // Not started: their leases lapse and they are rescued.
         for (const job of buffer.remove()) this.collaborators.forget(job);
@@ -134,7 +137,8 @@ export class LeaseKeeper {
     const { store, wake, logger } = this.collaborators;
     try {
       const rescued = await store.rescue();
-      for (const r of rescued) logger.warn(`rescued job ${r.id} '${r.name}' from a consumer whose lease lapsed; now ${r.state}`);
+      for (const r of rescued)
+        logger.warn(`rescued job ${r.id} '${r.name}' from a consumer whose lease lapsed; now ${r.state}`);
       if (rescued.length) wake();
     } catch (err) {
       logger.warn(`rescue failed (${(err as Error).message})`);

@@ -16,7 +16,10 @@ let cronLib: Promise<typeof import('cron')> | undefined;
 export async function loadCron(): Promise<NextFn> {
   cronLib ??= import('cron').catch((cause) => {
     cronLib = undefined;
-    throw new JobsConfigurationError('A @Job() has a `cron` option, which needs @nestjs/schedule (or cron): npm install @nestjs/schedule', { cause });
+    throw new JobsConfigurationError(
+      'A @Job() has a `cron` option, which needs @nestjs/schedule (or cron): npm install @nestjs/schedule',
+      { cause },
+    );
   });
   const { CronTime } = await cronLib;
   return (job) => new CronTime(job.cron, job.timeZone).sendAt().toJSDate();
@@ -28,7 +31,10 @@ export async function assertCron(job: RecurringJob, source: string): Promise<voi
   try {
     next(job);
   } catch (cause) {
-    throw new JobsConfigurationError(`@Job('${job.name}') on ${source}: cron '${job.cron}' is invalid (${(cause as Error).message}). Use five or six fields, e.g. '0 3 * * *', or CronExpression from @nestjs/schedule.`, { cause });
+    throw new JobsConfigurationError(
+      `@Job('${job.name}') on ${source}: cron '${job.cron}' is invalid (${(cause as Error).message}). Use five or six fields, e.g. '0 3 * * *', or CronExpression from @nestjs/schedule.`,
+      { cause },
+    );
   }
 }
 
@@ -74,10 +80,13 @@ export class RecurringScheduler {
   }
 
   private later(fn: () => Promise<void>, ms: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void fn();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void fn();
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(timer);
   }
 }

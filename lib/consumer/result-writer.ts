@@ -64,7 +64,12 @@ export class ResultWriter {
     if (outcome.kind === 'completed') {
       counts.processed += 1;
       counts.completed += 1;
-      this.batch.completed.push({ id: job.id, attempt: job.attempts, output: outcome.output, effects: outcome.effects });
+      this.batch.completed.push({
+        id: job.id,
+        attempt: job.attempts,
+        output: outcome.output,
+        effects: outcome.effects,
+      });
     } else if (outcome.kind === 'failed') {
       counts.processed += 1;
       counts.failed += 1;
@@ -73,15 +78,32 @@ export class ResultWriter {
       if (!final) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + delay);
       const next = final ? ' (no attempts left)' : `; retry in ${delay} ms`;
       logger.warn(`${tag} failed after ${ms} ms: ${outcome.error.message}${next}`);
-      const log = { attempt: job.attempts, outcome: outcome.timeout ? 'timeout' : 'failed', error: outcome.error, consumer: consumerId };
+      const log = {
+        attempt: job.attempts,
+        outcome: outcome.timeout ? 'timeout' : 'failed',
+        error: outcome.error,
+        consumer: consumerId,
+      };
       const error = JSON.stringify(outcome.error);
-      this.batch.failed.push({ id: job.id, attempt: job.attempts, final, delay_ms: delay, error, log: JSON.stringify(log) });
+      this.batch.failed.push({
+        id: job.id,
+        attempt: job.attempts,
+        final,
+        delay_ms: delay,
+        error,
+        log: JSON.stringify(log),
+      });
     } else if (outcome.kind === 'snoozed') {
       counts.snoozed += 1;
       this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + outcome.delayMs);
       logger.log(`${tag} snoozed for ${outcome.delayMs} ms after ${ms} ms; the attempt does not count`);
       const log = { attempt: job.attempts, outcome: 'snoozed', delayMs: outcome.delayMs, consumer: consumerId };
-      this.batch.snoozed.push({ id: job.id, attempt: job.attempts, delay_ms: outcome.delayMs, log: JSON.stringify(log) });
+      this.batch.snoozed.push({
+        id: job.id,
+        attempt: job.attempts,
+        delay_ms: outcome.delayMs,
+        log: JSON.stringify(log),
+      });
     } else {
       counts.aborted += 1;
       if (outcome.reason === 'lease-lost') {
@@ -93,7 +115,14 @@ export class ResultWriter {
       } else {
         const log = { attempt: job.attempts, outcome: 'aborted', error: outcome.error, consumer: consumerId };
         const error = JSON.stringify(outcome.error);
-        this.batch.failed.push({ id: job.id, attempt: job.attempts, final: true, delay_ms: 0, error, log: JSON.stringify(log) });
+        this.batch.failed.push({
+          id: job.id,
+          attempt: job.attempts,
+          final: true,
+          delay_ms: 0,
+          error,
+          log: JSON.stringify(log),
+        });
       }
     }
     this.unflushed.set(job.id, job.attempts);

@@ -20,7 +20,10 @@ export function isUnrecoverable(err: unknown): boolean {
  * Retrying cannot help (`permanent`: invalid input, an unrecoverable error, see `isUnrecoverable`),
  * or the job has used all its attempts.
  */
-export function isFinalFailure(job: Pick<ClaimedJob, 'attempts' | 'maxAttempts'>, outcome: { permanent: boolean }): boolean {
+export function isFinalFailure(
+  job: Pick<ClaimedJob, 'attempts' | 'maxAttempts'>,
+  outcome: { permanent: boolean },
+): boolean {
   return outcome.permanent || job.attempts >= job.maxAttempts;
 }
 

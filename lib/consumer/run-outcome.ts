@@ -5,7 +5,12 @@ import type { CompletionEffects } from '../persistence/store.types.js';
 export type RunOutcome =
   /** `effects`: what the store applies with the completion (spawned children, workspace changes). */
   | { kind: 'completed'; output: string; effects?: CompletionEffects }
-  | { kind: 'failed'; error: JobErrorInfo; timeout: boolean; /** Retrying cannot help (invalid input, an unrecoverable error). */ permanent: boolean }
+  | {
+      kind: 'failed';
+      error: JobErrorInfo;
+      timeout: boolean;
+      /** Retrying cannot help (invalid input, an unrecoverable error). */ permanent: boolean;
+    }
   /** The handler snoozed: the attempt is given back and the job runs again after `delayMs`. */
   | { kind: 'snoozed'; delayMs: number }
   | { kind: 'aborted'; reason: 'cancelled' | 'lease-lost' | 'shutdown'; error: JobErrorInfo };

@@ -41,11 +41,15 @@ export function checkSpawn(
   const checked = children.map((child, k) => {
     const i = already + k;
     if (child === null || typeof child !== 'object' || Array.isArray(child)) {
-      throw new InvalidJobOptionsError(`${where}: child ${i} must be an object like { name, input }; got ${child === null ? 'null' : Array.isArray(child) ? 'an array' : typeof child}.`);
+      throw new InvalidJobOptionsError(
+        `${where}: child ${i} must be an object like { name, input }; got ${child === null ? 'null' : Array.isArray(child) ? 'an array' : typeof child}.`,
+      );
     }
     const unknown = Object.keys(child).filter((f) => !SPAWN_FIELDS.has(f));
     if (unknown.length) {
-      throw new InvalidJobOptionsError(`${where}: child ${i} has unknown field(s) ${unknown.join(', ')}; a spawned child takes ${[...SPAWN_FIELDS].join(', ')}.`);
+      throw new InvalidJobOptionsError(
+        `${where}: child ${i} has unknown field(s) ${unknown.join(', ')}; a spawned child takes ${[...SPAWN_FIELDS].join(', ')}.`,
+      );
     }
     assertJobName(child.name, `${where}, child ${i}`);
     try {
@@ -60,7 +64,9 @@ export function checkSpawn(
       throw new InvalidJobOptionsError(`${where}, child ${i} ('${name}'): ${(err as Error).message}`, { cause: err });
     }
     if (step !== undefined && typeof step !== 'string') {
-      throw new InvalidJobOptionsError(`${where}, child ${i} ('${name}'): option 'step' must be a string; got ${typeof step}.`);
+      throw new InvalidJobOptionsError(
+        `${where}, child ${i} ('${name}'): option 'step' must be a string; got ${typeof step}.`,
+      );
     }
     const key = step ?? `${job.step ?? job.name}[${i}]`;
     if (key.length === 0 || key.length > MAX_JOB_NAME_LENGTH) {
@@ -74,7 +80,11 @@ export function checkSpawn(
       );
     }
     keys.add(key);
-    const json = toJson(input === undefined ? null : input, `${where}, input of child ${i} ('${name}')`, limits.maxPayloadBytes);
+    const json = toJson(
+      input === undefined ? null : input,
+      `${where}, input of child ${i} ('${name}')`,
+      limits.maxPayloadBytes,
+    );
     return { ...options, name, step: key, input: JSON.parse(json) as Json };
   });
   for (const key of keys) taken.add(key);

@@ -23,7 +23,10 @@ export interface JobHookMetadata {
   names: string[];
 }
 
-const hook = (kind: JobHookKind) => (...names: string[]) => SetMetadata<string, JobHookMetadata>(JOB_HOOK_METADATA, { kind, names });
+const hook =
+  (kind: JobHookKind) =>
+  (...names: string[]) =>
+    SetMetadata<string, JobHookMetadata>(JOB_HOOK_METADATA, { kind, names });
 
 /** `(job: JobRecord) => void`: after a job of these names (or any) was enqueued, in the enqueuing process. */
 export const OnJobEnqueued = hook(JobHookKind.Enqueued);

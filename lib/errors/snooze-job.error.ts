@@ -15,7 +15,9 @@ export class SnoozeJob extends JobsError {
 
   constructor(readonly delayMs: number) {
     if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_SNOOZE_MS) {
-      throw new InvalidJobOptionsError(`A snooze takes a delay in ms, an integer from 0 to ${MAX_SNOOZE_MS} (a year); got ${String(delayMs)}.`);
+      throw new InvalidJobOptionsError(
+        `A snooze takes a delay in ms, an integer from 0 to ${MAX_SNOOZE_MS} (a year); got ${String(delayMs)}.`,
+      );
     }
     super(`The handler snoozed the job for ${delayMs} ms`);
   }

@@ -17,7 +17,12 @@ export interface EffectsContext {
  * it: its spawned children (wired to the spawner's dependants, which then wait for them too) and
  * its workspace changes.
  */
-export async function applyEffects(c: EffectsContext, tx: Executor, jobId: string, effects: CompletionEffects): Promise<void> {
+export async function applyEffects(
+  c: EffectsContext,
+  tx: Executor,
+  jobId: string,
+  effects: CompletionEffects,
+): Promise<void> {
   const d = c.dialect;
   const { children: rows, pipelineId } = effects;
   if (rows.length) {
@@ -25,8 +30,16 @@ export async function applyEffects(c: EffectsContext, tx: Executor, jobId: strin
     const children = await c.insert(tx, rows);
     const edges = await d.edgesFrom(tx, jobId);
     if (edges.length) {
-      await d.insertEdges(tx, edges.flatMap((e) => children.map((ch) => ({ job_id: String(e.job_id), depends_on_id: ch.id, policy: e.policy, via_id: jobId }))));
-      await d.addBlocking(tx, edges.map((e) => ({ id: String(e.job_id), n: children.length })));
+      await d.insertEdges(
+        tx,
+        edges.flatMap((e) =>
+          children.map((ch) => ({ job_id: String(e.job_id), depends_on_id: ch.id, policy: e.policy, via_id: jobId })),
+        ),
+      );
+      await d.addBlocking(
+        tx,
+        edges.map((e) => ({ id: String(e.job_id), n: children.length })),
+      );
     }
   }
   if (effects.workspace !== null && pipelineId) {
@@ -47,7 +60,12 @@ export async function applyEffects(c: EffectsContext, tx: Executor, jobId: strin
  * `getPipeline().steps` and `ctx.dependencies`) instead of failing the transaction and the other
  * results in it.
  */
-async function keepStepKeysUnique(c: EffectsContext, tx: Executor, jobId: string, effects: CompletionEffects): Promise<void> {
+async function keepStepKeysUnique(
+  c: EffectsContext,
+  tx: Executor,
+  jobId: string,
+  effects: CompletionEffects,
+): Promise<void> {
   const pipelineId = effects.pipelineId!;
   await c.dialect.lockPipeline(tx, pipelineId);
   const keys = effects.children.map((r) => r.step).filter((k): k is string => k !== null);

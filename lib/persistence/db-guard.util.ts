@@ -14,13 +14,31 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+]);
 
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; cause?: unknown; message?: string; name?: string } | null;
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
   if (e.name === 'ConnectionException') return true;
-  if (/Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i.test(e.message ?? '')) return true;
+  if (
+    /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i.test(
+      e.message ?? '',
+    )
+  )
+    return true;
   return e.cause ? isConnectionError(e.cause) : false;
 }

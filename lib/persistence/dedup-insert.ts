@@ -22,7 +22,10 @@ export async function insertDeduplicated(
   if (timed.length) {
     // Newest first: the first row seen for a key is its holder.
     const recent = new Map<string | null, JobRecord>();
-    for (const row of await d.recentByUniqueKeys(ex, timed.map((r) => ({ key: r.unique_key!, for_ms: r.dedup!.forMs! })))) {
+    for (const row of await d.recentByUniqueKeys(
+      ex,
+      timed.map((r) => ({ key: r.unique_key!, for_ms: r.dedup!.forMs! })),
+    )) {
       const job = mapJobRow(row, d);
       if (!recent.has(job.uniqueKey)) recent.set(job.uniqueKey, job);
     }
@@ -35,9 +38,16 @@ export async function insertDeduplicated(
   const replacing = new Map<string, NewJobRow>();
   for (const r of rows) if (r.dedup?.replace) replacing.set(r.unique_key!, r);
   if (replacing.size) {
-    const changes = [...replacing.values()].map((r) => ({ key: r.unique_key!, input: r.input, run_after_ms: r.run_after?.getTime() ?? null, delay_ms: r.dedup!.debounceMs ?? null }));
+    const changes = [...replacing.values()].map((r) => ({
+      key: r.unique_key!,
+      input: r.input,
+      run_after_ms: r.run_after?.getTime() ?? null,
+      delay_ms: r.dedup!.debounceMs ?? null,
+    }));
     const ids = (await d.replaceWaiting(ex, changes)).map((r) => String(r.id));
-    const updated = new Map((ids.length ? await d.jobs(ex, ids) : []).map((r) => mapJobRow(r, d)).map((j) => [j.uniqueKey, j]));
+    const updated = new Map(
+      (ids.length ? await d.jobs(ex, ids) : []).map((r) => mapJobRow(r, d)).map((j) => [j.uniqueKey, j]),
+    );
     rows.forEach((r, i) => r.dedup?.replace && updated.has(r.unique_key) && (result[i] = updated.get(r.unique_key)));
   }
   return result as JobRecord[];

@@ -4,4 +4,10 @@ import { JobDependencyEntitySchema, PipelineEntitySchema } from './pipeline.enti
 import { QueueControlEntitySchema } from './queue-control.entity.js';
 
 /** The queue's MikroORM entities: add them to your ORM config's `entities`. */
-export const JOB_ENTITIES = [JobEntitySchema, PipelineEntitySchema, JobDependencyEntitySchema, QueueControlEntitySchema, JobStartEntitySchema] as const;
+export const JOB_ENTITIES = [
+  JobEntitySchema,
+  PipelineEntitySchema,
+  JobDependencyEntitySchema,
+  QueueControlEntitySchema,
+  JobStartEntitySchema,
+] as const;

@@ -21,7 +21,10 @@ export interface JobControlContext {
 const RETRYABLE: readonly string[] = [JobState.Failed, JobState.Cancelled];
 
 /** The error a discarded job keeps: it never ran, and this says why. */
-const DISCARDED = JSON.stringify({ name: 'JobDiscarded', message: 'Discarded by hand (JobQueue.discard) before it ran' });
+const DISCARDED = JSON.stringify({
+  name: 'JobDiscarded',
+  message: 'Discarded by hand (JobQueue.discard) before it ran',
+});
 
 /**
  * Retry and discard, each in one transaction whose writes are conditional on the states read: a job
@@ -30,6 +33,34 @@ const DISCARDED = JSON.stringify({ name: 'JobDiscarded', message: 'Discarded by 
  */
 export class JobControl {
   constructor(private readonly c: JobControlContext) {}
+
+  /** Unstarted jobs end cancelled at once; running ones are asked to stop (their consumer's next heartbeat). */
+  async cancel(ids: string[]): Promise<{ id: string; state: JobState }[]> {
+    if (ids.length === 0) return [];
+    return this.c.transaction(async (tx) => {
+      const rows = await this.c.dialect.cancel(tx, ids);
+      await this.c.settle(tx, rows);
+      return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
+    });
+  }
+
+  /**
+   * Cancels every unfinished step of a pipeline, in rounds until none is left, which also catches
+   * children a step spawned while the cancel was on its way; dependants settle in each round.
+   */
+  async cancelPipeline(id: string): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const rows = await this.c.transaction(async (tx) => {
+        const changed = await this.c.dialect.cancelPipelineSteps(tx, id);
+        await this.c.settle(
+          tx,
+          changed.filter((r) => r.state === 'cancelled'),
+        );
+        return changed;
+      });
+      if (rows.length === 0) break;
+    }
+  }
 
   /** Pauses or resumes a queue for every consumer; a resume wakes them (this process's at once, after the commit). */
   setQueuePaused(queue: string, paused: boolean): Promise<void> {
@@ -65,7 +96,12 @@ export class JobControl {
         const reason = `retried by hand (JobQueue.retry(${JSON.stringify(filter)}))`;
         count += await this.c.transaction(async (tx) => {
           const jobs = await d.jobs(tx, plain);
-          const rows = await d.reopen(tx, jobs.map((j) => this.reopenedRow(j, { id: String(j.id), from: JobState.Failed, state: 'pending', blocking: 0 }, reason)));
+          const rows = await d.reopen(
+            tx,
+            jobs.map((j) =>
+              this.reopenedRow(j, { id: String(j.id), from: JobState.Failed, state: 'pending', blocking: 0 }, reason),
+            ),
+          );
           if (rows.length && this.c.notifies) await d.notify(tx);
           return rows.length;
         });
@@ -90,7 +126,9 @@ export class JobControl {
       if (rows.length === 0) {
         const [job] = await d.jobs(tx, [id]);
         if (!job) throw new JobNotFoundError(`No job has id ${id}; it may have been purged.`);
-        throw new InvalidJobStateError(`Job ${id} ('${job.name}') is ${job.state}: discard() ends only a job that has not started (pending or blocked). Cancel a running job with cancel().`);
+        throw new InvalidJobStateError(
+          `Job ${id} ('${job.name}') is ${job.state}: discard() ends only a job that has not started (pending or blocked). Cancel a running job with cancel().`,
+        );
       }
       await this.c.settle(tx, rows);
     });
@@ -112,13 +150,26 @@ export class JobControl {
         attempts: Number(r.attempts),
         errorName: (d.parseJson(r.error)?.name as string | undefined) ?? null,
       }));
-      const edges = (await d.pipelineEdges(tx, pipelineId)).map((e) => ({ jobId: String(e.job_id), dependsOnId: String(e.depends_on_id), policy: e.policy }));
+      const edges = (await d.pipelineEdges(tx, pipelineId)).map((e) => ({
+        jobId: String(e.job_id),
+        dependsOnId: String(e.depends_on_id),
+        policy: e.policy,
+      }));
       const plan = planRetry(id, steps, edges);
       if ('refused' in plan) throw refuse(plan.refused);
       ({ reopen, addBlocking } = plan);
     }
-    const byId = new Map((await d.jobs(tx, reopen.map((r) => r.id))).map((r) => [String(r.id), r]));
-    const rows = reopen.map((r) => this.reopenedRow(byId.get(r.id)!, r, r.id === id ? reason : `job ${id}, a dependency, was ${reason}`));
+    const byId = new Map(
+      (
+        await d.jobs(
+          tx,
+          reopen.map((r) => r.id),
+        )
+      ).map((r) => [String(r.id), r]),
+    );
+    const rows = reopen.map((r) =>
+      this.reopenedRow(byId.get(r.id)!, r, r.id === id ? reason : `job ${id}, a dependency, was ${reason}`),
+    );
     const written = await d.reopen(tx, rows);
     if (written.length !== rows.length) throw refuse('it changed while the retry was being written; read it again');
     if (addBlocking.length) await d.addBlocking(tx, addBlocking);

@@ -5,7 +5,8 @@ import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
 import { hasEnded, onlyReleases } from '../pipeline/dependency.policy.js';
-import { applyEffects, type EffectsContext } from './completion-effects.js';
+import type { EffectsContext } from './completion-effects.js';
+import { writeFinishBatch } from './finish-batch.js';
 import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
 import type { JobsDialect, Listener } from './jobs-dialect.js';
@@ -19,7 +20,14 @@ import { RetentionStore } from './retention.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
-import { claimOrder, type ClaimFilter, type ClaimedJob, type EndedRow, type FinishBatch, type NewJobRow } from './store.types.js';
+import {
+  claimOrder,
+  type ClaimFilter,
+  type ClaimedJob,
+  type EndedRow,
+  type FinishBatch,
+  type NewJobRow,
+} from './store.types.js';
 
 export type { FinishBatch, ClaimFilter, ClaimedJob } from './store.types.js';
 
@@ -54,7 +62,9 @@ export class JobStore {
 
   private get bound() {
     if (!this.attached) {
-      throw new JobsConfigurationError('The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).');
+      throw new JobsConfigurationError(
+        'The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).',
+      );
     }
     return this.attached;
   }
@@ -93,7 +103,11 @@ export class JobStore {
    * store's own. `statement`: without `em`, `fn` runs one statement, atomic by itself, so no
    * transaction is opened for it. Lost connections become `QueueUnavailableError`.
    */
-  write<T>(em: EntityManager | undefined, fn: (w: JobWriter) => Promise<T>, how: { statement?: boolean } = {}): Promise<T> {
+  write<T>(
+    em: EntityManager | undefined,
+    fn: (w: JobWriter) => Promise<T>,
+    how: { statement?: boolean } = {},
+  ): Promise<T> {
     const refused = refuseWriteTarget(this.orm, this.dialect, em);
     if (refused) return Promise.reject(refused);
     let wake = false;
@@ -141,35 +155,11 @@ export class JobStore {
    * from it was no longer this consumer's (lease lost).
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
-    const d = this.dialect;
     let unblocked = 0;
     const result = await this.transaction(async (tx) => {
-      unblocked = 0;
-      const ended: EndedRow[] = [];
-      const applied = new Set<string>();
-      const written = (rows: EndedRow[]) => {
-        for (const r of rows) applied.add(String(r.id));
-        ended.push(...rows);
-        return rows;
-      };
-      if (batch.completed.length) {
-        const rows = written(await d.complete(tx, consumerId, batch.completed));
-        // Effects only of a step that really completed: one whose cancel was requested meanwhile
-        // ended `cancelled`, and must not start anything.
-        const completed = new Set(rows.filter((r) => r.state === 'completed').map((r) => String(r.id)));
-        const toApply = batch.completed.filter((job) => job.effects && completed.has(job.id));
-        // Applied in pipeline order: every consumer then locks pipeline rows in the same order, so two
-        // batches with steps of the same pipelines cannot deadlock on them.
-        const pipelineOf = new Map(rows.map((r) => [String(r.id), Number(r.pipeline_id ?? 0)]));
-        toApply.sort((a, b) => pipelineOf.get(a.id)! - pipelineOf.get(b.id)!);
-        if (toApply.length) {
-          this.effects ??= { dialect: d, insert: (x, r) => this.insertOn(x, r), maxPayloadBytes: this.bound.options.maxPayloadBytes, warn: (m) => this.warnSink(m) };
-          for (const job of toApply) await applyEffects(this.effects, tx, job.id, job.effects!);
-        }
-      }
-      if (batch.failed.length) written(await d.fail(tx, consumerId, batch.failed));
-      if (batch.snoozed.length) written(await d.snooze(tx, consumerId, batch.snoozed));
-      if (batch.released.length) written(await d.release(tx, consumerId, batch.released));
+      const { applied, ended } = await writeFinishBatch(this.dialect, tx, consumerId, batch, () =>
+        this.effectsContext(),
+      );
       unblocked = await this.settle(tx, ended);
       return applied;
     }, true);
@@ -177,11 +167,27 @@ export class JobStore {
     return result;
   }
 
+  /** What applying completion effects needs, made once. */
+  private effectsContext(): EffectsContext {
+    return (this.effects ??= {
+      dialect: this.dialect,
+      insert: (x, r) => this.insertOn(x, r),
+      maxPayloadBytes: this.bound.options.maxPayloadBytes,
+      warn: (m) => this.warnSink(m),
+    });
+  }
+
   /** Renews leases; returns the jobs still held, each with whether a cancel was requested. */
-  async heartbeat(consumerId: string, leaseMs: number, jobs: { id: string; attempt: number }[]): Promise<Map<string, { cancelRequested: boolean }>> {
+  async heartbeat(
+    consumerId: string,
+    leaseMs: number,
+    jobs: { id: string; attempt: number }[],
+  ): Promise<Map<string, { cancelRequested: boolean }>> {
     if (jobs.length === 0) return new Map();
     const rows = await this.dialect.renewLeases(this.bound.db, consumerId, leaseMs, jobs);
-    return new Map(rows.map((r) => [String(r.id), { cancelRequested: r.cancel_requested === true || r.cancel_requested === 1 }]));
+    return new Map(
+      rows.map((r) => [String(r.id), { cancelRequested: r.cancel_requested === true || r.cancel_requested === 1 }]),
+    );
   }
 
   /** Rescues running jobs whose lease lapsed; returns them (id, name, new state). */
@@ -193,36 +199,19 @@ export class JobStore {
     });
   }
 
-  async cancel(ids: string[]): Promise<{ id: string; state: JobState }[]> {
-    if (ids.length === 0) return [];
-    return this.transaction(async (tx) => {
-      const rows = await this.dialect.cancel(tx, ids);
-      await this.settle(tx, rows);
-      return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
-    });
-  }
-
-  /**
-   * Cancels every unfinished step of a pipeline, in rounds until none is left, which also catches
-   * children a step spawned while the cancel was on its way; dependants settle in each round.
-   */
-  async cancelPipeline(id: string): Promise<void> {
-    for (let round = 0; round < 10; round++) {
-      const rows = await this.transaction(async (tx) => {
-        const changed = await this.dialect.cancelPipelineSteps(tx, id);
-        await this.settle(tx, changed.filter((r) => r.state === 'cancelled'));
-        return changed;
-      });
-      if (rows.length === 0) break;
-    }
-  }
-
-  /** Retry and discard (`JobQueue.retry`, `discard`). */
+  /** Cancel, retry, discard, pause and resume (`JobQueue`). */
   get control(): JobControl {
     const settle = (tx: Executor, rows: EndedRow[]) => this.settle(tx, rows);
     // Without notifications, this process's consumers are woken after each retry or discard (it may make jobs pending).
-    const transaction = <T>(fn: (tx: Executor) => Promise<T>) => this.transaction(fn).finally(() => this.localWakes.wake());
-    return (this.controlOf ??= new JobControl({ dialect: this.dialect, db: this.bound.db, transaction, settle, notifies: this.wakesOtherProcesses }));
+    const transaction = <T>(fn: (tx: Executor) => Promise<T>) =>
+      this.transaction(fn).finally(() => this.localWakes.wake());
+    return (this.controlOf ??= new JobControl({
+      dialect: this.dialect,
+      db: this.bound.db,
+      transaction,
+      settle,
+      notifies: this.wakesOtherProcesses,
+    }));
   }
 
   async get(ids: string[]): Promise<JobRecord[]> {
@@ -247,7 +236,9 @@ export class JobStore {
   }
 
   /** Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead. */
-  async queueDepths(queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
+  async queueDepths(
+    queues?: readonly string[],
+  ): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
     const rows = await this.dialect.queueDepths(this.bound.db, queues);
     return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
   }
@@ -283,7 +274,8 @@ export class JobStore {
     const ended = rows.filter((r) => r.pipeline_id !== null && hasEnded(r.state));
     if (ended.length === 0) return 0;
     const d = this.dialect;
-    const unblocked = await settleDependants(d, tx, ended.map((r) => String(r.id)), onlyReleases(ended));
+    const ids = ended.map((r) => String(r.id));
+    const unblocked = await settleDependants(d, tx, ids, onlyReleases(ended));
     if (unblocked > 0 && this.wakesOtherProcesses) await d.notify(tx);
     return unblocked;
   }

@@ -49,7 +49,12 @@ export class JobWriter {
     };
     for (const r of rows) r.pipeline_id = pipeline.id;
     const jobs = await this.insertOn(this.ex, rows);
-    const written = edges.map((e) => ({ job_id: jobs[e.job]!.id, depends_on_id: jobs[e.dependsOn]!.id, policy: e.policy, via_id: null }));
+    const written = edges.map((e) => ({
+      job_id: jobs[e.job]!.id,
+      depends_on_id: jobs[e.dependsOn]!.id,
+      policy: e.policy,
+      via_id: null,
+    }));
     if (written.length) await this.d.insertEdges(this.ex, written);
     return { pipeline, jobs, edges: written.map((e) => ({ dependsOnId: e.depends_on_id, policy: e.policy })) };
   }

@@ -37,6 +37,8 @@ export class JobsDatabaseInitializer implements OnModuleInit {
     // Drivers whose client is built asynchronously (MariaDB's mysql2 pool) have none until the first
     // query; the store takes it synchronously. Builds it without connecting to the server.
     await (orm.em.getConnection() as { initClient?: () => Promise<void> }).initClient?.();
-    await this.store.attach(orm, { notify: this.options.notify, maxPayloadBytes: this.options.maxPayloadBytes }).prepare();
+    await this.store
+      .attach(orm, { notify: this.options.notify, maxPayloadBytes: this.options.maxPayloadBytes })
+      .prepare();
   }
 }

@@ -1,7 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Executor } from './sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from './store.types.js';
+import type {
+  ClaimFilter,
+  CompletedJob,
+  EndedRow,
+  FailedJob,
+  InsertedRow,
+  JobLimit,
+  NewJobRow,
+  ReopenedRow,
+  SnoozedJob,
+} from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 import type { PruneRule } from './statements/prune.sql.js';
 
@@ -77,7 +87,10 @@ export interface JobsDialect {
    * `run_after` = `run_after_ms` (epoch ms) or else the database clock + `delay_ms` (0 when null).
    * Keys are distinct. Returns the ids changed; a key held by a running or blocked job changes nothing.
    */
-  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]): Promise<{ id: unknown }[]>;
+  replaceWaiting(
+    ex: Executor,
+    rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[],
+  ): Promise<{ id: unknown }[]>;
   /** Unfinished jobs holding these unique keys. */
   selectByUniqueKeys(ex: Executor, keys: readonly string[]): Promise<JobRow[]>;
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
@@ -107,7 +120,12 @@ export interface JobsDialect {
   /** Fenced: `pending` again at once with the attempt given back (shutdown). */
   release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]>;
   /** Fenced, in its own transaction: extends leases; returns the rows still held and whether a cancel was requested. */
-  renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]): Promise<{ id: unknown; cancel_requested: unknown }[]>;
+  renewLeases(
+    db: Kysely<any>,
+    consumerId: string,
+    leaseMs: number,
+    jobs: readonly { id: string; attempt: number }[],
+  ): Promise<{ id: unknown; cancel_requested: unknown }[]>;
   /** Running jobs whose lease lapsed (oldest first, at most `limit`): pending again, or failed with no attempts left; logs the lost attempt. */
   rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   /** Unstarted jobs end `cancelled`; running ones get `cancel_requested`. Returns the rows changed. */
@@ -116,13 +134,19 @@ export interface JobsDialect {
   cancelPipelineSteps(tx: Executor, pipelineId: string): Promise<EndedRow[]>;
 
   /** Edges leaving these jobs, with the state and step each dependency ended with. */
-  dependantsOf(tx: Executor, ids: readonly string[]): Promise<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }[]>;
+  dependantsOf(
+    tx: Executor,
+    ids: readonly string[],
+  ): Promise<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }[]>;
   /** Every job in `ids` completed: blocked dependants count their edges from them off, pending at 0. Returns their new states. */
   releaseDependantsOf(tx: Executor, ids: readonly string[]): Promise<{ state: string }[]>;
   /** Blocked jobs count `n` off, pending at 0 (`run_after` brought up to now). */
   releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<{ id: unknown; state: string }[]>;
   /** Blocked jobs end in `state` with `error`, without running. */
-  endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]): Promise<{ id: unknown; state: string }[]>;
+  endBlocked(
+    tx: Executor,
+    rows: readonly { id: string; state: string; error: string | null }[],
+  ): Promise<{ id: unknown; state: string }[]>;
   insertEdges(ex: Executor, edges: readonly EdgeRow[]): Promise<void>;
   /** The edges into `spawnerId`'s dependants. */
   edgesFrom(tx: Executor, spawnerId: string): Promise<{ job_id: unknown; policy: string }[]>;
@@ -152,7 +176,10 @@ export interface JobsDialect {
    * Unfinished jobs per queue and state, pending ones split by `scheduled`: 1 when `run_after` is
    * ahead of the database clock, else 0 (0 for other states). `queues`: only these (all when undefined).
    */
-  queueDepths(ex: Executor, queues?: readonly string[]): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
+  queueDepths(
+    ex: Executor,
+    queues?: readonly string[],
+  ): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
   /**
@@ -163,7 +190,10 @@ export interface JobsDialect {
    */
   reopen(tx: Executor, rows: readonly ReopenedRow[]): Promise<EndedRow[]>;
   /** Failed jobs with `attempts > 0` of `name` and/or `queue`, with ids above `afterId`, in id order, at most `limit`. */
-  failedJobs(ex: Executor, filter: { name?: string; queue?: string; afterId: string; limit: number }): Promise<{ id: unknown; pipeline_id: unknown }[]>;
+  failedJobs(
+    ex: Executor,
+    filter: { name?: string; queue?: string; afterId: string; limit: number },
+  ): Promise<{ id: unknown; pipeline_id: unknown }[]>;
   /** A pending or blocked job ends `cancelled` at once with `error` (JSON text), `finished_at` now; returns it if it changed. */
   discard(tx: Executor, id: string, error: string): Promise<EndedRow[]>;
   /**
@@ -183,7 +213,11 @@ export interface JobsDialect {
    */
   tryPrunerLock(tx: Executor): Promise<boolean>;
   /** The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when there are fewer. */
-  pruneBoundary(ex: Executor, state: string, keepLast: number): Promise<{ finishedAt: unknown; id: string } | undefined>;
+  pruneBoundary(
+    ex: Executor,
+    state: string,
+    keepLast: number,
+  ): Promise<{ finishedAt: unknown; id: string } | undefined>;
   /**
    * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` finished more than
    * `rule.olderThanMs` ago or before `rule.before`, oldest first; returns how many.

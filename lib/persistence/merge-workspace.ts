@@ -31,7 +31,13 @@ export function applyWorkspacePatch(workspace: Record<string, Json>, patch: Work
  * end over the limit when steps running side by side each added keys; the result says so, the
  * caller warns, and the next step that changes the workspace and leaves it over the limit fails.
  */
-export async function mergeWorkspace(d: JobsDialect, tx: Executor, pipelineId: string, patch: WorkspacePatch, maxBytes: number): Promise<MergedWorkspace | null> {
+export async function mergeWorkspace(
+  d: JobsDialect,
+  tx: Executor,
+  pipelineId: string,
+  patch: WorkspacePatch,
+  maxBytes: number,
+): Promise<MergedWorkspace | null> {
   const row = await d.workspaceForUpdate(tx, pipelineId);
   if (!row) return null;
   const workspace = applyWorkspacePatch(d.parseJson(row.workspace) ?? {}, patch);

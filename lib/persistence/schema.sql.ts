@@ -20,18 +20,30 @@ export const JOB_INDEXES = {
   // The claim reads due jobs in claim order (CLAIM_ORDER_SQL: priority higher first, then
   // run_after, then id). Only pending rows are in this index, so finished and blocked jobs never slow
   // the claim down.
-  claim: { name: 'queue_job_claim_idx', expression: `create index queue_job_claim_idx on queue_job (priority desc, run_after, id) where state = 'pending'` },
+  claim: {
+    name: 'queue_job_claim_idx',
+    expression: `create index queue_job_claim_idx on queue_job (priority desc, run_after, id) where state = 'pending'`,
+  },
   // Rescue of lapsed leases scans only leased (running) rows. Not `where state = 'running'`: the
   // fenced writes (completion, failure, heartbeat) say `state = 'running'` and find their rows by
   // id, and without table statistics the planner took this index for them instead and read every
   // entry of it, dead ones included: about 12 of a 16 ms completion of 400 jobs (bench noop-drain).
-  leased: { name: 'queue_job_leased_idx', expression: `create index queue_job_leased_idx on queue_job (lease_until) where lease_until is not null` },
+  leased: {
+    name: 'queue_job_leased_idx',
+    expression: `create index queue_job_leased_idx on queue_job (lease_until) where lease_until is not null`,
+  },
   // Partial: most jobs have no pipeline and are unfinished for most of their life, and every
   // insert, claim and completion writes to each index whose key it covers. Lookups by pipeline and
   // purges by finished_at imply IS NOT NULL, so they still use them. Bench noop-drain, 20,000
   // jobs, 10 alternating runs on local PostgreSQL 15: median 11,983 -> 13,551 jobs/s.
-  pipeline: { name: 'queue_job_pipeline_idx', expression: `create index queue_job_pipeline_idx on queue_job (pipeline_id) where pipeline_id is not null` },
-  finished: { name: 'queue_job_finished_idx', expression: `create index queue_job_finished_idx on queue_job (finished_at) where finished_at is not null` },
+  pipeline: {
+    name: 'queue_job_pipeline_idx',
+    expression: `create index queue_job_pipeline_idx on queue_job (pipeline_id) where pipeline_id is not null`,
+  },
+  finished: {
+    name: 'queue_job_finished_idx',
+    expression: `create index queue_job_finished_idx on queue_job (finished_at) where finished_at is not null`,
+  },
   // Version 2. Running jobs per name and concurrency key, counted by the claim of a name with
   // `concurrency.perKey`. Only keyed running rows are in it: jobs without a key never write to it,
   // and the fenced writes (which say `state = 'running'` but nothing of the key) cannot pick it.
@@ -52,7 +64,13 @@ export const JOB_INDEXES = {
 } as const;
 
 /** The indexes version 1 created. */
-const V1_INDEXES = [JOB_INDEXES.claim, JOB_INDEXES.leased, JOB_INDEXES.pipeline, JOB_INDEXES.finished, JOB_INDEXES.uniqueKey];
+const V1_INDEXES = [
+  JOB_INDEXES.claim,
+  JOB_INDEXES.leased,
+  JOB_INDEXES.pipeline,
+  JOB_INDEXES.finished,
+  JOB_INDEXES.uniqueKey,
+];
 
 /**
  * DDL that brings the queue's tables from version `from` to `JOBS_SCHEMA_VERSION`, in a database's

@@ -9,14 +9,25 @@ import type { Executor } from './sql.util.js';
  * those endings cascade down the graph. Returns how many dependants became pending.
  * `allCompleted`: every one completed, so no dependant can end without running (one statement).
  */
-export async function settleDependants(d: JobsDialect, tx: Executor, endedIds: readonly string[], allCompleted = false): Promise<number> {
+export async function settleDependants(
+  d: JobsDialect,
+  tx: Executor,
+  endedIds: readonly string[],
+  allCompleted = false,
+): Promise<number> {
   if (allCompleted) return pendingIn(await d.releaseDependantsOf(tx, endedIds));
   let frontier = [...endedIds];
   let unblocked = 0;
   while (frontier.length > 0) {
     const rows = await d.dependantsOf(tx, frontier);
     if (rows.length === 0) return unblocked;
-    const edges: EndedEdge[] = rows.map((r) => ({ jobId: String(r.job_id), dependsOnId: String(r.depends_on_id), policy: r.policy, depState: r.dep_state, depStep: r.dep_step }));
+    const edges: EndedEdge[] = rows.map((r) => ({
+      jobId: String(r.job_id),
+      dependsOnId: String(r.depends_on_id),
+      policy: r.policy,
+      depState: r.dep_state,
+      depStep: r.dep_step,
+    }));
     const toEnd: { id: string; state: string; error: string | null }[] = [];
     const toRelease: { id: string; n: number }[] = [];
     for (const v of judgeDependants(edges)) {

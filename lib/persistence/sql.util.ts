@@ -61,12 +61,20 @@ export interface SqlSyntax {
    * A batch of rows given as one JSON parameter, so a statement carries any number of rows with a
    * fixed SQL text. `columns` maps a field to its PostgreSQL type.
    */
-  rowsSource(p: Params, rows: readonly object[], columns: Record<string, string>): { from: string; col: (name: string) => string };
+  rowsSource(
+    p: Params,
+    rows: readonly object[],
+    columns: Record<string, string>,
+  ): { from: string; col: (name: string) => string };
   /**
    * A batch of per-job values for an UPDATE of the jobs with these ids (`rows` need an `id`);
    * `columns` maps the other fields to their type, or to 'json' for a field holding JSON text.
    */
-  keyedRows(p: Params, rows: readonly ({ id: string } & object)[], columns: Record<string, string>): { from: string; match: string; col: (name: string) => string };
+  keyedRows(
+    p: Params,
+    rows: readonly ({ id: string } & object)[],
+    columns: Record<string, string>,
+  ): { from: string; match: string; col: (name: string) => string };
 }
 
 export async function run<R = Record<string, unknown>>(ex: Executor, q: Sql): Promise<R[]> {

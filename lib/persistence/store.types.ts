@@ -7,7 +7,21 @@ import type { Json } from '../interfaces/job-types.js';
  */
 
 /** A job as a consumer claims it: what running it needs (`CLAIMED_COLUMNS`). */
-export type ClaimedJob = Pick<JobRecord, 'id' | 'name' | 'queue' | 'priority' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs' | 'backoff' | 'runAfter' | 'pipelineId' | 'step'>;
+export type ClaimedJob = Pick<
+  JobRecord,
+  | 'id'
+  | 'name'
+  | 'queue'
+  | 'priority'
+  | 'input'
+  | 'attempts'
+  | 'maxAttempts'
+  | 'timeoutMs'
+  | 'backoff'
+  | 'runAfter'
+  | 'pipelineId'
+  | 'step'
+>;
 
 export interface ClaimFilter {
   consumerId: string;
@@ -54,7 +68,20 @@ export function claimOrder(a: ClaimedJob, b: ClaimedJob): number {
  * claimed row was about a sixth of the consumer's CPU, and with 17 columns still 14% (cpu profile,
  * bench noop-drain).
  */
-export const CLAIMED_COLUMNS = ['id', 'name', 'queue', 'priority', 'input', 'attempts', 'max_attempts', 'timeout_ms', 'backoff', 'run_after', 'pipeline_id', 'step'] as const;
+export const CLAIMED_COLUMNS = [
+  'id',
+  'name',
+  'queue',
+  'priority',
+  'input',
+  'attempts',
+  'max_attempts',
+  'timeout_ms',
+  'backoff',
+  'run_after',
+  'pipeline_id',
+  'step',
+] as const;
 
 /** One job to insert; JSON fields arrive already serialised (and size-checked). */
 export interface NewJobRow {
@@ -81,7 +108,23 @@ export interface NewJobRow {
 }
 
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */
-export const INSERT_COLUMNS = ['name', 'queue', 'state', 'priority', 'input', 'max_attempts', 'backoff', 'timeout_ms', 'run_after', 'pipeline_id', 'step', 'parent_id', 'blocking_deps', 'unique_key', 'concurrency_key'] as const satisfies readonly (keyof NewJobRow)[];
+export const INSERT_COLUMNS = [
+  'name',
+  'queue',
+  'state',
+  'priority',
+  'input',
+  'max_attempts',
+  'backoff',
+  'timeout_ms',
+  'run_after',
+  'pipeline_id',
+  'step',
+  'parent_id',
+  'blocking_deps',
+  'unique_key',
+  'concurrency_key',
+] as const satisfies readonly (keyof NewJobRow)[];
 
 /** What an insert returns per row; the rest of the record is what was inserted. */
 export interface InsertedRow {

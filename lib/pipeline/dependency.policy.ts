@@ -67,9 +67,13 @@ export function judgeDependants(edges: readonly EndedEdge[]): DependantVerdict[]
  * failed: a step failed and some dependant did not tolerate it (or nothing depends on it);
  * cancelled: a step was cancelled; completed: every step ended otherwise; running: something started.
  */
-export function derivePipelineState(jobs: readonly JobRecord[], edges: readonly { dependsOnId: string; policy: string }[]): PipelineState {
+export function derivePipelineState(
+  jobs: readonly JobRecord[],
+  edges: readonly { dependsOnId: string; policy: string }[],
+): PipelineState {
   const tolerated = new Map<string, boolean>();
-  for (const e of edges) tolerated.set(e.dependsOnId, (tolerated.get(e.dependsOnId) ?? true) && e.policy !== DependencyPolicy.Fail);
+  for (const e of edges)
+    tolerated.set(e.dependsOnId, (tolerated.get(e.dependsOnId) ?? true) && e.policy !== DependencyPolicy.Fail);
   if (jobs.some((j) => j.state === JobState.Failed && !(tolerated.get(j.id) ?? false))) return PipelineState.Failed;
   if (jobs.some((j) => j.state === JobState.Cancelled)) return PipelineState.Cancelled;
   if (jobs.every((j) => TERMINAL_JOB_STATES.includes(j.state))) return PipelineState.Completed;
@@ -107,12 +111,16 @@ export interface ReopenedStep {
 
 export type RetryPlan =
   /** `reopen`: the retried step first, then its dependants that ended because of it; `addBlocking`: blocked dependants that counted it off and must wait for it again. */
-  | { reopen: ReopenedStep[]; addBlocking: { id: string; n: number }[] }
-  | { refused: string };
+  { reopen: ReopenedStep[]; addBlocking: { id: string; n: number }[] } | { refused: string };
 
 /** Whether a step ended without running because of its dependencies (`endBlocked`'s DependencyFailedError). */
 export function endedByDependency(step: StepState): boolean {
-  return step.attempts === 0 && step.errorName === 'DependencyFailedError' && hasEnded(step.state) && step.state !== JobState.Completed;
+  return (
+    step.attempts === 0 &&
+    step.errorName === 'DependencyFailedError' &&
+    hasEnded(step.state) &&
+    step.state !== JobState.Completed
+  );
 }
 
 /**
@@ -123,14 +131,22 @@ export function endedByDependency(step: StepState): boolean {
  * Refused when the step itself did not run because of a dependency (retry that one instead), or a
  * dependency of it ended in a way that would end it again.
  */
-export function planRetry(rootId: string, steps: readonly StepState[], edges: readonly { jobId: string; dependsOnId: string; policy: string }[]): RetryPlan {
+export function planRetry(
+  rootId: string,
+  steps: readonly StepState[],
+  edges: readonly { jobId: string; dependsOnId: string; policy: string }[],
+): RetryPlan {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const into = groupBy(edges, (e) => e.jobId);
   const outOf = groupBy(edges, (e) => e.dependsOnId);
   const root = byId.get(rootId)!;
   if (endedByDependency(root)) {
-    const cause = (into.get(rootId) ?? []).map((e) => byId.get(e.dependsOnId)!).find((d) => d.state !== JobState.Completed);
-    return { refused: `it did not run because a dependency${cause ? ` (job ${cause.id}, ${cause.state})` : ''} did not complete; retry that one, and this step runs again with it` };
+    const cause = (into.get(rootId) ?? [])
+      .map((e) => byId.get(e.dependsOnId)!)
+      .find((d) => d.state !== JobState.Completed);
+    return {
+      refused: `it did not run because a dependency${cause ? ` (job ${cause.id}, ${cause.state})` : ''} did not complete; retry that one, and this step runs again with it`,
+    };
   }
   // Every dependant reachable through steps that ended because of a dependency.
   const reopened = new Set<string>([rootId]);
@@ -148,19 +164,25 @@ export function planRetry(rootId: string, steps: readonly StepState[], edges: re
   const endedAgain = (id: string) =>
     (into.get(id) ?? []).find((e) => {
       const dep = byId.get(e.dependsOnId)!;
-      return !reopened.has(dep.id) && hasEnded(dep.state) && endingOf({ ...e, depState: dep.state, depStep: null }) !== null;
+      return (
+        !reopened.has(dep.id) && hasEnded(dep.state) && endingOf({ ...e, depState: dep.state, depStep: null }) !== null
+      );
     });
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const id of reopened) {
       const cause = endedAgain(id);
       if (!cause) continue;
-      if (id === rootId) return { refused: `its dependency job ${cause.dependsOnId} ended ${byId.get(cause.dependsOnId)!.state} (policy '${cause.policy}'), so it would end again without running; retry that one first` };
+      if (id === rootId)
+        return {
+          refused: `its dependency job ${cause.dependsOnId} ended ${byId.get(cause.dependsOnId)!.state} (policy '${cause.policy}'), so it would end again without running; retry that one first`,
+        };
       reopened.delete(id);
       changed = true;
     }
   }
-  const unfinished = (id: string) => (into.get(id) ?? []).filter((e) => reopened.has(e.dependsOnId) || !hasEnded(byId.get(e.dependsOnId)!.state)).length;
+  const unfinished = (id: string) =>
+    (into.get(id) ?? []).filter((e) => reopened.has(e.dependsOnId) || !hasEnded(byId.get(e.dependsOnId)!.state)).length;
   const reopen = [...reopened].map((id): ReopenedStep => {
     const blocking = unfinished(id);
     return { id, from: byId.get(id)!.state, state: blocking > 0 ? 'blocked' : 'pending', blocking };
@@ -170,7 +192,8 @@ export function planRetry(rootId: string, steps: readonly StepState[], edges: re
   const addBlocking = new Map<string, number>();
   for (const id of reopened) {
     for (const e of outOf.get(id) ?? []) {
-      if (!reopened.has(e.jobId) && byId.get(e.jobId)?.state === JobState.Blocked) addBlocking.set(e.jobId, (addBlocking.get(e.jobId) ?? 0) + 1);
+      if (!reopened.has(e.jobId) && byId.get(e.jobId)?.state === JobState.Blocked)
+        addBlocking.set(e.jobId, (addBlocking.get(e.jobId) ?? 0) + 1);
     }
   }
   return { reopen, addBlocking: [...addBlocking].map(([id, n]) => ({ id, n })) };

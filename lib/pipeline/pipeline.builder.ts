@@ -1,6 +1,13 @@
 import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import type { JobName } from '../interfaces/job-types.js';
-import type { InputNeeded, PipelineDefinition, PolicyMap, StepMap, StepOptions, StepOptionsWithPolicies } from './pipeline.types.js';
+import type {
+  InputNeeded,
+  PipelineDefinition,
+  PolicyMap,
+  StepMap,
+  StepOptions,
+  StepOptionsWithPolicies,
+} from './pipeline.types.js';
 
 /**
  * Builds a typed pipeline definition step by step:
@@ -28,12 +35,22 @@ export class PipelineBuilder<S extends StepMap = {}> {
    * A step waiting for the steps in `after` (a key or a list of keys; policy `fail`). Without an
    * `input` it receives their output (one) or outputs keyed by step (several), checked against `job`.
    */
-  step<K extends string, N extends JobName, A extends keyof S & string = never>(key: K, job: N, options: StepOptions<S, N, A>): PipelineBuilder<S & Record<K, N>>;
+  step<K extends string, N extends JobName, A extends keyof S & string = never>(
+    key: K,
+    job: N,
+    options: StepOptions<S, N, A>,
+  ): PipelineBuilder<S & Record<K, N>>;
   /** A step waiting for steps with a failure policy each: `after: { fetch: DependencyPolicy.Run }`. */
-  step<K extends string, N extends JobName, O extends PolicyMap<S>>(key: K, job: N, options: StepOptionsWithPolicies<S, N, O>): PipelineBuilder<S & Record<K, N>>;
+  step<K extends string, N extends JobName, O extends PolicyMap<S>>(
+    key: K,
+    job: N,
+    options: StepOptionsWithPolicies<S, N, O>,
+  ): PipelineBuilder<S & Record<K, N>>;
   step(key: string, job: string, options?: object): PipelineBuilder<any> {
     if (Object.hasOwn(this.def.steps, key)) {
-      throw new InvalidPipelineError(`Step '${key}' is declared twice in pipeline${this.def.name ? ` '${this.def.name}'` : ''}; step keys must be unique.`);
+      throw new InvalidPipelineError(
+        `Step '${key}' is declared twice in pipeline${this.def.name ? ` '${this.def.name}'` : ''}; step keys must be unique.`,
+      );
     }
     this.def.steps[key] = { job, ...(options ?? {}) } as PipelineDefinition['steps'][string];
     return this;
@@ -60,7 +77,8 @@ export function chain(steps: { job: string; input?: unknown; key?: string }[], n
   let previous: string | undefined;
   steps.forEach((s, i) => {
     const key = s.key ?? String(i);
-    if (Object.hasOwn(def.steps, key)) throw new InvalidPipelineError(`chain(): step key '${key}' is used twice; step keys must be unique.`);
+    if (Object.hasOwn(def.steps, key))
+      throw new InvalidPipelineError(`chain(): step key '${key}' is used twice; step keys must be unique.`);
     def.steps[key] = { job: s.job, input: s.input, after: previous };
     if (s.input === undefined) delete def.steps[key]!.input;
     if (previous === undefined) delete def.steps[key]!.after;

@@ -20,8 +20,11 @@ type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : 
 type Handed<S extends StepMap, K extends keyof S, P> = JobOutput<S[K]> | ([P] extends ['run'] ? null : never);
 
 /** The input a step receives from dependencies `A` (policies `P`): the one output, or outputs keyed by step. */
-export type InputFrom<S extends StepMap, A extends keyof S & string, P extends Partial<Record<A, DependencyPolicy>> = {}> =
-  true extends IsUnion<A> ? { [K in A]: Handed<S, K, P[K]> } : Handed<S, A, P[A]>;
+export type InputFrom<
+  S extends StepMap,
+  A extends keyof S & string,
+  P extends Partial<Record<A, DependencyPolicy>> = {},
+> = true extends IsUnion<A> ? { [K in A]: Handed<S, K, P[K]> } : Handed<S, A, P[A]>;
 
 /** One step as stored in a definition. */
 export interface PipelineStep extends JobRunOptions {
@@ -40,19 +43,19 @@ export interface PipelineDefinition {
 }
 
 /** Whether a step of job `N` with no dependencies must be given an input: its declared input takes neither null nor undefined. */
-export type InputNeeded<N extends string> = unknown extends JobInput<N>
-  ? false
-  : null extends JobInput<N>
-    ? false
-    : undefined extends JobInput<N>
-      ? false
-      : true;
+export type InputNeeded<N extends string> =
+  unknown extends JobInput<N> ? false : null extends JobInput<N> ? false : undefined extends JobInput<N> ? false : true;
 
 /**
  * The `input` option of a step of job `N` with dependencies `A` (policies `P`): optional when the
  * dependencies produce what `N` takes (or `N` needs no input and there are none), required otherwise.
  */
-type InputOption<S extends StepMap, N extends string, A extends keyof S & string, P extends Partial<Record<A, DependencyPolicy>>> = [A] extends [never]
+type InputOption<
+  S extends StepMap,
+  N extends string,
+  A extends keyof S & string,
+  P extends Partial<Record<A, DependencyPolicy>>,
+> = [A] extends [never]
   ? InputNeeded<N> extends true
     ? { input: JobInput<N> }
     : { input?: JobInput<N> }

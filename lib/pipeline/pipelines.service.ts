@@ -37,11 +37,19 @@ export class Pipelines {
    * Checks the whole definition (steps, dependencies, cycles, handlers, inputs, options), then writes
    * the pipeline, its steps and their edges in one transaction (`em`'s, if given). Returns the record.
    */
-  async enqueue(definition: PipelineDefinition | PipelineBuilder<any>, options: { em?: EntityManager } = {}): Promise<PipelineRecord> {
+  async enqueue(
+    definition: PipelineDefinition | PipelineBuilder<any>,
+    options: { em?: EntityManager } = {},
+  ): Promise<PipelineRecord> {
     const def = definition instanceof PipelineBuilder ? definition.build() : definition;
     const plan = planPipeline(def, (n) => this.registry.has(n), this.options.maxBatchSize);
-    if (def.workspace !== undefined && (def.workspace === null || typeof def.workspace !== 'object' || Array.isArray(def.workspace))) {
-      throw new InvalidPipelineError(`A pipeline's workspace must be a JSON object such as { requestedBy: 42 }; got ${Array.isArray(def.workspace) ? 'an array' : typeof def.workspace}.`);
+    if (
+      def.workspace !== undefined &&
+      (def.workspace === null || typeof def.workspace !== 'object' || Array.isArray(def.workspace))
+    ) {
+      throw new InvalidPipelineError(
+        `A pipeline's workspace must be a JSON object such as { requestedBy: 42 }; got ${Array.isArray(def.workspace) ? 'an array' : typeof def.workspace}.`,
+      );
     }
     const workspace = toJson(def.workspace ?? {}, 'Pipeline workspace', this.options.maxPayloadBytes);
     const rows = await Promise.all(
@@ -62,7 +70,9 @@ export class Pipelines {
       }),
     );
     const indexOf = new Map(plan.map((p, i) => [p.key, i]));
-    const planned = plan.flatMap((p, i) => p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })));
+    const planned = plan.flatMap((p, i) =>
+      p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })),
+    );
     return this.store.write(options.em, async (w) => {
       const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
@@ -86,7 +96,7 @@ export class Pipelines {
    */
   async cancel(id: string | number): Promise<PipelineRecord> {
     await this.get(id); // JobNotFoundError for an unknown id
-    await guard(() => this.store.cancelPipeline(String(id)));
+    await guard(() => this.store.control.cancelPipeline(String(id)));
     return this.get(id);
   }
 
@@ -98,7 +108,9 @@ export class Pipelines {
       const p = await this.get(id);
       if (p.progress.done === p.progress.total) return p;
       if (Date.now() - started > timeoutMs) {
-        throw new WaitTimeoutError(`Pipeline ${id} has ${p.progress.done} of ${p.progress.total} steps finished after ${timeoutMs} ms.`);
+        throw new WaitTimeoutError(
+          `Pipeline ${id} has ${p.progress.done} of ${p.progress.total} steps finished after ${timeoutMs} ms.`,
+        );
       }
       await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
     }
@@ -106,7 +118,11 @@ export class Pipelines {
 }
 
 /** A pipeline record from its row, its steps (in creation order) and its edges. */
-function toRecord(p: WrittenPipeline, jobs: JobRecord[], edges: { dependsOnId: string; policy: string }[]): PipelineRecord {
+function toRecord(
+  p: WrittenPipeline,
+  jobs: JobRecord[],
+  edges: { dependsOnId: string; policy: string }[],
+): PipelineRecord {
   const steps: Record<string, JobRecord> = {};
   for (const j of jobs) steps[j.step ?? j.id] = j;
   return {

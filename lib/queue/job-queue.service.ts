@@ -23,7 +23,18 @@ import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
 
 /** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
-const ENQUEUE_FIELDS = ['queue', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'runAfter', 'uniqueKey', 'unique', 'concurrencyKey', 'em'];
+const ENQUEUE_FIELDS = [
+  'queue',
+  'priority',
+  'maxAttempts',
+  'backoff',
+  'timeoutMs',
+  'runAfter',
+  'uniqueKey',
+  'unique',
+  'concurrencyKey',
+  'em',
+];
 const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
 /** One queue's unfinished jobs, as `queueDepths()` counts them. */
@@ -69,7 +80,8 @@ export class JobQueue {
     input?: JobInput<N>,
     options: EnqueueOptions = {},
   ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
-    if (options !== null && typeof options === 'object') assertKnownFields(options, ENQUEUE_FIELDS, `enqueue('${String(name)}')`);
+    if (options !== null && typeof options === 'object')
+      assertKnownFields(options, ENQUEUE_FIELDS, `enqueue('${String(name)}')`);
     const { em, ...rest } = options ?? {};
     const [job] = await this.enqueueMany([{ name, input, ...rest } as EnqueueManyItem<JobName>], { em });
     return job as JobRecord<JobInput<N>, JobOutput<N>>;
@@ -77,7 +89,10 @@ export class JobQueue {
 
   /** Stores many jobs in one statement, all or nothing; returns them in the order given. */
   async enqueueMany(items: EnqueueManyItem<JobName>[], options: { em?: EntityManager } = {}): Promise<JobRecord[]> {
-    if (!Array.isArray(items)) throw new InvalidJobOptionsError(`enqueueMany() takes an array of { name, input, ...options }; got ${typeof items}.`);
+    if (!Array.isArray(items))
+      throw new InvalidJobOptionsError(
+        `enqueueMany() takes an array of { name, input, ...options }; got ${typeof items}.`,
+      );
     if (items.length > this.options.maxBatchSize) {
       throw new InvalidJobOptionsError(
         `enqueueMany() got ${items.length} jobs; the limit is ${this.options.maxBatchSize} (option maxBatchSize). Split the batch.`,
@@ -85,22 +100,25 @@ export class JobQueue {
     }
     if (items.length === 0) return [];
     items.forEach((item, i) => {
-      if (item !== null && typeof item === 'object') assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
+      if (item !== null && typeof item === 'object')
+        assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
     });
-    const rows = await Promise.all(
-      items.map(({ name, input, ...opts }, i) => this.rows.build(i, name, input, opts)),
-    );
+    const rows = await Promise.all(items.map(({ name, input, ...opts }, i) => this.rows.build(i, name, input, opts)));
     // The insert notifies consumers itself (one statement). Without `em`, a hook, or a unique key
     // (whose holders are looked up in a second statement) it needs no transaction of our own: one
     // round trip instead of four (enqueue p50 3.2 -> 2.3 ms, bench latency).
     const hooked = rows.some((r) => this.hooks.for(JobHookKind.Enqueued, r.name).length > 0);
     const statement = !options.em && !hooked && rows.every((r) => r.unique_key === null);
-    return this.store.write(options.em, async (w) => {
-      const jobs = await w.insert(rows);
-      // @OnJobEnqueued hooks run inside the write: a hook that throws rolls the enqueue back.
-      for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
-      return jobs;
-    }, { statement });
+    return this.store.write(
+      options.em,
+      async (w) => {
+        const jobs = await w.insert(rows);
+        // @OnJobEnqueued hooks run inside the write: a hook that throws rolls the enqueue back.
+        for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
+        return jobs;
+      },
+      { statement },
+    );
   }
 
   /** The job, or `JobNotFoundError`. */
@@ -118,7 +136,7 @@ export class JobQueue {
    */
   async cancel(id: string | number): Promise<JobRecord> {
     assertId(id, 'job');
-    await guard(() => this.store.cancel([String(id)]));
+    await guard(() => this.store.control.cancel([String(id)]));
     return this.get(id);
   }
 
@@ -160,14 +178,19 @@ export class JobQueue {
   }
 
   /** Resolves with the job once it is completed, failed, cancelled or skipped. */
-  async waitFor<N extends JobName = JobName>(id: string | number, options: WaitOptions = {}): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
+  async waitFor<N extends JobName = JobName>(
+    id: string | number,
+    options: WaitOptions = {},
+  ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const started = Date.now();
     for (;;) {
       const job = await this.get<N>(id);
       if (TERMINAL_JOB_STATES.includes(job.state)) return job;
       if (Date.now() - started > timeoutMs) {
-        throw new WaitTimeoutError(`Job ${id} is still ${job.state} after ${timeoutMs} ms. Is a consumer running that handles '${job.name}'?`);
+        throw new WaitTimeoutError(
+          `Job ${id} is still ${job.state} after ${timeoutMs} ms. Is a consumer running that handles '${job.name}'?`,
+        );
       }
       await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
     }
@@ -181,7 +204,9 @@ export class JobQueue {
    */
   async queueDepths(queues?: readonly string[]): Promise<Record<string, QueueDepth>> {
     assertNameList(queues, 'queues', false);
-    const [rows, paused] = await guard(() => Promise.all([this.store.queueDepths(queues), this.store.control.pausedQueues()]));
+    const [rows, paused] = await guard(() =>
+      Promise.all([this.store.queueDepths(queues), this.store.control.pausedQueues()]),
+    );
     const depths: Record<string, QueueDepth> = {};
     const of = (queue: string) => (depths[queue] ??= { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 });
     for (const queue of queues ?? []) of(queue);
@@ -232,7 +257,10 @@ export class JobQueue {
       throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
     }
     const bad = states.filter((s) => !TERMINAL_JOB_STATES.includes(s));
-    if (bad.length) throw new InvalidJobOptionsError(`purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`);
+    if (bad.length)
+      throw new InvalidJobOptionsError(
+        `purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`,
+      );
     return guard(() => this.store.retention.purge(states, options.olderThanMs));
   }
 
@@ -240,7 +268,10 @@ export class JobQueue {
    * Enqueues a pipeline atomically (all steps and edges, or nothing), optionally in `em`'s
    * transaction. See `pipeline()` and `chain()` for building definitions.
    */
-  enqueuePipeline(definition: PipelineDefinition | PipelineBuilder<any>, options: { em?: EntityManager } = {}): Promise<PipelineRecord> {
+  enqueuePipeline(
+    definition: PipelineDefinition | PipelineBuilder<any>,
+    options: { em?: EntityManager } = {},
+  ): Promise<PipelineRecord> {
     return this.pipelines.enqueue(definition, options);
   }
 

@@ -40,7 +40,9 @@ export class JobRowFactory {
     if (job.options.input && !opts.inputFromDependencies) await validateInput(name, job.options.input, input);
     // Stored only when the job or the call sets one (resolved against the defaults); null means the
     // module's defaultBackoff, which the consumer applies. A third of a no-op job's row otherwise.
-    const backoff = merged.backoff ? JSON.stringify(withDefaultBackoff(this.options.defaultBackoff, merged.backoff)) : null;
+    const backoff = merged.backoff
+      ? JSON.stringify(withDefaultBackoff(this.options.defaultBackoff, merged.backoff))
+      : null;
     return {
       ord,
       name,
@@ -58,7 +60,13 @@ export class JobRowFactory {
       blocking_deps: opts.blockingDeps ?? 0,
       unique_key: unique?.key ?? opts.uniqueKey ?? null,
       ...(unique && (unique.forMs || unique.replace || unique.debounceMs !== undefined)
-        ? { dedup: { forMs: unique.forMs, replace: unique.replace === true || unique.debounceMs !== undefined, debounceMs: unique.debounceMs } }
+        ? {
+            dedup: {
+              forMs: unique.forMs,
+              replace: unique.replace === true || unique.debounceMs !== undefined,
+              debounceMs: unique.debounceMs,
+            },
+          }
         : {}),
       concurrency_key: opts.concurrencyKey ?? null,
     };

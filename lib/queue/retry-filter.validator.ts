@@ -17,7 +17,9 @@ const KEYS = new Set(['name', 'queue', 'batchSize']);
 export function assertRetryFilter(filter: RetryFilter, maxBatchSize: number): RetryFilter & { batchSize: number } {
   const unknown = Object.keys(filter).filter((k) => !KEYS.has(k));
   if (unknown.length) {
-    throw new InvalidJobOptionsError(`retry() takes a job id or a filter { name, queue, batchSize }; unknown option(s): ${unknown.join(', ')}.`);
+    throw new InvalidJobOptionsError(
+      `retry() takes a job id or a filter { name, queue, batchSize }; unknown option(s): ${unknown.join(', ')}.`,
+    );
   }
   for (const key of ['name', 'queue'] as const) {
     const v = filter[key];
@@ -26,7 +28,9 @@ export function assertRetryFilter(filter: RetryFilter, maxBatchSize: number): Re
     }
   }
   if (filter.name === undefined && filter.queue === undefined) {
-    throw new InvalidJobOptionsError("retry({ ... }) needs a 'name' and/or a 'queue': it retries the failed jobs of those, never every failed job at once.");
+    throw new InvalidJobOptionsError(
+      "retry({ ... }) needs a 'name' and/or a 'queue': it retries the failed jobs of those, never every failed job at once.",
+    );
   }
   assertInt(filter.batchSize, 'batchSize', { min: 1, max: maxBatchSize });
   return { ...filter, batchSize: filter.batchSize ?? Math.min(500, maxBatchSize) };

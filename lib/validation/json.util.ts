@@ -30,7 +30,8 @@ function getterLosingData(obj: object): string | undefined {
   const proto = Object.getPrototypeOf(obj);
   const getters: string[] = [];
   for (let p = proto; p && p !== Object.prototype && p !== Array.prototype; p = Object.getPrototypeOf(p)) {
-    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(p))) if (descriptor.get) getters.push(key);
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(p)))
+      if (descriptor.get) getters.push(key);
   }
   if (getters.length === 0) return undefined;
   const copy = Object.setPrototypeOf(JSON.parse(JSON.stringify(obj)), proto) as Record<string, unknown>;
@@ -76,9 +77,18 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
   if (value === null) return;
   const obj = value as object;
   if (seen.has(obj)) fail(path, 'a circular reference');
-  if (typeof (obj as any).toJSON === 'function' || obj instanceof Map || obj instanceof Set || obj instanceof RegExp
-    || obj instanceof Error || obj instanceof Promise || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer
-    || obj instanceof WeakMap || obj instanceof WeakSet) {
+  if (
+    typeof (obj as any).toJSON === 'function' ||
+    obj instanceof Map ||
+    obj instanceof Set ||
+    obj instanceof RegExp ||
+    obj instanceof Error ||
+    obj instanceof Promise ||
+    ArrayBuffer.isView(obj) ||
+    obj instanceof ArrayBuffer ||
+    obj instanceof WeakMap ||
+    obj instanceof WeakSet
+  ) {
     fail(path, `a ${obj.constructor?.name ?? 'special object'}, which JSON would not keep as it is`);
   }
   seen.add(obj);
@@ -97,7 +107,11 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
       assertJsonSafe(item, `${path}.${key}`, seen);
     }
     const lost = getterLosingData(obj);
-    if (lost) fail(path, `an instance of ${obj.constructor?.name ?? 'a class'} whose data JSON cannot see (its getter '${lost}' reads more than its own fields)`);
+    if (lost)
+      fail(
+        path,
+        `an instance of ${obj.constructor?.name ?? 'a class'} whose data JSON cannot see (its getter '${lost}' reads more than its own fields)`,
+      );
   }
   seen.delete(obj);
 }

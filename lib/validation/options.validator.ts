@@ -1,10 +1,5 @@
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
-import {
-  MAX_JOB_NAME_LENGTH,
-  MAX_PRIORITY,
-  MAX_QUEUE_NAME_LENGTH,
-  MIN_PRIORITY,
-} from '../jobs.constants.js';
+import { MAX_JOB_NAME_LENGTH, MAX_PRIORITY, MAX_QUEUE_NAME_LENGTH, MIN_PRIORITY } from '../jobs.constants.js';
 import type { BackoffOptions } from '../interfaces/backoff-options.js';
 import type { JobRunOptions } from '../interfaces/job-options.js';
 
@@ -48,7 +43,12 @@ export function assertJobName(name: unknown, where: string, Err: ErrCtor = Inval
 }
 
 /** `required`: undefined is refused too (a queue named in a call, not an option left out). */
-export function assertQueueName(queue: unknown, option: string, Err: ErrCtor = InvalidJobOptionsError, required = false): void {
+export function assertQueueName(
+  queue: unknown,
+  option: string,
+  Err: ErrCtor = InvalidJobOptionsError,
+  required = false,
+): void {
   if (queue === undefined && !required) return;
   if (typeof queue !== 'string' || queue.length === 0 || queue.length > MAX_QUEUE_NAME_LENGTH) {
     throw new Err(
@@ -61,20 +61,33 @@ export function assertQueueName(queue: unknown, option: string, Err: ErrCtor = I
  * Refuses fields `o` does not take: a misspelt option (`prority`) would otherwise be dropped
  * without a word and the job run with the default.
  */
-export function assertKnownFields(o: object, allowed: readonly string[], what: string, Err: ErrCtor = InvalidJobOptionsError): void {
+export function assertKnownFields(
+  o: object,
+  allowed: readonly string[],
+  what: string,
+  Err: ErrCtor = InvalidJobOptionsError,
+): void {
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length) {
-    throw new Err(`${what}: unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${allowed.join(', ')}.`);
+    throw new Err(
+      `${what}: unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${allowed.join(', ')}.`,
+    );
   }
 }
 
 /** What `backoff` takes. */
 const BACKOFF_FIELDS = ['baseMs', 'maxMs', 'jitter'] as const;
 
-export function assertBackoff(backoff: BackoffOptions | undefined, option: string, Err: ErrCtor = InvalidJobOptionsError) {
+export function assertBackoff(
+  backoff: BackoffOptions | undefined,
+  option: string,
+  Err: ErrCtor = InvalidJobOptionsError,
+) {
   if (backoff === undefined) return;
   if (typeof backoff !== 'object' || backoff === null) {
-    throw new Err(`Option '${option}' must be an object like { baseMs: 1000, maxMs: 3600000 }; got ${describe(backoff)}.`);
+    throw new Err(
+      `Option '${option}' must be an object like { baseMs: 1000, maxMs: 3600000 }; got ${describe(backoff)}.`,
+    );
   }
   assertKnownFields(backoff, BACKOFF_FIELDS, `Option '${option}'`, Err);
   assertInt(backoff.baseMs, `${option}.baseMs`, { min: 0, Err });
@@ -85,7 +98,10 @@ export function assertBackoff(backoff: BackoffOptions | undefined, option: strin
 }
 
 /** Checks the options shared by `@Job()`, `enqueue()` and pipeline steps. */
-export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; uniqueKey?: unknown; concurrencyKey?: unknown }, Err: ErrCtor = InvalidJobOptionsError) {
+export function assertRunOptions(
+  o: JobRunOptions & { runAfter?: unknown; uniqueKey?: unknown; concurrencyKey?: unknown },
+  Err: ErrCtor = InvalidJobOptionsError,
+) {
   if (o === null || typeof o !== 'object') throw new Err(`Options must be an object; got ${describe(o)}.`);
   assertQueueName(o.queue, 'queue', Err);
   assertInt(o.priority, 'priority', { min: MIN_PRIORITY, max: MAX_PRIORITY, Err });
@@ -93,13 +109,25 @@ export function assertRunOptions(o: JobRunOptions & { runAfter?: unknown; unique
   assertInt(o.timeoutMs, 'timeoutMs', { min: 1, max: 2_147_483_647, Err });
   assertBackoff(o.backoff, 'backoff', Err);
   if (o.runAfter !== undefined && (!(o.runAfter instanceof Date) || Number.isNaN(o.runAfter.getTime()))) {
-    throw new Err(`Option 'runAfter' must be a valid Date; got ${describe(o.runAfter)}. Pass e.g. new Date(Date.now() + 60_000).`);
+    throw new Err(
+      `Option 'runAfter' must be a valid Date; got ${describe(o.runAfter)}. Pass e.g. new Date(Date.now() + 60_000).`,
+    );
   }
-  if (o.uniqueKey !== undefined && (typeof o.uniqueKey !== 'string' || o.uniqueKey.length === 0 || o.uniqueKey.length > 255)) {
-    throw new Err(`Option 'uniqueKey' must be a non-empty string of at most 255 characters; got ${describe(o.uniqueKey)}.`);
+  if (
+    o.uniqueKey !== undefined &&
+    (typeof o.uniqueKey !== 'string' || o.uniqueKey.length === 0 || o.uniqueKey.length > 255)
+  ) {
+    throw new Err(
+      `Option 'uniqueKey' must be a non-empty string of at most 255 characters; got ${describe(o.uniqueKey)}.`,
+    );
   }
-  if (o.concurrencyKey !== undefined && (typeof o.concurrencyKey !== 'string' || o.concurrencyKey.length === 0 || o.concurrencyKey.length > 255)) {
-    throw new Err(`Option 'concurrencyKey' must be a non-empty string of at most 255 characters; got ${describe(o.concurrencyKey)}.`);
+  if (
+    o.concurrencyKey !== undefined &&
+    (typeof o.concurrencyKey !== 'string' || o.concurrencyKey.length === 0 || o.concurrencyKey.length > 255)
+  ) {
+    throw new Err(
+      `Option 'concurrencyKey' must be a non-empty string of at most 255 characters; got ${describe(o.concurrencyKey)}.`,
+    );
   }
 }
 
@@ -107,36 +135,51 @@ const UNIQUE_KEYS = new Set(['key', 'forMs', 'replace', 'debounceMs']);
 const YEAR_MS = 365 * 24 * 3600_000;
 
 /** Checks `unique` and how it combines with `uniqueKey` and `runAfter`. */
-export function assertUnique(o: { unique?: unknown; uniqueKey?: unknown; runAfter?: unknown }, Err: ErrCtor = InvalidJobOptionsError): void {
+export function assertUnique(
+  o: { unique?: unknown; uniqueKey?: unknown; runAfter?: unknown },
+  Err: ErrCtor = InvalidJobOptionsError,
+): void {
   const u = o.unique as Record<string, unknown> | undefined;
   if (u === undefined) return;
-  if (u === null || typeof u !== 'object' || Array.isArray(u)) throw new Err(`Option 'unique' must be an object like { key: 'sync:42', forMs: 3600000 }; got ${describe(u)}.`);
+  if (u === null || typeof u !== 'object' || Array.isArray(u))
+    throw new Err(`Option 'unique' must be an object like { key: 'sync:42', forMs: 3600000 }; got ${describe(u)}.`);
   const unknown = Object.keys(u).filter((k) => !UNIQUE_KEYS.has(k));
-  if (unknown.length) throw new Err(`Option 'unique' takes key, forMs, replace and debounceMs; unknown: ${unknown.join(', ')}.`);
+  if (unknown.length)
+    throw new Err(`Option 'unique' takes key, forMs, replace and debounceMs; unknown: ${unknown.join(', ')}.`);
   if (typeof u.key !== 'string' || u.key.length === 0 || u.key.length > 255) {
     throw new Err(`Option 'unique.key' must be a non-empty string of at most 255 characters; got ${describe(u.key)}.`);
   }
-  if (o.uniqueKey !== undefined) throw new Err("Options 'uniqueKey' and 'unique' both give a key: use one ('unique: { key }' is 'uniqueKey').");
+  if (o.uniqueKey !== undefined)
+    throw new Err("Options 'uniqueKey' and 'unique' both give a key: use one ('unique: { key }' is 'uniqueKey').");
   assertInt(u.forMs, 'unique.forMs', { min: 1, max: YEAR_MS, Err });
   assertInt(u.debounceMs, 'unique.debounceMs', { min: 0, max: YEAR_MS, Err });
-  if (u.replace !== undefined && typeof u.replace !== 'boolean') throw new Err(`Option 'unique.replace' must be true or false; got ${describe(u.replace)}.`);
+  if (u.replace !== undefined && typeof u.replace !== 'boolean')
+    throw new Err(`Option 'unique.replace' must be true or false; got ${describe(u.replace)}.`);
   const replaces = u.replace === true || u.debounceMs !== undefined;
   if (u.forMs !== undefined && replaces) {
-    throw new Err("Option 'unique' cannot combine forMs with replace or debounceMs: forMs keeps the first job, replace updates it. Choose one.");
+    throw new Err(
+      "Option 'unique' cannot combine forMs with replace or debounceMs: forMs keeps the first job, replace updates it. Choose one.",
+    );
   }
-  if (u.replace === false && u.debounceMs !== undefined) throw new Err("Option 'unique.debounceMs' replaces the waiting job: it cannot go with replace: false.");
+  if (u.replace === false && u.debounceMs !== undefined)
+    throw new Err("Option 'unique.debounceMs' replaces the waiting job: it cannot go with replace: false.");
   if (u.debounceMs !== undefined && o.runAfter !== undefined) {
-    throw new Err("Options 'runAfter' and 'unique.debounceMs' both say when the job runs: give one (debounceMs counts from the database's clock).");
+    throw new Err(
+      "Options 'runAfter' and 'unique.debounceMs' both say when the job runs: give one (debounceMs counts from the database's clock).",
+    );
   }
 }
 
 export function assertNameList(value: unknown, option: string, allowEmpty = true): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
-    throw new InvalidJobOptionsError(`Option '${option}' must be an array of non-empty strings; got ${describe(value)}.`);
+    throw new InvalidJobOptionsError(
+      `Option '${option}' must be an array of non-empty strings; got ${describe(value)}.`,
+    );
   }
   if (!allowEmpty && value.length === 0) {
-    throw new InvalidJobOptionsError(`Option '${option}' is an empty list, so nothing would match. Name at least one, or leave the option out for all.`);
+    throw new InvalidJobOptionsError(
+      `Option '${option}' is an empty list, so nothing would match. Name at least one, or leave the option out for all.`,
+    );
   }
 }
-

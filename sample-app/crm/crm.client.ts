@@ -10,6 +10,8 @@ export class CrmUnauthorizedError extends Error {
 export class CrmClient {
   async upsertContact(contactId: number): Promise<never> {
     await new Promise((r) => setTimeout(r, 2));
-    throw new CrmUnauthorizedError(`CRM refused contact ${contactId}: 401 Unauthorized (API token revoked; set a new CRM_API_TOKEN)`);
+    throw new CrmUnauthorizedError(
+      `CRM refused contact ${contactId}: 401 Unauthorized (API token revoked; set a new CRM_API_TOKEN)`,
+    );
   }
 }

@@ -15,7 +15,11 @@ export class CrmJobs {
    * The CRM's API takes at most 10 calls a second from us, whatever number of consumers run: the
    * rate limit holds across all of them.
    */
-  @Job('crm.sync', { maxAttempts: 2, backoff: { baseMs: 100, maxMs: 500, jitter: false }, rateLimit: { max: 10, perMs: 1_000 } })
+  @Job('crm.sync', {
+    maxAttempts: 2,
+    backoff: { baseMs: 100, maxMs: 500, jitter: false },
+    rateLimit: { max: 10, perMs: 1_000 },
+  })
   async sync(input: CrmSyncInput): Promise<void> {
     await this.crm.upsertContact(input.contactId);
   }

@@ -25,21 +25,51 @@ export function formatReport(tracker: DemoTracker): string {
     const jobs = tracker.all(name);
     const count = (s: JobState) => String(jobs.filter((j) => j.state === s).length);
     const unfinished = jobs.filter((j) => !TERMINAL_JOB_STATES.includes(j.state)).length;
-    return [name, String(jobs.length), count(JobState.Completed), count(JobState.Failed), count(JobState.Cancelled), String(unfinished), String(jobs.reduce((n, j) => n + j.attempts, 0)), NOTES[name] ?? ''];
+    return [
+      name,
+      String(jobs.length),
+      count(JobState.Completed),
+      count(JobState.Failed),
+      count(JobState.Cancelled),
+      String(unfinished),
+      String(jobs.reduce((n, j) => n + j.attempts, 0)),
+      NOTES[name] ?? '',
+    ];
   });
   const all = tracker.all();
-  rows.push(['total', String(all.length), ...[JobState.Completed, JobState.Failed, JobState.Cancelled].map((s) => String(all.filter((j) => j.state === s).length)), String(rows.reduce((n, r) => n + Number(r[5]), 0)), String(all.reduce((n, j) => n + j.attempts, 0)), '']);
+  rows.push([
+    'total',
+    String(all.length),
+    ...[JobState.Completed, JobState.Failed, JobState.Cancelled].map((s) =>
+      String(all.filter((j) => j.state === s).length),
+    ),
+    String(rows.reduce((n, r) => n + Number(r[5]), 0)),
+    String(all.reduce((n, j) => n + j.attempts, 0)),
+    '',
+  ]);
   const out = [table(['job', 'jobs', 'completed', 'failed', 'cancelled', 'unfinished', 'attempts', ''], rows)];
 
   out.push('', 'pipelines:');
   for (const p of tracker.pipelines.values()) {
     const total = p.workspace.totalRevenueCents;
-    out.push(`  #${p.id} ${p.name}: ${p.state}, ${p.progress.done}/${p.progress.total} steps${typeof total === 'number' ? `, revenue ${(total / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })} EUR` : ''}`);
+    out.push(
+      `  #${p.id} ${p.name}: ${p.state}, ${p.progress.done}/${p.progress.total} steps${typeof total === 'number' ? `, revenue ${(total / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })} EUR` : ''}`,
+    );
   }
   const failed = all.find((j) => j.name === ALWAYS_FAILS && j.state === JobState.Failed);
   if (failed?.error) {
-    const stack = (failed.error.stack ?? '').split('\n').slice(1).filter((l) => !l.includes('node:internal')).slice(0, 2).map((l) => `      ${l.trim()}`);
-    out.push('', `a final failure (job #${failed.id} ${failed.name}, ${failed.attempts}/${failed.maxAttempts} attempts):`, `    ${failed.error.name}: ${failed.error.message}`, ...stack);
+    const stack = (failed.error.stack ?? '')
+      .split('\n')
+      .slice(1)
+      .filter((l) => !l.includes('node:internal'))
+      .slice(0, 2)
+      .map((l) => `      ${l.trim()}`);
+    out.push(
+      '',
+      `a final failure (job #${failed.id} ${failed.name}, ${failed.attempts}/${failed.maxAttempts} attempts):`,
+      `    ${failed.error.name}: ${failed.error.message}`,
+      ...stack,
+    );
   }
   return out.join('\n');
 }
@@ -51,20 +81,38 @@ export function checkOutcome(tracker: DemoTracker, plan: DemoPlan): string[] {
   if (all.length !== plan.expectedTotal) problems.push(`expected ${plan.expectedTotal} jobs, found ${all.length}`);
   const wrong = (j: JobRecord) => j.state !== (j.name === ALWAYS_FAILS ? JobState.Failed : JobState.Completed);
   for (const j of all.filter(wrong).slice(0, 10)) problems.push(`job #${j.id} ${j.name} is ${j.state}`);
-  for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !j.error?.stack)) problems.push(`job #${j.id} ${j.name} has no stored stack`);
+  for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !j.error?.stack))
+    problems.push(`job #${j.id} ${j.name} has no stored stack`);
   // Retried by hand once: its log keeps the first run's attempts, the retry, and the second run's.
-  const retriedOnce = (j: JobRecord) => j.attemptLog.map((e) => e.outcome).join(',') === 'failed,failed,retried,failed,failed';
-  for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !retriedOnce(j))) problems.push(`job #${j.id} ${j.name} was not retried by hand once: ${j.attemptLog.map((e) => e.outcome).join(', ')}`);
-  for (const j of tracker.all('mail.digest').filter((j) => j.attempts !== 2)) problems.push(`flaky job #${j.id} took ${j.attempts} attempts, not 2`);
+  const retriedOnce = (j: JobRecord) =>
+    j.attemptLog.map((e) => e.outcome).join(',') === 'failed,failed,retried,failed,failed';
+  for (const j of tracker.all(ALWAYS_FAILS).filter((j) => !retriedOnce(j)))
+    problems.push(
+      `job #${j.id} ${j.name} was not retried by hand once: ${j.attemptLog.map((e) => e.outcome).join(', ')}`,
+    );
+  for (const j of tracker.all('mail.digest').filter((j) => j.attempts !== 2))
+    problems.push(`flaky job #${j.id} took ${j.attempts} attempts, not 2`);
   for (const j of tracker.all('mail.reminder').filter((j) => j.startedAt && j.startedAt < plan.remindersNotBefore)) {
     problems.push(`job #${j.id} mail.reminder started at ${j.startedAt!.toISOString()}, before its runAfter`);
   }
-  for (const p of tracker.pipelines.values()) if (p.state !== PipelineState.Completed) problems.push(`pipeline #${p.id} is ${p.state}`);
+  for (const p of tracker.pipelines.values())
+    if (p.state !== PipelineState.Completed) problems.push(`pipeline #${p.id} is ${p.state}`);
   return problems;
 }
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(0, -1).map(line), line(widths.map((w) => '-'.repeat(w))), line(rows.at(-1)!)].join('\n');
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(0, -1).map(line),
+    line(widths.map((w) => '-'.repeat(w))),
+    line(rows.at(-1)!),
+  ].join('\n');
 }

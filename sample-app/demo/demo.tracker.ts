@@ -6,13 +6,17 @@ export class DemoTracker {
   readonly jobs = new Map<string, JobRecord>();
   readonly pipelines = new Map<string, PipelineRecord>();
 
-  constructor(private readonly queue: JobQueue, private readonly plan: DemoPlan) {}
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly plan: DemoPlan,
+  ) {}
 
   /** Re-reads every job and pipeline that had not finished at the last look. */
   async refresh(): Promise<void> {
     const open = [...this.plan.jobs.values()].flat().filter((id) => !isFinished(this.jobs.get(id)));
     for (let i = 0; i < open.length; i += 50) {
-      for (const job of await Promise.all(open.slice(i, i + 50).map((id) => this.queue.get(id)))) this.jobs.set(job.id, job);
+      for (const job of await Promise.all(open.slice(i, i + 50).map((id) => this.queue.get(id))))
+        this.jobs.set(job.id, job);
     }
     for (const id of this.plan.pipelineIds) {
       const known = this.pipelines.get(id);
@@ -37,7 +41,8 @@ export class DemoTracker {
    * spawned yet count as unfinished (the plan knows how many there will be).
    */
   unfinished(except: string[] = []): number {
-    const expected = this.plan.expectedTotal - except.reduce((n, name) => n + (this.plan.jobs.get(name)?.length ?? 0), 0);
+    const expected =
+      this.plan.expectedTotal - except.reduce((n, name) => n + (this.plan.jobs.get(name)?.length ?? 0), 0);
     return expected - this.all().filter((j) => isFinished(j) && !except.includes(j.name)).length;
   }
 

@@ -29,30 +29,60 @@ export async function enqueueDemoJobs(queue: JobQueue, em: EntityManager): Promi
   const tag = Date.now().toString(36); // unique emails on a database that already has demo users
 
   const users = await em.fork().transactional(async (tx) => {
-    const created = Array.from({ length: DEMO_COUNTS.signups }, (_, i) => tx.create(UserSchema, { email: `user${i}.${tag}@example.com`, createdAt: new Date() }));
+    const created = Array.from({ length: DEMO_COUNTS.signups }, (_, i) =>
+      tx.create(UserSchema, { email: `user${i}.${tag}@example.com`, createdAt: new Date() }),
+    );
     await tx.flush();
-    const welcomes = await queue.enqueueMany(created.map((u) => ({ name: 'mail.welcome', input: { userId: u.id, email: u.email } })), { em: tx });
-    keep('mail.welcome', welcomes.map((j) => j.id));
+    const welcomes = await queue.enqueueMany(
+      created.map((u) => ({ name: 'mail.welcome', input: { userId: u.id, email: u.email } })),
+      { em: tx },
+    );
+    keep(
+      'mail.welcome',
+      welcomes.map((j) => j.id),
+    );
     return created;
   });
 
-  const digests = await queue.enqueueMany(users.slice(0, DEMO_COUNTS.digests).map((u) => ({ name: 'mail.digest', input: { userId: u.id, email: u.email, week: '2026-W47' } })));
-  keep('mail.digest', digests.map((j) => j.id));
+  const digests = await queue.enqueueMany(
+    users
+      .slice(0, DEMO_COUNTS.digests)
+      .map((u) => ({ name: 'mail.digest', input: { userId: u.id, email: u.email, week: '2026-W47' } })),
+  );
+  keep(
+    'mail.digest',
+    digests.map((j) => j.id),
+  );
 
   const remindersNotBefore = new Date(Date.now() + REMINDER_DELAY_MS);
   for (const u of users.slice(0, DEMO_COUNTS.reminders)) {
-    keep('mail.reminder', [(await queue.enqueue('mail.reminder', { userId: u.id, email: u.email }, { runAfter: remindersNotBefore })).id]);
+    keep('mail.reminder', [
+      (await queue.enqueue('mail.reminder', { userId: u.id, email: u.email }, { runAfter: remindersNotBefore })).id,
+    ]);
   }
 
-  const syncs = await queue.enqueueMany(users.slice(0, DEMO_COUNTS.crm).map((u) => ({ name: 'crm.sync', input: { contactId: u.id } })));
-  keep('crm.sync', syncs.map((j) => j.id));
+  const syncs = await queue.enqueueMany(
+    users.slice(0, DEMO_COUNTS.crm).map((u) => ({ name: 'crm.sync', input: { contactId: u.id } })),
+  );
+  keep(
+    'crm.sync',
+    syncs.map((j) => j.id),
+  );
 
-  const gpu = await queue.enqueueMany(Array.from({ length: DEMO_COUNTS.gpu }, (_, i) => ({ name: GPU_JOB, input: { videoId: `video-${tag}-${i}` } })));
-  keep(GPU_JOB, gpu.map((j) => j.id));
+  const gpu = await queue.enqueueMany(
+    Array.from({ length: DEMO_COUNTS.gpu }, (_, i) => ({ name: GPU_JOB, input: { videoId: `video-${tag}-${i}` } })),
+  );
+  keep(
+    GPU_JOB,
+    gpu.map((j) => j.id),
+  );
 
   const pipelineIds: string[] = [];
   for (let m = 0; m < DEMO_COUNTS.reports; m++) {
-    pipelineIds.push((await queue.enqueuePipeline(monthlyReport(`2026-${String(8 + m).padStart(2, '0')}`, DEFAULT_REGIONS, 'demo'))).id);
+    pipelineIds.push(
+      (await queue.enqueuePipeline(monthlyReport(`2026-${String(8 + m).padStart(2, '0')}`, DEFAULT_REGIONS, 'demo')))
+        .id,
+    );
   }
 
   const plain = [...jobs.values()].reduce((n, ids) => n + ids.length, 0);

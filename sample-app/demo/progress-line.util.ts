@@ -4,7 +4,10 @@ export class ProgressLine {
   private lastPlainText = '';
   private drawn = false;
 
-  constructor(private readonly startedAt: number, private readonly width = 28) {}
+  constructor(
+    private readonly startedAt: number,
+    private readonly width = 28,
+  ) {}
 
   update(done: number, total: number, detail: string, force = false): void {
     const ratio = total ? Math.min(1, done / total) : 1;

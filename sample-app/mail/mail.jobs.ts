@@ -11,7 +11,10 @@ export class MailJobs {
   /** Sent after a signup; the input is a validated DTO instance. Higher priority than bulk mail. */
   @Job('mail.welcome', { input: WelcomeMailInput, priority: 10, maxAttempts: 5 })
   async welcome(input: WelcomeMailInput, ctx: JobContext): Promise<SentMail> {
-    return this.transport.send({ to: input.email, subject: 'Welcome!', text: `Hello user ${input.userId}` }, ctx.signal);
+    return this.transport.send(
+      { to: input.email, subject: 'Welcome!', text: `Hello user ${input.userId}` },
+      ctx.signal,
+    );
   }
 
   /** Enqueued with `runAfter` (a trial ending, say): runs no earlier than that. */

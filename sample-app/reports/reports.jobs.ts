@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Job, type JobContext } from '../../lib/index.js';
 import { OrdersSource } from './orders.source.js';
-import type { FetchedOrders, RegionPart, RegionSummary, RenderedReport, ReportRequest, SplitResult } from './reports.types.js';
+import type {
+  FetchedOrders,
+  RegionPart,
+  RegionSummary,
+  RenderedReport,
+  ReportRequest,
+  SplitResult,
+} from './reports.types.js';
 
 /** The steps of the monthly report pipeline (see report.pipeline.ts). */
 @Injectable()
@@ -19,7 +26,13 @@ export class ReportsJobs {
   /** Dynamic fan-out: one `reports.summarise` step per region, known only now. */
   @Job('reports.split')
   split(input: FetchedOrders, ctx: JobContext): SplitResult {
-    ctx.spawn(input.regions.map((region) => ({ name: 'reports.summarise', step: `summarise:${region}`, input: { month: input.month, region } })));
+    ctx.spawn(
+      input.regions.map((region) => ({
+        name: 'reports.summarise',
+        step: `summarise:${region}`,
+        input: { month: input.month, region },
+      })),
+    );
     return { month: input.month, parts: input.regions.length };
   }
 
@@ -37,7 +50,10 @@ export class ReportsJobs {
   render(input: SplitResult, ctx: JobContext): RenderedReport {
     const parts = ctx.childOutputs('split') as RegionSummary[];
     const totalRevenueCents = parts.reduce((sum, p) => sum + p.revenueCents, 0);
-    const lines = parts.map((p) => `${p.region.padEnd(6)} ${String(p.orders).padStart(5)} orders ${(p.revenueCents / 100).toFixed(2).padStart(12)} EUR`);
+    const lines = parts.map(
+      (p) =>
+        `${p.region.padEnd(6)} ${String(p.orders).padStart(5)} orders ${(p.revenueCents / 100).toFixed(2).padStart(12)} EUR`,
+    );
     ctx.workspace.renderedFor = ctx.workspace.requestedBy ?? null;
     ctx.workspace.totalRevenueCents = totalRevenueCents;
     if (parts.length !== input.parts) throw new Error(`expected ${input.parts} parts, got ${parts.length}`);

@@ -1,4 +1,12 @@
-import { BadRequestException, ConflictException, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
 import { InvalidJobOptionsError, InvalidJobStateError, JobNotFoundError, JobQueue } from '../../lib/index.js';
 
 /** Views of the queue (a job, a pipeline, the depth of each queue), and the retry of a failed job. */

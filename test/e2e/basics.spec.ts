@@ -6,7 +6,9 @@ describe.each(DB_KINDS)('basics on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => void ({ db, t } = await openJobsEnv(kind, { jobs: { defaultBackoff: { baseMs: 10, jitter: false } } })));
+  beforeEach(
+    async () => void ({ db, t } = await openJobsEnv(kind, { jobs: { defaultBackoff: { baseMs: 10, jitter: false } } })),
+  );
   afterEach(() => closeJobsEnv({ db, t }));
 
   it('enqueues, runs in process and stores the output', async () => {

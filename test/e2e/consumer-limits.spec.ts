@@ -27,7 +27,13 @@ const barriers = new Map<string, { arrived: number; all: ReturnType<typeof defer
 
 async function writeLedger(ctx: JobContext, event: string) {
   const em = ctx.em.fork();
-  em.create(LedgerEntrySchema, { jobId: ctx.jobId, attempt: ctx.attempt, consumer: 'in-process', event, at: new Date() });
+  em.create(LedgerEntrySchema, {
+    jobId: ctx.jobId,
+    attempt: ctx.attempt,
+    consumer: 'in-process',
+    event,
+    at: new Date(),
+  });
   await em.flush();
 }
 
@@ -103,7 +109,7 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     await stopping;
     expect(events[0]).toBe('released');
     expect(summary).toMatchObject({ completed: 1, aborted: 0 });
-    expect((await t.queue.get(held.id))).toMatchObject({ state: JobState.Completed, output: { released: true } });
+    expect(await t.queue.get(held.id)).toMatchObject({ state: JobState.Completed, output: { released: true } });
     expect((await t.queue.get(late.id)).state).toBe(JobState.Pending);
     expect((await ledgerRows(t.orm)).map((r) => r.event)).toEqual(['start', 'finish']);
   });
@@ -116,28 +122,41 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
   });
 
   // PostgreSQL only: SQLite has no NOTIFY, its consumers poll.
-  if (kind === 'postgresql') it('an idle consumer wakes on NOTIFY for each way of enqueueing, not at its poll', async () => {
-    // A 10-minute poll: only the notification can start these jobs within the test's time. One
-    // enqueue is a single statement (insert and NOTIFY together); a unique key or { em } goes
-    // through a transaction with a separate NOTIFY.
-    const run = t.consumer.run({ pollIntervalMs: 600_000 });
-    // The consumer's LISTEN connection is up (it claims once more when it is, then sleeps).
-    const listening = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN queue_job_ready' AND datname = current_database()`;
-    await waitUntil(async () => (await t.orm.em.getConnection().execute(listening))[0].n > 0, 'the LISTEN connection');
-    const ways: [string, () => Promise<{ id: string }>][] = [
-      ['enqueue', () => t.queue.enqueue('test.echo', 1)],
-      ['enqueueMany', async () => (await t.queue.enqueueMany([{ name: 'test.echo', input: 2 }, { name: 'test.echo', input: 3 }]))[1]!],
-      ['uniqueKey', () => t.queue.enqueue('test.echo', 4, { uniqueKey: 'wake:1' })],
-      ['em', () => t.orm.em.fork().transactional((em: EntityManager) => t.queue.enqueue('test.echo', 5, { em }))],
-    ];
-    for (const [way, enqueue] of ways) {
-      const job = await enqueue();
-      const done = await t.queue.waitFor(job.id, { timeoutMs: 10_000 }).catch((err: Error) => err);
-      expect([way, done instanceof Error ? done.message : done.state]).toEqual([way, JobState.Completed]);
-    }
-    await t.consumer.stop();
-    await run;
-  });
+  if (kind === 'postgresql')
+    it('an idle consumer wakes on NOTIFY for each way of enqueueing, not at its poll', async () => {
+      // A 10-minute poll: only the notification can start these jobs within the test's time. One
+      // enqueue is a single statement (insert and NOTIFY together); a unique key or { em } goes
+      // through a transaction with a separate NOTIFY.
+      const run = t.consumer.run({ pollIntervalMs: 600_000 });
+      // The consumer's LISTEN connection is up (it claims once more when it is, then sleeps).
+      const listening = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN queue_job_ready' AND datname = current_database()`;
+      await waitUntil(
+        async () => (await t.orm.em.getConnection().execute(listening))[0].n > 0,
+        'the LISTEN connection',
+      );
+      const ways: [string, () => Promise<{ id: string }>][] = [
+        ['enqueue', () => t.queue.enqueue('test.echo', 1)],
+        [
+          'enqueueMany',
+          async () =>
+            (
+              await t.queue.enqueueMany([
+                { name: 'test.echo', input: 2 },
+                { name: 'test.echo', input: 3 },
+              ])
+            )[1]!,
+        ],
+        ['uniqueKey', () => t.queue.enqueue('test.echo', 4, { uniqueKey: 'wake:1' })],
+        ['em', () => t.orm.em.fork().transactional((em: EntityManager) => t.queue.enqueue('test.echo', 5, { em }))],
+      ];
+      for (const [way, enqueue] of ways) {
+        const job = await enqueue();
+        const done = await t.queue.waitFor(job.id, { timeoutMs: 10_000 }).catch((err: Error) => err);
+        expect([way, done instanceof Error ? done.message : done.state]).toEqual([way, JobState.Completed]);
+      }
+      await t.consumer.stop();
+      await run;
+    });
 
   it('stop() called in the same tick as run() still stops it', async () => {
     const job = await t.queue.enqueue('test.echo', 1);
@@ -154,7 +173,7 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     const jobs = await t.queue.enqueueMany([1, 2, 3, 4, 5].map((n) => ({ name: 'test.echo', input: n })));
     const summary = await t.consumer.run({ maxJobs: 2, concurrency: 1, pollIntervalMs: 20 });
     expect(summary.processed).toBe(2);
-    const states = await Promise.all(jobs.map(async (j) => (await t.queue.get(j.id))));
+    const states = await Promise.all(jobs.map(async (j) => await t.queue.get(j.id)));
     expect(states.filter((j) => j.state === JobState.Completed)).toHaveLength(2);
     const rest = states.filter((j) => j.state === JobState.Pending);
     expect(rest).toHaveLength(3);
@@ -176,7 +195,7 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
     const slow = await t.queue.enqueue('test.sleep', { ms: 1_500 });
     const summary = await t.consumer.run({ timeoutMs: 1_000, pollIntervalMs: 10 });
     expect(summary.completed).toBe(1);
-    expect((await t.queue.get(slow.id))).toMatchObject({ state: JobState.Completed, output: { slept: 1_500 } });
+    expect(await t.queue.get(slow.id)).toMatchObject({ state: JobState.Completed, output: { slept: 1_500 } });
     // With nothing to do it simply stops.
     expect((await t.consumer.run({ timeoutMs: 50, pollIntervalMs: 10 })).processed).toBe(0);
   });
@@ -193,7 +212,10 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
   });
 
   it('concurrency N runs N jobs at once, and never more', async () => {
-    const items = ['a', 'a', 'a', 'b', 'b', 'b'].map((group) => ({ name: 'control.barrier', input: { group, size: 3 } }));
+    const items = ['a', 'a', 'a', 'b', 'b', 'b'].map((group) => ({
+      name: 'control.barrier',
+      input: { group, size: 3 },
+    }));
     await t.queue.enqueueMany(items);
     const summary = await t.consumer.run({ concurrency: 3, untilEmpty: true, pollIntervalMs: 20 });
     expect(summary.completed).toBe(6);
@@ -237,7 +259,9 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
       expect((await other.queue.get(mine.id)).state).toBe(JobState.Completed);
       const untouched = await other.queue.get(job.id);
       expect(untouched).toMatchObject({ state: JobState.Pending, attempts: 0, error: null });
-      expect(await other.queue.queueDepths()).toEqual({ default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 } });
+      expect(await other.queue.queueDepths()).toEqual({
+        default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
+      });
     } finally {
       await other.close();
     }

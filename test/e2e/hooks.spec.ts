@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AfterJob, BeforeJob, OnJobEnqueued, OnJobFailed, type JobContext, type JobErrorInfo, type JobRecord } from '../../lib/index.js';
+import {
+  AfterJob,
+  BeforeJob,
+  OnJobEnqueued,
+  OnJobFailed,
+  type JobContext,
+  type JobErrorInfo,
+  type JobRecord,
+} from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
 
@@ -54,8 +62,16 @@ describe.each(DB_KINDS)('lifecycle hooks on %s', (kind) => {
     expect(calls.filter((c) => c.startsWith('enqueued:'))).toEqual(['enqueued:test.echo', 'enqueued:test.fail']);
     expect(calls).toContain('before:test.echo:1');
     expect(calls).toContain('after:test.echo:1:ok');
-    expect(calls.filter((c) => c.startsWith('before:test.fail'))).toEqual(['before:test.fail:1', 'before:test.fail:2', 'before:test.fail:3']);
-    expect(calls.filter((c) => c.startsWith('after:test.fail'))).toEqual(['after:test.fail:1:error', 'after:test.fail:2:error', 'after:test.fail:3:error']);
+    expect(calls.filter((c) => c.startsWith('before:test.fail'))).toEqual([
+      'before:test.fail:1',
+      'before:test.fail:2',
+      'before:test.fail:3',
+    ]);
+    expect(calls.filter((c) => c.startsWith('after:test.fail'))).toEqual([
+      'after:test.fail:1:error',
+      'after:test.fail:2:error',
+      'after:test.fail:3:error',
+    ]);
     expect(calls.filter((c) => c.startsWith('failed:'))).toEqual(['failed:test.fail:always']);
     // The failure hook runs before the after hook of the last attempt; earlier attempts have only the after hook.
     const ofFail = calls.filter((c) => /^(before|after|failed):test\.fail/.test(c));

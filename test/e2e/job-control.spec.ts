@@ -67,7 +67,11 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     upstream.down = false;
     const retried = await t.queue.retry(job.id);
     expect(retried).toMatchObject({ state: JobState.Pending, attempts: 0, error: null, finishedAt: null });
-    expect(retried.attemptLog.map((e) => [e.attempt, e.outcome])).toEqual([[1, 'failed'], [2, 'failed'], [2, 'retried']]);
+    expect(retried.attemptLog.map((e) => [e.attempt, e.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [2, 'retried'],
+    ]);
     expect(retried.attemptLog[2]!.reason).toContain('retried by hand');
     expect(Number.isNaN(new Date(retried.attemptLog[2]!.at).getTime())).toBe(false);
     expect((await drain()).completed).toBe(1);
@@ -125,16 +129,20 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     for (const j of [...a, b]) expect((await t.queue.get(j.id)).state).toBe(JobState.Completed);
   });
 
-  it.each([[{}], [{ name: '' }], [{ queue: 7 }], [{ name: 'control.flaky', nope: 1 }], [{ name: 'control.flaky', batchSize: 0 }], [{ queue: 'a', batchSize: 1.5 }]])(
-    'retry(%p) throws InvalidJobOptionsError and writes nothing',
-    async (filter) => {
-      await t.queue.enqueue('control.flaky', null);
-      await drain();
-      const before = await table();
-      await expect(t.queue.retry(filter as any)).rejects.toBeInstanceOf(InvalidJobOptionsError);
-      expect(await table()).toEqual(before);
-    },
-  );
+  it.each([
+    [{}],
+    [{ name: '' }],
+    [{ queue: 7 }],
+    [{ name: 'control.flaky', nope: 1 }],
+    [{ name: 'control.flaky', batchSize: 0 }],
+    [{ queue: 'a', batchSize: 1.5 }],
+  ])('retry(%p) throws InvalidJobOptionsError and writes nothing', async (filter) => {
+    await t.queue.enqueue('control.flaky', null);
+    await drain();
+    const before = await table();
+    await expect(t.queue.retry(filter as any)).rejects.toBeInstanceOf(InvalidJobOptionsError);
+    expect(await table()).toEqual(before);
+  });
 
   it('discard ends a pending job cancelled, with why, without running it', async () => {
     const job = await t.queue.enqueue('control.step', { x: 1 });
@@ -191,7 +199,14 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     const failed = await t.queue.getPipeline(p.id);
     expect(failed.state).toBe('failed');
     const states = (r: typeof failed) => Object.fromEntries(Object.entries(r.steps).map(([k, s]) => [k, s.state]));
-    expect(states(failed)).toEqual({ fetch: 'completed', work: 'failed', report: 'failed', notify: 'skipped', final: 'failed', audit: 'completed' });
+    expect(states(failed)).toEqual({
+      fetch: 'completed',
+      work: 'failed',
+      report: 'failed',
+      notify: 'skipped',
+      final: 'failed',
+      audit: 'completed',
+    });
     // A step that did not run because of a dependency is not retried on its own.
     const before = await table();
     await expect(t.queue.retry(failed.steps.report!.id)).rejects.toThrow(/retry that one/);
@@ -202,7 +217,14 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     await t.queue.retry(failed.steps.work!.id);
     const reopened = await t.queue.getPipeline(p.id);
     expect(reopened.state).toBe('running');
-    expect(states(reopened)).toEqual({ fetch: 'completed', work: 'pending', report: 'blocked', notify: 'blocked', final: 'blocked', audit: 'completed' });
+    expect(states(reopened)).toEqual({
+      fetch: 'completed',
+      work: 'pending',
+      report: 'blocked',
+      notify: 'blocked',
+      final: 'blocked',
+      audit: 'completed',
+    });
     expect(reopened.steps.final!.attemptLog.map((e) => e.outcome)).toEqual(['retried']);
     await drain();
     const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
@@ -222,7 +244,9 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     );
     const consumer = t.consumer.run({ pollIntervalMs: 20 });
     const step = async (key: string) => (await t.queue.getPipeline(p.id)).steps[key]!;
-    await waitFor(async () => (await step('left')).state === JobState.Failed && (await step('gate')).state === JobState.Running);
+    await waitFor(
+      async () => (await step('left')).state === JobState.Failed && (await step('gate')).state === JobState.Running,
+    );
     upstream.down = false;
     await t.queue.retry((await step('left')).id);
     await waitFor(async () => (await step('left')).state === JobState.Completed);
@@ -247,7 +271,11 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
     upstream.down = false;
     await t.queue.retry((await t.queue.getPipeline(p.id)).steps.left!.id);
     let now = await t.queue.getPipeline(p.id);
-    expect([now.steps.left!.state, now.steps.right!.state, now.steps.join!.state]).toEqual(['pending', 'failed', 'failed']);
+    expect([now.steps.left!.state, now.steps.right!.state, now.steps.join!.state]).toEqual([
+      'pending',
+      'failed',
+      'failed',
+    ]);
     await drain();
     await t.queue.retry(now.steps.right!.id);
     now = await t.queue.getPipeline(p.id);

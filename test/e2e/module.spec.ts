@@ -159,7 +159,12 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   });
 
   it('is global by default: a feature module that does not import it can inject JobQueue', async () => {
-    const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot(), FeatureModule, SignupModule]);
+    const app = await boot([
+      ormModule(db.options, [...JOB_ENTITIES]),
+      JobsModule.forRoot(),
+      FeatureModule,
+      SignupModule,
+    ]);
     try {
       await app.get(MikroORM).schema.create();
       const service = app.get(SignupService);
@@ -172,7 +177,11 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   });
 
   it('with isGlobal: false, a module that does not import it cannot inject JobQueue', async () => {
-    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot({ isGlobal: false }), SignupModule]);
+    const error = await bootFailure([
+      ormModule(db.options, [...JOB_ENTITIES]),
+      JobsModule.forRoot({ isGlobal: false }),
+      SignupModule,
+    ]);
     expect(error.message).toMatch(/JobQueue/);
   });
 
@@ -183,7 +192,10 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   });
 
   it('fails the boot with DuplicateJobError naming both handlers of one name', async () => {
-    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()], [DuplicateA, DuplicateB]);
+    const error = await bootFailure(
+      [ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()],
+      [DuplicateA, DuplicateB],
+    );
     expect(error).toBeInstanceOf(DuplicateJobError);
     expect(error.message).toContain("'dup.same'");
     expect(error.message).toContain('DuplicateA.run');
@@ -191,14 +203,21 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   });
 
   it('a @Job() on a request-scoped provider fails the boot naming it, rather than being skipped', async () => {
-    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()], [RequestScopedJobs]);
+    const error = await bootFailure(
+      [ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()],
+      [RequestScopedJobs],
+    );
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toContain('RequestScopedJobs.run');
     expect(error.message).toContain("'scoped.job'");
   });
 
   it('forRoot applies its options (defaultMaxAttempts)', async () => {
-    const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot({ defaultMaxAttempts: 5 }), FeatureModule]);
+    const app = await boot([
+      ormModule(db.options, [...JOB_ENTITIES]),
+      JobsModule.forRoot({ defaultMaxAttempts: 5 }),
+      FeatureModule,
+    ]);
     try {
       await app.get(MikroORM).schema.create();
       const job = await app.get(JobQueue).enqueue('feature.double', { n: 1 });
@@ -227,7 +246,9 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
       const job = await queue.enqueue('feature.double', { n: 1 });
       expect(job.maxAttempts).toBe(7);
       // maxPayloadBytes came from the factory too: 5000 bytes of input is over its 4096.
-      await expect(queue.enqueue('feature.double', { n: 1, pad: 'x'.repeat(5000) } as any)).rejects.toThrow(/maxPayloadBytes/);
+      await expect(queue.enqueue('feature.double', { n: 1, pad: 'x'.repeat(5000) } as any)).rejects.toThrow(
+        /maxPayloadBytes/,
+      );
       await app.get(JobConsumer).run({ untilEmpty: true, pollIntervalMs: 20 });
       expect((await queue.get(job.id)).state).toBe('completed');
     } finally {
@@ -238,22 +259,39 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   it('works with MikroOrmModule.forRootAsync as well', async () => {
     const { driver, ...rest } = mikroOrmOptions(db.options);
     const app = await boot([
-      MikroOrmModule.forRootAsync({ driver, imports: [SettingsModule], inject: [Settings], useFactory: async () => ({ driver, ...rest, entities: [...JOB_ENTITIES] }) }),
-      JobsModule.forRootAsync({ imports: [SettingsModule], inject: [Settings], useFactory: (s: Settings) => ({ defaultMaxAttempts: s.get<number>('JOBS_ATTEMPTS') }) }),
+      MikroOrmModule.forRootAsync({
+        driver,
+        imports: [SettingsModule],
+        inject: [Settings],
+        useFactory: async () => ({ driver, ...rest, entities: [...JOB_ENTITIES] }),
+      }),
+      JobsModule.forRootAsync({
+        imports: [SettingsModule],
+        inject: [Settings],
+        useFactory: (s: Settings) => ({ defaultMaxAttempts: s.get<number>('JOBS_ATTEMPTS') }),
+      }),
       FeatureModule,
     ]);
     try {
       await app.get(MikroORM).schema.create();
       const job = await app.get(JobQueue).enqueue('feature.double', { n: 5 });
       await app.get(JobConsumer).run({ untilEmpty: true, pollIntervalMs: 20 });
-      expect(await app.get(JobQueue).get(job.id)).toMatchObject({ state: 'completed', output: { doubled: 10 }, maxAttempts: 7 });
+      expect(await app.get(JobQueue).get(job.id)).toMatchObject({
+        state: 'completed',
+        output: { doubled: 10 },
+        maxAttempts: 7,
+      });
     } finally {
       await app.close();
     }
   });
 
   it('forRootAsync takes an options class (useClass)', async () => {
-    const app = await boot([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRootAsync({ useClass: JobsOptionsFactory }), FeatureModule]);
+    const app = await boot([
+      ormModule(db.options, [...JOB_ENTITIES]),
+      JobsModule.forRootAsync({ useClass: JobsOptionsFactory }),
+      FeatureModule,
+    ]);
     try {
       await app.get(MikroORM).schema.create();
       expect((await app.get(JobQueue).enqueue('feature.double', { n: 1 })).maxAttempts).toBe(4);
@@ -285,7 +323,10 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
   });
 
   it('a contextName that no MikroOrmModule has fails the boot naming it', async () => {
-    const error = await bootFailure([ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot({ contextName: 'nowhere' })]);
+    const error = await bootFailure([
+      ormModule(db.options, [...JOB_ENTITIES]),
+      JobsModule.forRoot({ contextName: 'nowhere' }),
+    ]);
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toContain("'nowhere'");
   });
@@ -344,7 +385,7 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
       }
     });
 
-    it("rejects a transactional enqueue with an EntityManager of another database", async () => {
+    it('rejects a transactional enqueue with an EntityManager of another database', async () => {
       const app = await bootTwoDatabases();
       try {
         const appOrm = app.get(MikroORM);

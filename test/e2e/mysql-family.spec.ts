@@ -19,7 +19,9 @@ const silentLogger = { log() {}, error() {}, warn() {}, debug() {}, verbose() {}
 async function bootFailure(orm: Record<string, unknown>): Promise<Error> {
   @Module({ imports: [MikroOrmModule.forRoot({ ...orm, entities: [...JOB_ENTITIES] } as any), JobsModule.forRoot()] })
   class AppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(silentLogger).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .setLogger(silentLogger)
+    .compile();
   try {
     await moduleRef.init();
   } catch (err) {

@@ -40,7 +40,9 @@ describe.each(DB_KINDS)('claim order and filters on %s', (kind) => {
 
   /** Enqueues labelled ledger jobs, drains them one at a time, and returns the labels in run order. */
   async function runOrder(items: (Omit<EnqueueManyItem, 'name'> & { label: string })[]): Promise<string[]> {
-    const jobs = await t.queue.enqueueMany(items.map(({ label: _label, ...rest }) => ({ name: 'test.ledger', input: null, ...rest })));
+    const jobs = await t.queue.enqueueMany(
+      items.map(({ label: _label, ...rest }) => ({ name: 'test.ledger', input: null, ...rest })),
+    );
     const labelOf = new Map(jobs.map((j, i) => [j.id, items[i]!.label]));
     const summary = await t.consumer.run({ untilEmpty: true, concurrency: 1, pollIntervalMs: 20 });
     expect(summary.completed).toBe(items.length);

@@ -28,7 +28,8 @@ it('the packed library works in a separate app built from the README', async () 
   const { code, output } = await runScript('test/pack/pack-check.sh');
   if (code !== 0) throw new Error(`pack-check.sh exited with ${code}:\n${output}`);
   expect(output).toContain('pack-check sqlite: enqueue, priority, runAfter, exclude/include, typed jobs ok');
-  if (process.env.DATABASE_URL) expect(output).toContain('pack-check postgresql: enqueue, priority, runAfter, exclude/include, typed jobs ok');
+  if (process.env.DATABASE_URL)
+    expect(output).toContain('pack-check postgresql: enqueue, priority, runAfter, exclude/include, typed jobs ok');
   expect(output).toMatch(/pack check passed in \d+ s/);
 }, 180_000);
 

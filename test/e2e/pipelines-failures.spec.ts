@@ -29,7 +29,10 @@ describe.each(DB_KINDS)('pipeline failures on %s', (kind) => {
     for (;;) {
       const p = await t.queue.getPipeline(id);
       if (ok(p)) return p;
-      if (Date.now() - started > timeoutMs) throw new Error(`pipeline ${id} did not get there: ${JSON.stringify(Object.fromEntries(Object.entries(p.steps).map(([k, s]) => [k, s.state])))}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(
+          `pipeline ${id} did not get there: ${JSON.stringify(Object.fromEntries(Object.entries(p.steps).map(([k, s]) => [k, s.state])))}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -101,10 +104,17 @@ describe.each(DB_KINDS)('pipeline failures on %s', (kind) => {
         .step('long', 'pipe.slow', { after: 'first', input: { ms: 60_000 } })
         .step('next', 'pipe.inc', { after: 'long' })
         .step('always', 'pipe.join', { after: { long: DependencyPolicy.Run } })
-        .step('fanOut', 'pipe.split', { after: 'first', input: { count: 5 }, runAfter: new Date(Date.now() + 3600_000) }),
+        .step('fanOut', 'pipe.split', {
+          after: 'first',
+          input: { count: 5 },
+          runAfter: new Date(Date.now() + 3600_000),
+        }),
     );
     const consumer = t.consumer.run({ pollIntervalMs: 20 });
-    const running = await until(p.id, (x) => x.steps.long!.state === 'running' && x.steps.long!.progress?.message === 'started');
+    const running = await until(
+      p.id,
+      (x) => x.steps.long!.state === 'running' && x.steps.long!.progress?.message === 'started',
+    );
     expect(running.state).toBe('running');
     expect(running.steps.first!.state).toBe('completed');
 
@@ -129,7 +139,7 @@ describe.each(DB_KINDS)('pipeline failures on %s', (kind) => {
     expect((await t.queue.cancelPipeline(p.id)).state).toBe('cancelled');
   });
 
-  it('a single step cancelled with cancel(id) follows its dependants\' policies', async () => {
+  it("a single step cancelled with cancel(id) follows its dependants' policies", async () => {
     const p = await t.queue.enqueuePipeline(
       pipeline('cancel-one')
         .step('waiting', 'pipe.inc', { input: { v: 1 }, runAfter: new Date(Date.now() + 3600_000) })

@@ -27,13 +27,18 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
   });
 
   const rows = async () => {
-    const n = async (table: string) => Number((await t.orm.em.fork().getConnection().execute(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    const n = async (table: string) =>
+      Number((await t.orm.em.fork().getConnection().execute(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     return { pipelines: await n('queue_pipeline'), jobs: await n('queue_job'), edges: await n('queue_job_dependency') };
   };
   const nothing = { pipelines: 0, jobs: 0, edges: 0 };
 
   /** Enqueues `def`, expects `Err` with a message matching `message`, and checks nothing was written. */
-  async function refused(def: PipelineDefinition | ReturnType<typeof pipeline>, Err: new (...a: any[]) => Error, message: RegExp) {
+  async function refused(
+    def: PipelineDefinition | ReturnType<typeof pipeline>,
+    Err: new (...a: any[]) => Error,
+    message: RegExp,
+  ) {
     const err = await t.queue.enqueuePipeline(def as PipelineDefinition).then(
       () => undefined,
       (e: unknown) => e,
@@ -70,7 +75,9 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
 
   it('a job name without a handler', async () => {
     await refused(
-      pipeline().step('a', 'pipe.inc', { input: { v: 1 } }).step('b', 'no.such.job', { after: 'a' }),
+      pipeline()
+        .step('a', 'pipe.inc', { input: { v: 1 } })
+        .step('b', 'no.such.job', { after: 'a' }),
       InvalidPipelineError,
       /Step 'b' runs job 'no\.such\.job', which has no @Job\(\) handler/,
     );
@@ -78,7 +85,9 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
 
   it("a step's input that fails its DTO", async () => {
     const err = await refused(
-      pipeline().step('a', 'pipe.inc', { input: { v: 1 } }).step('b', 'pipe.incDto', { input: { v: 'x' } }),
+      pipeline()
+        .step('a', 'pipe.inc', { input: { v: 1 } })
+        .step('b', 'pipe.incDto', { input: { v: 'x' } }),
       InvalidPipelineError,
       /Step 'b': Input of job 'pipe\.incDto' is not a valid CountInput: .*v must be an integer/,
     );
@@ -86,10 +95,17 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
   });
 
   it('a duplicate step key', async () => {
-    expect(() => pipeline('dup').step('a', 'pipe.inc', { input: { v: 1 } }).step('a', 'pipe.cpu')).toThrow(
-      new InvalidPipelineError("Step 'a' is declared twice in pipeline 'dup'; step keys must be unique."),
-    );
-    expect(() => chain([{ job: 'pipe.inc', key: 'x' }, { job: 'pipe.inc', key: 'x' }])).toThrow(InvalidPipelineError);
+    expect(() =>
+      pipeline('dup')
+        .step('a', 'pipe.inc', { input: { v: 1 } })
+        .step('a', 'pipe.cpu'),
+    ).toThrow(new InvalidPipelineError("Step 'a' is declared twice in pipeline 'dup'; step keys must be unique."));
+    expect(() =>
+      chain([
+        { job: 'pipe.inc', key: 'x' },
+        { job: 'pipe.inc', key: 'x' },
+      ]),
+    ).toThrow(InvalidPipelineError);
     expect(await rows()).toEqual(nothing);
   });
 
@@ -101,14 +117,32 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
     );
     expect(err.cause).toBeInstanceOf(NonJsonValueError);
     await refused(pipeline().step('a', 'pipe.cpu', { input: { n: 10n } as any }), InvalidPipelineError, /BigInt/);
-    await refused(pipeline().step('a', 'pipe.cpu', { input: 1 }).workspace({ f: () => 1 } as any), NonJsonValueError, /function/);
-    await refused({ workspace: [1] as any, steps: { a: { job: 'pipe.cpu' } } }, InvalidPipelineError, /workspace must be a JSON object/);
+    await refused(
+      pipeline()
+        .step('a', 'pipe.cpu', { input: 1 })
+        .workspace({ f: () => 1 } as any),
+      NonJsonValueError,
+      /function/,
+    );
+    await refused(
+      { workspace: [1] as any, steps: { a: { job: 'pipe.cpu' } } },
+      InvalidPipelineError,
+      /workspace must be a JSON object/,
+    );
   });
 
   it('bad step options, unknown step fields, a bad policy, an empty pipeline', async () => {
-    const err = await refused(pipeline().step('a', 'pipe.cpu', { priority: 1.5 }), InvalidPipelineError, /Step 'a': .*priority/);
+    const err = await refused(
+      pipeline().step('a', 'pipe.cpu', { priority: 1.5 }),
+      InvalidPipelineError,
+      /Step 'a': .*priority/,
+    );
     expect(err.cause).toBeInstanceOf(InvalidJobOptionsError);
-    await refused({ steps: { a: { job: 'pipe.cpu', uniqueKey: 'k' } as any } }, InvalidPipelineError, /unknown field\(s\) uniqueKey/);
+    await refused(
+      { steps: { a: { job: 'pipe.cpu', uniqueKey: 'k' } as any } },
+      InvalidPipelineError,
+      /unknown field\(s\) uniqueKey/,
+    );
     await refused(
       { steps: { a: { job: 'pipe.cpu' }, b: { job: 'pipe.cpu', after: { a: 'maybe' as any } } } },
       InvalidPipelineError,
@@ -119,7 +153,11 @@ describe.each(DB_KINDS)('invalid pipelines on %s', (kind) => {
   });
 
   it('a valid pipeline after all these is written whole', async () => {
-    const p = await t.queue.enqueuePipeline(pipeline().step('a', 'pipe.inc', { input: { v: 1 } }).step('b', 'pipe.inc', { after: 'a' }));
+    const p = await t.queue.enqueuePipeline(
+      pipeline()
+        .step('a', 'pipe.inc', { input: { v: 1 } })
+        .step('b', 'pipe.inc', { after: 'a' }),
+    );
     expect(await rows()).toEqual({ pipelines: 1, jobs: 2, edges: 1 });
     expect(p.steps.b!.state).toBe('blocked');
   });

@@ -24,7 +24,11 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
   /** A consumer process that stops after `maxJobs` attempts; resolves with its summary. */
   async function consumerProcess(name: string, options: Record<string, unknown>) {
     const child = await runNode('test/fixtures/pipeline-consumer.process.ts', {
-      env: { ...testDbEnv(db), CONSUMER_NAME: name, CONSUMER_OPTIONS: JSON.stringify({ pollIntervalMs: 50, ...options }) },
+      env: {
+        ...testDbEnv(db),
+        CONSUMER_NAME: name,
+        CONSUMER_OPTIONS: JSON.stringify({ pollIntervalMs: 50, ...options }),
+      },
       timeoutMs: 60_000,
     });
     expect(child.stderr).toBe('');
@@ -88,10 +92,17 @@ describe.each(DB_KINDS)('pipelines across consumer processes on %s', (kind) => {
     expect(joined.steps.collect!.state).toBe('pending');
     const children = Object.values(joined.steps).filter((s) => s.name === 'pipe.square');
     expect(children).toHaveLength(100);
-    expect(children.every((c) => c.state === 'completed' && c.attempts === 1 && c.parentId === joined.steps.split!.id)).toBe(true);
+    expect(
+      children.every((c) => c.state === 'completed' && c.attempts === 1 && c.parentId === joined.steps.split!.id),
+    ).toBe(true);
     const byPid = new Map<number, number>();
     for (const c of children) byPid.set((c.output as any).pid, (byPid.get((c.output as any).pid) ?? 0) + 1);
-    expect(byPid).toEqual(new Map([[a.pid, 50], [b.pid, 50]]));
+    expect(byPid).toEqual(
+      new Map([
+        [a.pid, 50],
+        [b.pid, 50],
+      ]),
+    );
     expect(a.pid).not.toBe(b.pid);
 
     PipelineJobs.calls.length = 0;

@@ -12,7 +12,10 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
 
   beforeEach(async () => {
     db = await createTestDatabase(kind);
-    t = await createJobsApp(db.options, { providers: [PipelineJobs], jobs: { defaultBackoff: { baseMs: 10, jitter: false } } });
+    t = await createJobsApp(db.options, {
+      providers: [PipelineJobs],
+      jobs: { defaultBackoff: { baseMs: 10, jitter: false } },
+    });
     PipelineJobs.calls.length = 0;
   });
 
@@ -55,7 +58,9 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
   });
 
   it('chain() builds the same kind of chain', async () => {
-    const p = await t.queue.enqueuePipeline(chain([{ job: 'pipe.inc', input: { v: 10 } }, { job: 'pipe.inc' }, { job: 'pipe.inc', key: 'last' }]));
+    const p = await t.queue.enqueuePipeline(
+      chain([{ job: 'pipe.inc', input: { v: 10 } }, { job: 'pipe.inc' }, { job: 'pipe.inc', key: 'last' }]),
+    );
     await drain();
     const done = await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 });
     expect(Object.keys(done.steps).sort()).toEqual(['0', '1', 'last']);
@@ -106,13 +111,20 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
     expect(collect.deps).toBe(101); // split and its 100 children
     // Exactly once: 100 child rows, each run once, all created by split.
     expect(await count('queue_job', `WHERE name = 'pipe.square'`)).toBe(100);
-    expect(await count('queue_job', `WHERE name = 'pipe.square' AND attempts = 1 AND state = 'completed' AND parent_id = ${split.id}`)).toBe(100);
+    expect(
+      await count(
+        'queue_job',
+        `WHERE name = 'pipe.square' AND attempts = 1 AND state = 'completed' AND parent_id = ${split.id}`,
+      ),
+    ).toBe(100);
     expect(PipelineJobs.calls.filter((c) => c.name === 'pipe.square')).toHaveLength(100);
     expect(new Set(Object.keys(done.steps).filter((k) => k.startsWith('split['))).size).toBe(100);
     // The join ran after every child, and only once.
     const order = PipelineJobs.calls.map((c) => c.step);
     expect(order.filter((s) => s === 'collect')).toHaveLength(1);
-    expect(order.indexOf('collect')).toBeGreaterThan(Math.max(...order.map((s, i) => (s?.startsWith('split[') ? i : -1))));
+    expect(order.indexOf('collect')).toBeGreaterThan(
+      Math.max(...order.map((s, i) => (s?.startsWith('split[') ? i : -1))),
+    );
   });
 
   it('workspace: steps read and update it; the final workspace is in getPipeline', async () => {
@@ -132,8 +144,19 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
     expect((done.steps.one!.output as any).seen).toEqual({ requestedBy: 42, dropMe: true });
     // 'one' deleted dropMe: gone for the next step (on both databases).
     expect((done.steps.two!.output as any).seen).toEqual({ requestedBy: 42, trail: ['one'], count: 1 });
-    expect((done.steps.three!.output as any).seen).toMatchObject({ trail: ['one', 'two'], count: 2, leftKey: 'left', rightKey: 'right' });
-    expect(done.workspace).toEqual({ requestedBy: 42, trail: ['one', 'two', 'three'], count: 3, leftKey: 'left', rightKey: 'right' });
+    expect((done.steps.three!.output as any).seen).toMatchObject({
+      trail: ['one', 'two'],
+      count: 2,
+      leftKey: 'left',
+      rightKey: 'right',
+    });
+    expect(done.workspace).toEqual({
+      requestedBy: 42,
+      trail: ['one', 'two', 'three'],
+      count: 3,
+      leftKey: 'left',
+      rightKey: 'right',
+    });
   });
 
   it('per-step options: priority, queue, maxAttempts and runAfter are honoured', async () => {
@@ -169,7 +192,9 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
   });
 
   it("enqueuePipeline in the caller's transaction: a rollback writes nothing, a commit writes all", async () => {
-    const def = pipeline('tx').step('a', 'pipe.inc', { input: { v: 1 } }).step('b', 'pipe.inc', { after: 'a' });
+    const def = pipeline('tx')
+      .step('a', 'pipe.inc', { input: { v: 1 } })
+      .step('b', 'pipe.inc', { after: 'a' });
     await expect(
       t.orm.em.fork().transactional(async (em: EntityManager) => {
         em.create(LedgerEntrySchema, { jobId: 'x', attempt: 0, consumer: 'tx', event: 'rolled back', at: new Date() });
@@ -178,21 +203,33 @@ describe.each(DB_KINDS)('pipelines on %s', (kind) => {
         throw new Error('caller rolls back');
       }),
     ).rejects.toThrow('caller rolls back');
-    expect([await count('queue_pipeline'), await count('queue_job'), await count('queue_job_dependency'), await count('test_ledger')]).toEqual([0, 0, 0, 0]);
+    expect([
+      await count('queue_pipeline'),
+      await count('queue_job'),
+      await count('queue_job_dependency'),
+      await count('test_ledger'),
+    ]).toEqual([0, 0, 0, 0]);
 
     const p = await t.orm.em.fork().transactional(async (em: EntityManager) => {
       em.create(LedgerEntrySchema, { jobId: 'x', attempt: 0, consumer: 'tx', event: 'committed', at: new Date() });
       await em.flush();
       return t.queue.enqueuePipeline(def, { em });
     });
-    expect([await count('queue_pipeline'), await count('queue_job'), await count('queue_job_dependency'), await count('test_ledger')]).toEqual([1, 2, 1, 1]);
+    expect([
+      await count('queue_pipeline'),
+      await count('queue_job'),
+      await count('queue_job_dependency'),
+      await count('test_ledger'),
+    ]).toEqual([1, 2, 1, 1]);
     await drain();
     expect((await t.queue.waitForPipeline(p.id, { timeoutMs: 10_000 })).state).toBe('completed');
   });
 
   it('getPipeline reports progress while it runs', async () => {
     const p = await t.queue.enqueuePipeline(
-      pipeline().step('a', 'pipe.inc', { input: { v: 1 } }).step('b', 'pipe.slow', { after: { a: DependencyPolicy.Fail }, input: { ms: 60_000 } }),
+      pipeline()
+        .step('a', 'pipe.inc', { input: { v: 1 } })
+        .step('b', 'pipe.slow', { after: { a: DependencyPolicy.Fail }, input: { ms: 60_000 } }),
     );
     const running = t.consumer.run({ pollIntervalMs: 20 });
     let now = await t.queue.getPipeline(p.id);

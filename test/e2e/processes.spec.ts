@@ -43,13 +43,17 @@ describe.each(DB_KINDS)('several consumer processes on %s', (kind) => {
     expect(summaries.reduce((n, s) => n + s.failed + s.aborted, 0)).toBe(0);
 
     // Every job completed, after exactly one attempt.
-    const rows = await t.orm.em.fork().getConnection().execute('select state, attempts, count(*) as n from queue_job group by state, attempts');
+    const rows = await t.orm.em
+      .fork()
+      .getConnection()
+      .execute('select state, attempts, count(*) as n from queue_job group by state, attempts');
     expect(rows.map((r: any) => [r.state, Number(r.attempts), Number(r.n)])).toEqual([[JobState.Completed, 1, JOBS]]);
 
     // Exactly one start and one finish per job, each pair written by one consumer.
     const ledger = await ledgerRows(t.orm);
     const starts = new Map<string, string[]>();
-    for (const r of ledger.filter((e) => e.event === 'start')) starts.set(r.jobId, [...(starts.get(r.jobId) ?? []), r.consumer]);
+    for (const r of ledger.filter((e) => e.event === 'start'))
+      starts.set(r.jobId, [...(starts.get(r.jobId) ?? []), r.consumer]);
     expect(starts.size).toBe(JOBS);
     const doubles = [...starts].filter(([, who]) => who.length > 1);
     expect(doubles).toEqual([]);

@@ -30,9 +30,10 @@ describe.each(DB_KINDS)('recurring jobs on %s', (kind) => {
   it('two consumers run each occurrence of a cron job exactly once', async () => {
     const run = { include: ['test.tick'], pollIntervalMs: 50, timeoutMs: 3_500 };
     await Promise.all([a.consumer.run(run), a.consumer.run(run)]);
-    const rows = await a.orm.em.fork().getConnection().execute(
-      `select unique_key, state, input from queue_job where name = 'test.tick' order by run_after`,
-    );
+    const rows = await a.orm.em
+      .fork()
+      .getConnection()
+      .execute(`select unique_key, state, input from queue_job where name = 'test.tick' order by run_after`);
     const completed = rows.filter((r: any) => r.state === 'completed');
     expect(completed.length).toBeGreaterThanOrEqual(2);
     const keys = rows.map((r: any) => r.unique_key);
@@ -48,6 +49,8 @@ describe.each(DB_KINDS)('recurring jobs on %s', (kind) => {
       @Job('test.broken', { cron: 'every tuesday' })
       run() {}
     }
-    await expect(createJobsApp(db.options, { providers: [Broken], createSchema: false })).rejects.toThrow(/cron 'every tuesday' is invalid/);
+    await expect(createJobsApp(db.options, { providers: [Broken], createSchema: false })).rejects.toThrow(
+      /cron 'every tuesday' is invalid/,
+    );
   });
 });

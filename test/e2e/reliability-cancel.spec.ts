@@ -17,12 +17,20 @@ describe.each(DB_KINDS)('cancel a running job on %s', (kind) => {
       { name: 'rel.watch', input: { ms: 1_500 } },
     ]);
     const c = await startConsumer(db, { consumer: { concurrency: 2 } });
-    await waitUntil(async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start').length === 2, 'both jobs running');
+    await waitUntil(
+      async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start').length === 2,
+      'both jobs running',
+    );
 
     const cancelledAt = Date.now();
     const returned = await t.queue.cancel(victim!.id);
     expect(returned.state).toBe('running'); // the consumer ends it at its next heartbeat
-    await waitUntil(async () => (await ledgerRows(t.orm, victim!.id)).some((r) => r.event === 'abort:JobCancelledError'), 'the handler signal to abort', 5_000, 20);
+    await waitUntil(
+      async () => (await ledgerRows(t.orm, victim!.id)).some((r) => r.event === 'abort:JobCancelledError'),
+      'the handler signal to abort',
+      5_000,
+      20,
+    );
     expect(Date.now() - cancelledAt).toBeLessThan(2_500);
 
     const done = await t.queue.waitFor(victim!.id, { timeoutMs: 5_000 });

@@ -21,7 +21,10 @@ describe.each(DB_KINDS)('SIGKILL chaos on %s', (kind) => {
 
   it('2,000 jobs, 4 consumers, 10 kills: 0 lost, every repeat recorded, done within 15 s of the last kill', async () => {
     const r: ChaosResult = await runChaos({
-      db: kind === 'sqlite' ? { dialect: 'sqlite', file: db.options.dbName } : { dialect: kind, url: db.options.clientUrl },
+      db:
+        kind === 'sqlite'
+          ? { dialect: 'sqlite', file: db.options.dbName }
+          : { dialect: kind, url: db.options.clientUrl },
       jobs: 2_000,
       consumers: 4,
       kills: 10,
@@ -35,7 +38,14 @@ describe.each(DB_KINDS)('SIGKILL chaos on %s', (kind) => {
     });
     const summary = { ...r, problems: r.problems.slice(0, 5) };
     process.stdout.write(`chaos ${kind}: ${JSON.stringify(summary)}\n`);
-    expect(summary).toMatchObject({ kills: 10, lost: 0, unrecordedRepeats: 0, spuriousLosses: 0, crashedConsumers: 0, keyOverlaps: 0 });
+    expect(summary).toMatchObject({
+      kills: 10,
+      lost: 0,
+      unrecordedRepeats: 0,
+      spuriousLosses: 0,
+      crashedConsumers: 0,
+      keyOverlaps: 0,
+    });
     expect(r.lostAttempts).toBeGreaterThan(0); // the kills did catch jobs in flight
     expect(r.lastKillToDoneMs).toBeLessThan(15_000);
   }, 120_000);

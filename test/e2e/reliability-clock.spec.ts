@@ -22,7 +22,13 @@ describe.each(DB_KINDS)('skewed application clocks on %s', (kind) => {
     const consumer = { concurrency: 2, pollIntervalMs: 100 };
     const long = await t.queue.enqueueMany([1, 2].map(() => ({ name: 'rel.watch', input: { ms: 3_000 } })));
     const ahead = await startConsumer(db, { jobs, consumer, name: 'ahead', skewMs: HOUR });
-    const behind = await startConsumer(db, { jobs, consumer, name: 'behind', skewMs: -HOUR, enqueue: [{ name: 'rel.watch', input: { ms: 10 } }] });
+    const behind = await startConsumer(db, {
+      jobs,
+      consumer,
+      name: 'behind',
+      skewMs: -HOUR,
+      enqueue: [{ name: 'rel.watch', input: { ms: 10 } }],
+    });
     const [ownId] = JSON.parse((await behind.child.waitFor(/ENQUEUED (\[.*\])/))[1]!) as string[];
 
     // Enqueued by a process an hour behind, without runAfter: due now on the database clock.

@@ -31,7 +31,11 @@ onPostgres('database outages on postgresql', () => {
   beforeEach(async () => {
     const name = `outage_${++n}`;
     await server.query(`CREATE DATABASE ${name}`);
-    db = { kind: 'postgresql', options: { dialect: 'postgresql', clientUrl: server.url(name) }, drop: async () => void (await server.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+    db = {
+      kind: 'postgresql',
+      options: { dialect: 'postgresql', clientUrl: server.url(name) },
+      drop: async () => void (await server.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    };
     t = await createReliabilityApp(db);
   });
 
@@ -46,14 +50,23 @@ onPostgres('database outages on postgresql', () => {
   const total = 400;
 
   async function startRun(): Promise<NodeChild[]> {
-    await t.queue.enqueueMany(Array.from({ length: total }, (_, i) => ({ name: 'rel.watch', input: { ms: 20 + (i % 5) * 10 } })));
-    const consumers = await Promise.all([1, 2].map((i) => startConsumer(db, { jobs, name: `c${i}`, consumer: { concurrency: 4, pollIntervalMs: 200 } })));
+    await t.queue.enqueueMany(
+      Array.from({ length: total }, (_, i) => ({ name: 'rel.watch', input: { ms: 20 + (i % 5) * 10 } })),
+    );
+    const consumers = await Promise.all(
+      [1, 2].map((i) => startConsumer(db, { jobs, name: `c${i}`, consumer: { concurrency: 4, pollIntervalMs: 200 } })),
+    );
     await waitUntil(async () => (await count(`state = 'completed'`)) >= 80, 'the run to get going');
     return consumers.map((c) => c.child);
   }
 
   async function expectAllDone(children: NodeChild[], backAt: number) {
-    await waitUntil(async () => (await count(`state = 'completed'`)) === total, `all ${total} jobs completed`, 30_000, 200);
+    await waitUntil(
+      async () => (await count(`state = 'completed'`)) === total,
+      `all ${total} jobs completed`,
+      30_000,
+      200,
+    );
     const ms = Date.now() - backAt;
     process.stdout.write(`outage: all ${total} jobs completed ${ms} ms after the database was back\n`);
     expect(ms).toBeLessThan(30_000);

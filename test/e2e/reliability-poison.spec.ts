@@ -23,7 +23,11 @@ describe.each(DB_KINDS)('poison jobs on %s', (kind) => {
     const fine = await t.queue.enqueueMany(Array.from({ length: 30 }, (_, i) => ({ name: 'test.echo', input: { i } })));
     const c = await startConsumer(db, { consumer: { concurrency: 4, pollIntervalMs: 100 } });
 
-    await waitUntil(async () => (await countJobs(t.orm, `state IN ('pending', 'running')`)) === 0, 'every job to end', 20_000);
+    await waitUntil(
+      async () => (await countJobs(t.orm, `state IN ('pending', 'running')`)) === 0,
+      'every job to end',
+      20_000,
+    );
     for (const j of throwers) {
       const job = await t.queue.get(j.id);
       expect(job.state).toBe('failed');

@@ -1,6 +1,12 @@
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
-import { countJobs, openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
+import {
+  countJobs,
+  openReliabilityEnv,
+  closeReliabilityEnv,
+  ledgerRows,
+  startConsumer,
+} from '../helpers/reliability.util.js';
 import { waitUntil } from '../helpers/spawned-process.js';
 
 /**
@@ -19,7 +25,9 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
 
   it('starts nothing after the signal, lets running jobs finish, exits 0 within grace + 1 s', async () => {
     const running = await t.queue.enqueueMany([1, 2, 3].map(() => ({ name: 'rel.watch', input: { ms: 1_000 } })));
-    const waiting = await t.queue.enqueueMany(Array.from({ length: 20 }, () => ({ name: 'rel.watch', input: { ms: 10 } })));
+    const waiting = await t.queue.enqueueMany(
+      Array.from({ length: 20 }, () => ({ name: 'rel.watch', input: { ms: 10 } })),
+    );
     const c = await startConsumer(db, { consumer: { concurrency: 3, shutdownGraceMs: 3_000 } });
     await waitUntil(async () => (await starts()).length === 3, 'three jobs running');
     const signalledAt = Date.now();
@@ -41,7 +49,8 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
     const exit = await c.child.exited;
     expect(exit.code).toBe(0);
     expect(exit.at - signalledAt).toBeLessThan(1_000 + 1_000);
-    for (const j of jobs) expect(await t.queue.get(j.id)).toMatchObject({ state: 'pending', attempts: 0, attemptLog: [] });
+    for (const j of jobs)
+      expect(await t.queue.get(j.id)).toMatchObject({ state: 'pending', attempts: 0, attemptLog: [] });
     const aborts = (await ledgerRows(t.orm)).filter((r) => r.event.startsWith('abort:'));
     expect(aborts.map((r) => r.event)).toEqual(['abort:ConsumerShutdownError', 'abort:ConsumerShutdownError']);
   });

@@ -8,12 +8,19 @@ describe.each(DB_KINDS)('job timeouts on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
 
-  beforeEach(async () => void ({ db, t } = await openReliabilityEnv(kind, { defaultBackoff: { baseMs: 10, maxMs: 10, jitter: false } })));
+  beforeEach(
+    async () =>
+      void ({ db, t } = await openReliabilityEnv(kind, { defaultBackoff: { baseMs: 10, maxMs: 10, jitter: false } })),
+  );
   afterEach(() => closeJobsEnv({ db, t }));
 
   const expectTimedOut = async (id: string, attempts: number) => {
     const job = await t.queue.get(id);
-    expect(job).toMatchObject({ state: 'failed', attempts, error: expect.objectContaining({ name: 'JobTimeoutError' }) });
+    expect(job).toMatchObject({
+      state: 'failed',
+      attempts,
+      error: expect.objectContaining({ name: 'JobTimeoutError' }),
+    });
     expect(job.attemptLog.map((e: JobAttemptRecord) => [e.attempt, e.outcome, e.error?.name])).toEqual(
       Array.from({ length: attempts }, (_, i) => [i + 1, 'timeout', 'JobTimeoutError']),
     );

@@ -24,19 +24,41 @@ describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
     const b = await t.queue.enqueue('rel.watch', { ms: 6_000 });
     const a = await t.queue.enqueue('rel.stall', { stallIn: 'zombie' });
     const zombie = await startConsumer(db, { jobs, name: 'zombie', consumer: { concurrency: 2, pollIntervalMs: 100 } });
-    await waitUntil(async () => {
-      const rows = await ledgerRows(t.orm);
-      return rows.some((r) => r.job_id === b.id && r.event === 'start') && rows.some((r) => r.job_id === a.id && r.event === 'stalling');
-    }, 'the zombie to start both jobs', 20_000, 20);
+    await waitUntil(
+      async () => {
+        const rows = await ledgerRows(t.orm);
+        return (
+          rows.some((r) => r.job_id === b.id && r.event === 'start') &&
+          rows.some((r) => r.job_id === a.id && r.event === 'stalling')
+        );
+      },
+      'the zombie to start both jobs',
+      20_000,
+      20,
+    );
 
     zombie.child.signal('SIGSTOP');
-    const rescuer = await startConsumer(db, { jobs, name: 'rescuer', consumer: { concurrency: 2, pollIntervalMs: 100 } });
-    await waitUntil(async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start' && r.consumer === 'rescuer').length === 2, 'the rescuer to run both jobs', 20_000);
+    const rescuer = await startConsumer(db, {
+      jobs,
+      name: 'rescuer',
+      consumer: { concurrency: 2, pollIntervalMs: 100 },
+    });
+    await waitUntil(
+      async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start' && r.consumer === 'rescuer').length === 2,
+      'the rescuer to run both jobs',
+      20_000,
+    );
     zombie.child.signal('SIGCONT');
 
-    await zombie.child.waitFor(new RegExp(`job ${a.id}: result not written, this consumer no longer holds its lease`), 10_000);
+    await zombie.child.waitFor(
+      new RegExp(`job ${a.id}: result not written, this consumer no longer holds its lease`),
+      10_000,
+    );
     await zombie.child.waitFor(new RegExp(`job ${b.id} 'rel.watch' attempt 1/\\d+: lease lost`), 10_000);
-    const [doneA, doneB] = await Promise.all([t.queue.waitFor(a.id, { timeoutMs: 20_000 }), t.queue.waitFor(b.id, { timeoutMs: 20_000 })]);
+    const [doneA, doneB] = await Promise.all([
+      t.queue.waitFor(a.id, { timeoutMs: 20_000 }),
+      t.queue.waitFor(b.id, { timeoutMs: 20_000 }),
+    ]);
 
     for (const job of [doneA, doneB]) {
       expect(job.state).toBe('completed');
@@ -47,11 +69,17 @@ describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
     }
     const ledgerB = await ledgerRows(t.orm, b.id);
     // B's zombie run was aborted (its signal fired), never finished; the rescuer's run finished once.
-    expect(ledgerB.filter((r) => r.consumer === 'zombie').map((r) => r.event)).toEqual(expect.arrayContaining(['start', 'abort:LeaseLostError']));
-    expect(ledgerB.filter((r) => r.event === 'finish')).toEqual([expect.objectContaining({ consumer: 'rescuer', attempt: 2 })]);
+    expect(ledgerB.filter((r) => r.consumer === 'zombie').map((r) => r.event)).toEqual(
+      expect.arrayContaining(['start', 'abort:LeaseLostError']),
+    );
+    expect(ledgerB.filter((r) => r.event === 'finish')).toEqual([
+      expect.objectContaining({ consumer: 'rescuer', attempt: 2 }),
+    ]);
     // Both consumers are alive and well.
     expect(zombie.child.alive && rescuer.child.alive).toBe(true);
-    const completedRows = await t.orm.em.getConnection().execute(`SELECT count(*) AS n FROM queue_job WHERE state = 'completed'`);
+    const completedRows = await t.orm.em
+      .getConnection()
+      .execute(`SELECT count(*) AS n FROM queue_job WHERE state = 'completed'`);
     expect(Number(completedRows[0].n)).toBe(2);
   }, 60_000);
 });

@@ -64,7 +64,10 @@ describe.each(DB_KINDS)('retries, failures and outputs on %s', (kind) => {
   });
 
   it('waits baseMs * 2^(n-1) before retry n (no jitter)', async () => {
-    const job = await t.queue.enqueue('test.fail', null, { maxAttempts: 5, backoff: { baseMs: 60_000, maxMs: 600_000, jitter: false } });
+    const job = await t.queue.enqueue('test.fail', null, {
+      maxAttempts: 5,
+      backoff: { baseMs: 60_000, maxMs: 600_000, jitter: false },
+    });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {
       await t.consumer.run({ maxJobs: 1, pollIntervalMs: 20 });
@@ -80,7 +83,10 @@ describe.each(DB_KINDS)('retries, failures and outputs on %s', (kind) => {
   });
 
   it('with jitter, waits between half and all of the exponential delay', async () => {
-    const job = await t.queue.enqueue('test.fail', null, { maxAttempts: 5, backoff: { baseMs: 60_000, maxMs: 600_000, jitter: true } });
+    const job = await t.queue.enqueue('test.fail', null, {
+      maxAttempts: 5,
+      backoff: { baseMs: 60_000, maxMs: 600_000, jitter: true },
+    });
     await t.consumer.run({ maxJobs: 1, pollIntervalMs: 20 });
     const after = await t.queue.get(job.id);
     const delay = after.runAfter.getTime() - new Date(after.attemptLog[0]!.at).getTime();
@@ -138,7 +144,10 @@ describe.each(DB_KINDS)('retries, failures and outputs on %s', (kind) => {
     expect(failed.state).toBe(JobState.Failed);
     expect(failed.error).toMatchObject({ name: 'RangeError', message: 'out of range on attempt 2' });
     expect(failed.error!.stack).toMatch(/RangeError: out of range on attempt 2/);
-    expect(failed.attemptLog.map((a) => a.error?.message)).toEqual(['out of range on attempt 1', 'out of range on attempt 2']);
+    expect(failed.attemptLog.map((a) => a.error?.message)).toEqual([
+      'out of range on attempt 1',
+      'out of range on attempt 2',
+    ]);
   });
 
   it.each([

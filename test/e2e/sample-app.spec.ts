@@ -76,7 +76,9 @@ describe.each(DB_KINDS)('sample app on %s', (kind) => {
     });
 
     it('--exclude media.gpu: runs the rest, leaves the GPU jobs pending; --include media.gpu runs them and stops on SIGTERM with exit 0', async () => {
-      const welcome = await Promise.all([1, 2, 3].map((i) => queue.enqueue('mail.welcome', { userId: i, email: `u${i}@example.com` })));
+      const welcome = await Promise.all(
+        [1, 2, 3].map((i) => queue.enqueue('mail.welcome', { userId: i, email: `u${i}@example.com` })),
+      );
       const gpu = await queue.enqueueMany([1, 2].map((i) => ({ name: 'media.gpu', input: { videoId: `v${i}` } })));
       const report = await queue.enqueuePipeline(monthlyReport('2026-11', ['north', 'south']));
 
@@ -97,11 +99,15 @@ describe.each(DB_KINDS)('sample app on %s', (kind) => {
       for (const job of gpu) expect((await queue.get(job.id)).state).toBe(JobState.Pending);
 
       // The GPU machine: runs until stopped. Arguments quoted as `nest start --no-shell` passes them.
-      const gpuConsumer = spawn(process.execPath, [compiledPath('sample-app/consumer.ts'), '"--include"', '"media.gpu"'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...target.env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const gpuConsumer = spawn(
+        process.execPath,
+        [compiledPath('sample-app/consumer.ts'), '"--include"', '"media.gpu"'],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...target.env, NO_COLOR: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       gpuConsumer.stdout.on('data', (d: Buffer) => (output += d.toString()));
       gpuConsumer.stderr.on('data', (d: Buffer) => (output += d.toString()));

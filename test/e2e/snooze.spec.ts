@@ -79,17 +79,26 @@ describe.each(DB_KINDS)('snooze on %s', (kind) => {
     expect(later).toMatchObject({ state: JobState.Pending, attempts: 0, finishedAt: null });
     // The log entry's time and the new runAfter come from one statement, one database clock.
     expect(later.runAfter.getTime() - new Date(later.attemptLog[0]!.at).getTime()).toBe(90_000);
-    expect(await t.queue.queueDepths()).toEqual({ default: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 } });
+    expect(await t.queue.queueDepths()).toEqual({
+      default: { pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0 },
+    });
     // Not due: an untilEmpty consumer finds nothing.
     expect((await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 })).processed).toBe(0);
   });
 
-  it.each([[-1], [1.5], ['soon']])('a bad delay (%p) fails the attempt with InvalidJobOptionsError', async (delayMs) => {
-    const job = await t.queue.enqueue('snooze.bad', { delayMs });
-    await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
-    const failed = await t.queue.get(job.id);
-    expect(failed).toMatchObject({ state: JobState.Failed, attempts: 1, error: { name: InvalidJobOptionsError.name } });
-  });
+  it.each([[-1], [1.5], ['soon']])(
+    'a bad delay (%p) fails the attempt with InvalidJobOptionsError',
+    async (delayMs) => {
+      const job = await t.queue.enqueue('snooze.bad', { delayMs });
+      await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+      const failed = await t.queue.get(job.id);
+      expect(failed).toMatchObject({
+        state: JobState.Failed,
+        attempts: 1,
+        error: { name: InvalidJobOptionsError.name },
+      });
+    },
+  );
 
   it('is fenced: a snooze from a consumer that no longer holds the job changes nothing', async () => {
     const store = t.app.get(JobStore);
@@ -97,14 +106,27 @@ describe.each(DB_KINDS)('snooze on %s', (kind) => {
     const [claimed] = await store.claim({ consumerId: 'c1', limit: 1, leaseMs: 30_000, names: ['snooze.ctx'] });
     const log = JSON.stringify({ attempt: 1, outcome: 'snoozed', delayMs: 1000 });
     const before = await t.queue.get(job.id);
-    for (const [consumer, attempt] of [['c2', 1], ['c1', 2]] as const) {
-      const applied = await store.finish(consumer, { completed: [], failed: [], released: [], snoozed: [{ id: claimed!.id, attempt, delay_ms: 1000, log }] });
+    for (const [consumer, attempt] of [
+      ['c2', 1],
+      ['c1', 2],
+    ] as const) {
+      const applied = await store.finish(consumer, {
+        completed: [],
+        failed: [],
+        released: [],
+        snoozed: [{ id: claimed!.id, attempt, delay_ms: 1000, log }],
+      });
       expect(applied.size).toBe(0);
       expect(await t.queue.get(job.id)).toEqual(before);
     }
     // A cancel requested meanwhile wins: the snooze ends it cancelled.
     await t.queue.cancel(job.id);
-    const applied = await store.finish('c1', { completed: [], failed: [], released: [], snoozed: [{ id: claimed!.id, attempt: 1, delay_ms: 1000, log }] });
+    const applied = await store.finish('c1', {
+      completed: [],
+      failed: [],
+      released: [],
+      snoozed: [{ id: claimed!.id, attempt: 1, delay_ms: 1000, log }],
+    });
     expect([...applied]).toEqual([job.id]);
     expect(await t.queue.get(job.id)).toMatchObject({ state: JobState.Cancelled, attempts: 1 });
   });

@@ -9,7 +9,14 @@ import { Test } from '@nestjs/testing';
 import { CompiledQuery } from 'kysely';
 import { WidgetSchema } from '../fixtures/widget.schema.js';
 import { runNode } from '../helpers/child-process.js';
-import { createTestDatabase, DB_KINDS, openOrm, testDbEnv, type SqlOrm, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  DB_KINDS,
+  openOrm,
+  testDbEnv,
+  type SqlOrm,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 describe.each(DB_KINDS)('toolchain on %s', (kind) => {
   let db: TestDatabase;
@@ -45,14 +52,17 @@ describe.each(DB_KINDS)('toolchain on %s', (kind) => {
     const rows = await orm.em.fork().transactional(async (em) => {
       const kysely = em.getKysely();
       const insert = await kysely.executeQuery(
-        CompiledQuery.raw(`INSERT INTO toolchain_widget (name, created_at) VALUES (${p(1)}, ${p(2)})`, ['second', now()]),
+        CompiledQuery.raw(`INSERT INTO toolchain_widget (name, created_at) VALUES (${p(1)}, ${p(2)})`, [
+          'second',
+          now(),
+        ]),
       );
       expect(insert.numAffectedRows).toBe(1n);
       const select = await kysely.executeQuery<{ name: string; n: unknown }>(
-        CompiledQuery.raw(`SELECT name, COUNT(*) OVER () AS n FROM toolchain_widget WHERE name IN (${p(1)}, ${p(2)}) ORDER BY id`, [
-          'first',
-          'second',
-        ]),
+        CompiledQuery.raw(
+          `SELECT name, COUNT(*) OVER () AS n FROM toolchain_widget WHERE name IN (${p(1)}, ${p(2)}) ORDER BY id`,
+          ['first', 'second'],
+        ),
       );
       return select.rows;
     });
@@ -65,9 +75,14 @@ describe.each(DB_KINDS)('toolchain on %s', (kind) => {
     const insertAndFail = orm.em.fork().transactional(async (em) => {
       const kysely = em.getKysely();
       await kysely.executeQuery(
-        CompiledQuery.raw(`INSERT INTO toolchain_widget (name, created_at) VALUES (${p(1)}, ${p(2)})`, ['doomed', now()]),
+        CompiledQuery.raw(`INSERT INTO toolchain_widget (name, created_at) VALUES (${p(1)}, ${p(2)})`, [
+          'doomed',
+          now(),
+        ]),
       );
-      const seen = await kysely.executeQuery(CompiledQuery.raw(`SELECT id FROM toolchain_widget WHERE name = ${p(1)}`, ['doomed']));
+      const seen = await kysely.executeQuery(
+        CompiledQuery.raw(`SELECT id FROM toolchain_widget WHERE name = ${p(1)}`, ['doomed']),
+      );
       expect(seen.rows).toHaveLength(1);
       throw new Error('rollback please');
     });

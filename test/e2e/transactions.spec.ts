@@ -22,7 +22,7 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
     em.create(LedgerEntrySchema, { jobId: tag, attempt: 0, consumer: 'caller', event: 'own-row', at: new Date() });
   }
 
-  it('commit: the job and the caller\'s row both exist, and the job runs', async () => {
+  it("commit: the job and the caller's row both exist, and the job runs", async () => {
     const job = await t.orm.em.fork().transactional(async (em: any) => {
       ownRow(em, 'commit');
       await em.flush();
@@ -37,16 +37,22 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
     expect(done.output).toEqual({ committed: true });
   });
 
-  it('commit: the caller\'s row flushed after the enqueue commits too', async () => {
+  it("commit: the caller's row flushed after the enqueue commits too", async () => {
     await t.orm.em.fork().transactional(async (em: any) => {
-      await t.queue.enqueueMany([{ name: 'test.echo', input: 1 }, { name: 'test.echo', input: 2 }], { em });
+      await t.queue.enqueueMany(
+        [
+          { name: 'test.echo', input: 1 },
+          { name: 'test.echo', input: 2 },
+        ],
+        { em },
+      );
       ownRow(em, 'after');
     });
     expect(await countRows(t.orm, 'test_ledger')).toBe(1);
     expect(await countRows(t.orm)).toBe(2);
   });
 
-  it('rollback: neither the job nor the caller\'s row exists, and nothing runs', async () => {
+  it("rollback: neither the job nor the caller's row exists, and nothing runs", async () => {
     let enqueuedId: string | undefined;
     await expect(
       t.orm.em.fork().transactional(async (em: any) => {
@@ -65,7 +71,7 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
     expect(summary.processed).toBe(0);
   });
 
-  it('a failed enqueue inside the transaction rolls the caller\'s rows back with it', async () => {
+  it("a failed enqueue inside the transaction rolls the caller's rows back with it", async () => {
     await expect(
       t.orm.em.fork().transactional(async (em: any) => {
         ownRow(em, 'bad');
@@ -92,7 +98,9 @@ describe.each(DB_KINDS)('transactional enqueue on %s', (kind) => {
       const job = await t.orm.em.fork().transactional(async (em: any) => {
         const enqueued = await t.queue.enqueue('test.ledger', null, { em });
         await new Promise((r) => setTimeout(r, 300));
-        const inside = await em.getConnection().execute('select count(*) as n from test_ledger', [], 'all', em.getTransactionContext());
+        const inside = await em
+          .getConnection()
+          .execute('select count(*) as n from test_ledger', [], 'all', em.getTransactionContext());
         expect(Number(inside[0].n)).toBe(0);
         return enqueued;
       });

@@ -28,7 +28,10 @@ class Money {
 
 /** A plain data class (like a DTO): its own fields are all there is, so JSON keeps it. */
 class PlainPoint {
-  constructor(public x: number, public y: number) {}
+  constructor(
+    public x: number,
+    public y: number,
+  ) {}
 
   /** Derived from own fields only: JSON loses nothing. */
   get length() {
@@ -80,7 +83,10 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
     it('an input that became invalid in the database fails before the run, at once, without retries', async () => {
       const job = await t.queue.enqueue('test.greet', { name: 'ada', times: 1 });
       // Changed behind the queue's back (an old row, a hand edit): the DTO is checked again before the run.
-      await t.orm.em.fork().getConnection().execute(`update queue_job set input = '{"name": 5}' where id = ${Number(job.id)}`);
+      await t.orm.em
+        .fork()
+        .getConnection()
+        .execute(`update queue_job set input = '{"name": 5}' where id = ${Number(job.id)}`);
       const summary = await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
       expect(summary.failed).toBe(1);
       const failed = await t.queue.get(job.id);
@@ -126,15 +132,29 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
     ['a Buffer', { bytes: Buffer.from('hi') }, 'bytes'],
     ['a nested Date', { a: { b: [{ c: new Date() }] } }, 'a.b[0].c'],
     ['a top-level BigInt', 5n, 'Input'],
-  ])('an input with %s throws NonJsonValueError naming where it is, and writes nothing', async (_what, input, where) => {
-    const error = (await t.queue.enqueue('test.echo', input).catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(NonJsonValueError);
-    expect(error.message).toContain(where);
-    await expectNothingWritten();
-  });
+  ])(
+    'an input with %s throws NonJsonValueError naming where it is, and writes nothing',
+    async (_what, input, where) => {
+      const error = (await t.queue.enqueue('test.echo', input).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(NonJsonValueError);
+      expect(error.message).toContain(where);
+      await expectNothingWritten();
+    },
+  );
 
   it('plain JSON of every kind, and plain data class instances, are accepted as they are', async () => {
-    const inputs = [null, 0, -1.5, 'text', '123', true, [], {}, { nested: { list: [1, 'a', null, false] } }, 'x'.repeat(1000)];
+    const inputs = [
+      null,
+      0,
+      -1.5,
+      'text',
+      '123',
+      true,
+      [],
+      {},
+      { nested: { list: [1, 'a', null, false] } },
+      'x'.repeat(1000),
+    ];
     const jobs = await t.queue.enqueueMany(inputs.map((input) => ({ name: 'test.echo', input })));
     const point = await t.queue.enqueue('test.echo', new PlainPoint(1, 2));
     await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
@@ -169,7 +189,9 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
     const error = (await t.queue.enqueue('test.echo', {}, options as any).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(InvalidJobOptionsError);
     expect(error.message).toContain(option);
-    const many = await t.queue.enqueueMany([{ name: 'test.echo', input: {}, ...(options as any) }]).catch((e: unknown) => e);
+    const many = await t.queue
+      .enqueueMany([{ name: 'test.echo', input: {}, ...(options as any) }])
+      .catch((e: unknown) => e);
     expect(many).toBeInstanceOf(InvalidJobOptionsError);
     await expectNothingWritten();
   });

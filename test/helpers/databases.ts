@@ -86,7 +86,9 @@ export async function openOrm(
     dialect === 'postgresql'
       ? await PostgreSqlMikroORM.init(options as Parameters<typeof PostgreSqlMikroORM.init>[0])
       : dialect === 'mariadb'
-        ? await MariaDbMikroORM.init({ ...MARIADB_ORM_OPTIONS, ...options } as Parameters<typeof MariaDbMikroORM.init>[0])
+        ? await MariaDbMikroORM.init({ ...MARIADB_ORM_OPTIONS, ...options } as Parameters<
+            typeof MariaDbMikroORM.init
+          >[0])
         : await SqliteMikroORM.init(options as Parameters<typeof SqliteMikroORM.init>[0]);
   return orm as unknown as SqlOrm;
 }

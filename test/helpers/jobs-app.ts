@@ -9,7 +9,13 @@ import { SqliteDriver } from '@mikro-orm/sqlite';
 import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, type JobsModuleOptions } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { FixtureJobs } from '../fixtures/fixture-jobs.js';
-import { createTestDatabase, MARIADB_ORM_OPTIONS, type DbKind, type TestDatabase, type TestOrmOptions } from './databases.js';
+import {
+  createTestDatabase,
+  MARIADB_ORM_OPTIONS,
+  type DbKind,
+  type TestDatabase,
+  type TestOrmOptions,
+} from './databases.js';
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
@@ -65,7 +71,10 @@ export interface JobsTestEnv {
 }
 
 /** Per test (`beforeEach`): a fresh database of `kind` and a jobs app on it (schema created). */
-export async function openJobsEnv(kind: DbKind, options: Parameters<typeof createJobsApp>[1] = {}): Promise<JobsTestEnv> {
+export async function openJobsEnv(
+  kind: DbKind,
+  options: Parameters<typeof createJobsApp>[1] = {},
+): Promise<JobsTestEnv> {
   const db = await createTestDatabase(kind);
   return { db, t: await createJobsApp(db.options, options) };
 }

@@ -11,7 +11,15 @@ export const RELIABILITY_CONSUMER = 'test/fixtures/reliability-consumer.process.
 /** Starts test/fixtures/reliability-consumer.process.ts and waits until its consumer runs; returns it and its consumer id. */
 export async function startConsumer(
   db: TestDatabase,
-  o: { jobs?: JobsModuleOptions; consumer?: ConsumerOptions; name?: string; skewMs?: number; enqueue?: unknown[]; echo?: boolean; limited?: boolean } = {},
+  o: {
+    jobs?: JobsModuleOptions;
+    consumer?: ConsumerOptions;
+    name?: string;
+    skewMs?: number;
+    enqueue?: unknown[];
+    echo?: boolean;
+    limited?: boolean;
+  } = {},
 ): Promise<{ child: NodeChild; consumerId: string }> {
   const child = spawnNode(RELIABILITY_CONSUMER, {
     echo: o.echo,
@@ -37,8 +45,12 @@ export interface LedgerRow {
 }
 
 export async function ledgerRows(orm: MikroORM<any, any, any>, jobId?: string): Promise<LedgerRow[]> {
-  const rows: LedgerRow[] = await orm.em.getConnection().execute('SELECT job_id, attempt, consumer, event FROM test_ledger ORDER BY id');
-  return rows.map((r) => ({ ...r, job_id: String(r.job_id), attempt: Number(r.attempt) })).filter((r) => jobId === undefined || r.job_id === String(jobId));
+  const rows: LedgerRow[] = await orm.em
+    .getConnection()
+    .execute('SELECT job_id, attempt, consumer, event FROM test_ledger ORDER BY id');
+  return rows
+    .map((r) => ({ ...r, job_id: String(r.job_id), attempt: Number(r.attempt) }))
+    .filter((r) => jobId === undefined || r.job_id === String(jobId));
 }
 
 export async function countJobs(orm: MikroORM<any, any, any>, where = 'true'): Promise<number> {

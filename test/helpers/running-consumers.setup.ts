@@ -15,28 +15,31 @@ const CLEANUP_WAIT_MS = 2_000;
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-afterAll(async () => {
-  // performance.now: a unit test may have stubbed Date.now.
-  const end = performance.now() + STOPPING_WAIT_MS;
-  while (runningLoops().some((l) => l.currentState === 'stopping') && performance.now() < end) await pause(10);
-  const problems: string[] = [];
-  const left = runningLoops();
-  if (left.length) {
-    const which = left.map((l) => `${l.consumerId} (${l.currentState})`).join(', ');
-    await Promise.race([Promise.allSettled(left.map((l) => l.stop(0))), pause(CLEANUP_WAIT_MS)]);
-    problems.push(
-      `${left.length} consumer loop(s) still running after this spec file's tests: ${which}. ` +
-        'Stop every consumer in the teardown (await consumer.stop() or app.close()) before the file ends.',
-    );
-  }
-  const pools = livePools();
-  if (pools.length) {
-    const threads = pools.reduce((n, p) => n + p.threadCount, 0);
-    await Promise.race([Promise.allSettled(pools.map((p) => p.destroy())), pause(CLEANUP_WAIT_MS)]);
-    problems.push(
-      `${pools.length} job thread pool(s) with ${threads} thread(s) left after this spec file's tests. ` +
-        'Close the application (app.close()) before the file ends: it destroys the pool.',
-    );
-  }
-  if (problems.length) throw new Error(problems.join(' '));
-}, STOPPING_WAIT_MS + 2 * CLEANUP_WAIT_MS + 1_000);
+afterAll(
+  async () => {
+    // performance.now: a unit test may have stubbed Date.now.
+    const end = performance.now() + STOPPING_WAIT_MS;
+    while (runningLoops().some((l) => l.currentState === 'stopping') && performance.now() < end) await pause(10);
+    const problems: string[] = [];
+    const left = runningLoops();
+    if (left.length) {
+      const which = left.map((l) => `${l.consumerId} (${l.currentState})`).join(', ');
+      await Promise.race([Promise.allSettled(left.map((l) => l.stop(0))), pause(CLEANUP_WAIT_MS)]);
+      problems.push(
+        `${left.length} consumer loop(s) still running after this spec file's tests: ${which}. ` +
+          'Stop every consumer in the teardown (await consumer.stop() or app.close()) before the file ends.',
+      );
+    }
+    const pools = livePools();
+    if (pools.length) {
+      const threads = pools.reduce((n, p) => n + p.threadCount, 0);
+      await Promise.race([Promise.allSettled(pools.map((p) => p.destroy())), pause(CLEANUP_WAIT_MS)]);
+      problems.push(
+        `${pools.length} job thread pool(s) with ${threads} thread(s) left after this spec file's tests. ` +
+          'Close the application (app.close()) before the file ends: it destroys the pool.',
+      );
+    }
+    if (problems.length) throw new Error(problems.join(' '));
+  },
+  STOPPING_WAIT_MS + 2 * CLEANUP_WAIT_MS + 1_000,
+);

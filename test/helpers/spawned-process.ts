@@ -10,7 +10,10 @@ export { NodeChild };
 
 const started = new Set<NodeChild>();
 
-export function spawnNode(sourcePath: string, options: { args?: string[]; env?: Record<string, string | undefined>; echo?: boolean } = {}): NodeChild {
+export function spawnNode(
+  sourcePath: string,
+  options: { args?: string[]; env?: Record<string, string | undefined>; echo?: boolean } = {},
+): NodeChild {
   const child = new NodeChild(compiledPath(sourcePath), { ...options, cwd: REPO_ROOT });
   started.add(child);
   void child.exited.then(() => started.delete(child));
@@ -19,14 +22,21 @@ export function spawnNode(sourcePath: string, options: { args?: string[]; env?: 
 
 /** SIGCONT (a frozen child cannot die otherwise) and SIGKILL every child still alive. */
 export async function killAll(): Promise<void> {
-  await Promise.all([...started].map(async (c) => {
-    c.signal('SIGCONT');
-    await c.kill();
-  }));
+  await Promise.all(
+    [...started].map(async (c) => {
+      c.signal('SIGCONT');
+      await c.kill();
+    }),
+  );
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. */
-export async function waitUntil<T>(check: () => Promise<T> | T, what: string, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

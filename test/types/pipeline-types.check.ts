@@ -34,7 +34,9 @@ export async function typedPipelines() {
     .step('cleanup', 'pl.cleanup');
 
   // An explicit input replaces what the dependencies produce, and is checked against the job.
-  pipeline().step('fetch', 'pl.fetch', { input: { month: 'x' } }).step('charts', 'pl.chart', { after: 'fetch', input: { rows: [1] } });
+  pipeline()
+    .step('fetch', 'pl.fetch', { input: { month: 'x' } })
+    .step('charts', 'pl.chart', { after: 'fetch', input: { rows: [1] } });
 
   pipeline()
     .step('fetch', 'pl.fetch', { input: { month: '2026-11' } })
@@ -82,7 +84,9 @@ export async function typedPipelines() {
     .step('totals', 'pl.sum', { after: { fecth: 'run' } });
 
   // @ts-expect-error not a failure policy
-  pipeline().step('fetch', 'pl.fetch', { input: { month: 'x' } }).step('totals', 'pl.sum', { after: { fetch: 'maybe' } });
+  pipeline()
+    .step('fetch', 'pl.fetch', { input: { month: 'x' } })
+    .step('totals', 'pl.sum', { after: { fetch: 'maybe' } });
 
   return queue.enqueuePipeline(pipeline().step('fetch', 'pl.fetch', { input: { month: '2026-11' } }));
 }

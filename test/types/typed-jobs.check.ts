@@ -49,7 +49,10 @@ export async function typedReads(id: string) {
 }
 
 export async function typedMany() {
-  await queue.enqueueMany([{ name: 'mail.welcome', input: { userId: 1 } }, { name: 'report.build', input: { month: 'x' } }]);
+  await queue.enqueueMany([
+    { name: 'mail.welcome', input: { userId: 1 } },
+    { name: 'report.build', input: { month: 'x' } },
+  ]);
   // @ts-expect-error unknown job name in a batch
   await queue.enqueueMany([{ name: 'mail.welcom', input: { userId: 1 } }]);
   // @ts-expect-error each item's input is checked against its own name

@@ -60,7 +60,7 @@ describe('the source scan behind the architecture checks', () => {
       'const e = await import(name);',
       "// import { x } from 'commented';",
       "/* const f = await import('block-comment'); */",
-      "const text = \"import { y } from 'in-a-string'\";",
+      'const text = "import { y } from \'in-a-string\'";',
     ].join('\n');
     expect(importsOf('x.ts', source).map((i) => `${i.line} ${i.form} ${i.specifier}`)).toEqual([
       '1 import type kysely',
@@ -132,13 +132,17 @@ describe('the source scan behind the architecture checks', () => {
   });
 
   it('counts lines as an editor does', () => {
-    expect([countLines(''), countLines('a'), countLines('a\n'), countLines('a\nb'), countLines('a\n\n')]).toEqual([0, 1, 1, 2, 2]);
+    expect([countLines(''), countLines('a'), countLines('a\n'), countLines('a\nb'), countLines('a\n\n')]).toEqual([
+      0, 1, 1, 2, 2,
+    ]);
   });
 
   it('still finds SQL and Kysely in lib/persistence/, where they belong', () => {
     const persistence = readSources(REPO_ROOT, 'lib').filter((f) => f.path.startsWith(PERSISTENCE));
     const withSql = persistence.filter((f) => literalsOf(f.path, f.text).some((l) => sqlShapeOf(l.text)));
-    const withKysely = persistence.filter((f) => importsOf(f.path, f.text).some((i) => DATABASE_MODULES.test(i.specifier)));
+    const withKysely = persistence.filter((f) =>
+      importsOf(f.path, f.text).some((i) => DATABASE_MODULES.test(i.specifier)),
+    );
     expect(withSql.length).toBeGreaterThanOrEqual(3);
     expect(withKysely.length).toBeGreaterThanOrEqual(1);
   });

@@ -1,7 +1,18 @@
-import { derivePipelineState, judgeDependants, planRetry, type EndedEdge } from '../../lib/pipeline/dependency.policy.js';
+import {
+  derivePipelineState,
+  judgeDependants,
+  planRetry,
+  type EndedEdge,
+} from '../../lib/pipeline/dependency.policy.js';
 import type { JobRecord } from '../../lib/index.js';
 
-const edge = (jobId: string, dependsOnId: string, policy: string, depState: string, depStep: string | null = null): EndedEdge => ({
+const edge = (
+  jobId: string,
+  dependsOnId: string,
+  policy: string,
+  depState: string,
+  depStep: string | null = null,
+): EndedEdge => ({
   jobId,
   dependsOnId,
   policy,
@@ -11,14 +22,22 @@ const edge = (jobId: string, dependsOnId: string, policy: string, depState: stri
 
 describe('dependency policy', () => {
   it('releases dependants of completed dependencies, counting each edge', () => {
-    expect(judgeDependants([edge('10', '1', 'fail', 'completed'), edge('10', '2', 'fail', 'completed'), edge('11', '1', 'skip', 'completed')])).toEqual([
+    expect(
+      judgeDependants([
+        edge('10', '1', 'fail', 'completed'),
+        edge('10', '2', 'fail', 'completed'),
+        edge('11', '1', 'skip', 'completed'),
+      ]),
+    ).toEqual([
       { id: '10', release: 2 },
       { id: '11', release: 1 },
     ]);
   });
 
   it("policy 'run' releases whatever the dependency ended as", () => {
-    expect(judgeDependants([edge('10', '1', 'run', 'failed'), edge('10', '2', 'run', 'cancelled')])).toEqual([{ id: '10', release: 2 }]);
+    expect(judgeDependants([edge('10', '1', 'run', 'failed'), edge('10', '2', 'run', 'cancelled')])).toEqual([
+      { id: '10', release: 2 },
+    ]);
   });
 
   it("policy 'skip' skips, 'fail' takes the dependency's ending, and the worst ending wins", () => {
@@ -29,11 +48,17 @@ describe('dependency policy', () => {
       message: "dependency 'a' (job 1) ended failed; policy 'skip' makes this step skipped",
     });
     expect(judgeDependants([edge('10', '1', 'fail', 'cancelled')])).toMatchObject([{ id: '10', end: 'cancelled' }]);
-    expect(judgeDependants([edge('10', '1', 'skip', 'failed'), edge('10', '2', 'fail', 'cancelled'), edge('10', '3', 'fail', 'failed')])).toMatchObject([
-      { id: '10', end: 'failed' },
-    ]);
+    expect(
+      judgeDependants([
+        edge('10', '1', 'skip', 'failed'),
+        edge('10', '2', 'fail', 'cancelled'),
+        edge('10', '3', 'fail', 'failed'),
+      ]),
+    ).toMatchObject([{ id: '10', end: 'failed' }]);
     // A dependency without a step key is named by its id.
-    expect(JSON.parse((judgeDependants([edge('10', '7', 'fail', 'failed')])[0] as { error: string }).error).message).toMatch(/^dependency '7' \(job 7\)/);
+    expect(
+      JSON.parse((judgeDependants([edge('10', '7', 'fail', 'failed')])[0] as { error: string }).error).message,
+    ).toMatch(/^dependency '7' \(job 7\)/);
   });
 
   const job = (id: string, state: string) => ({ id, state }) as JobRecord;
@@ -45,16 +70,28 @@ describe('dependency policy', () => {
     expect(derivePipelineState([job('1', 'cancelled'), job('2', 'completed')], [])).toBe('cancelled');
     // A failure nothing tolerates fails the pipeline; one every dependant tolerates does not.
     expect(derivePipelineState([job('1', 'failed')], [])).toBe('failed');
-    expect(derivePipelineState([job('1', 'failed'), job('2', 'completed')], [{ dependsOnId: '1', policy: 'run' }])).toBe('completed');
-    expect(derivePipelineState([job('1', 'failed'), job('2', 'skipped'), job('3', 'failed')], [
-      { dependsOnId: '1', policy: 'skip' },
-      { dependsOnId: '1', policy: 'fail' },
-    ])).toBe('failed');
+    expect(
+      derivePipelineState([job('1', 'failed'), job('2', 'completed')], [{ dependsOnId: '1', policy: 'run' }]),
+    ).toBe('completed');
+    expect(
+      derivePipelineState(
+        [job('1', 'failed'), job('2', 'skipped'), job('3', 'failed')],
+        [
+          { dependsOnId: '1', policy: 'skip' },
+          { dependsOnId: '1', policy: 'fail' },
+        ],
+      ),
+    ).toBe('failed');
   });
 });
 
 describe('retry plan', () => {
-  const step = (id: string, state: string, attempts = 0, errorName: string | null = null) => ({ id, state, attempts, errorName });
+  const step = (id: string, state: string, attempts = 0, errorName: string | null = null) => ({
+    id,
+    state,
+    attempts,
+    errorName,
+  });
   const byDep = (id: string, state = 'failed') => step(id, state, 0, 'DependencyFailedError');
   const e = (jobId: string, dependsOnId: string, policy = 'fail') => ({ jobId, dependsOnId, policy });
 
@@ -85,13 +122,24 @@ describe('retry plan', () => {
   });
 
   it("a blocked dependant with policy 'run' waits for the retried step again", () => {
-    const plan = planRetry('1', [step('1', 'cancelled', 1), step('2', 'blocked'), step('3', 'running', 1)], [e('2', '1', 'run'), e('2', '3')]);
-    expect(plan).toEqual({ reopen: [{ id: '1', from: 'cancelled', state: 'pending', blocking: 0 }], addBlocking: [{ id: '2', n: 1 }] });
+    const plan = planRetry(
+      '1',
+      [step('1', 'cancelled', 1), step('2', 'blocked'), step('3', 'running', 1)],
+      [e('2', '1', 'run'), e('2', '3')],
+    );
+    expect(plan).toEqual({
+      reopen: [{ id: '1', from: 'cancelled', state: 'pending', blocking: 0 }],
+      addBlocking: [{ id: '2', n: 1 }],
+    });
   });
 
   it('refuses a step that did not run because of a dependency, and one a failed dependency would end again', () => {
-    expect(planRetry('2', [step('1', 'failed', 2), byDep('2')], [e('2', '1')])).toEqual({ refused: expect.stringContaining('job 1, failed') });
-    expect(planRetry('2', [step('1', 'failed', 2), step('2', 'cancelled')], [e('2', '1')])).toEqual({ refused: expect.stringContaining('job 1 ended failed') });
+    expect(planRetry('2', [step('1', 'failed', 2), byDep('2')], [e('2', '1')])).toEqual({
+      refused: expect.stringContaining('job 1, failed'),
+    });
+    expect(planRetry('2', [step('1', 'failed', 2), step('2', 'cancelled')], [e('2', '1')])).toEqual({
+      refused: expect.stringContaining('job 1 ended failed'),
+    });
     // A cancelled step whose dependency still runs re-opens blocked on it.
     expect(planRetry('2', [step('1', 'running', 1), step('2', 'cancelled')], [e('2', '1')])).toEqual({
       reopen: [{ id: '2', from: 'cancelled', state: 'blocked', blocking: 1 }],

@@ -33,7 +33,9 @@ describe('resolveJobsOptions', () => {
 
   it('retention: false turns it off; a rule given for a state replaces its default; false keeps a state', () => {
     expect(resolveJobsOptions({ retention: false }).retention).toBe(false);
-    const r = resolveJobsOptions({ retention: { completed: { maxCount: 1000 }, failed: false, intervalMs: 500, batchSize: 50 } }).retention;
+    const r = resolveJobsOptions({
+      retention: { completed: { maxCount: 1000 }, failed: false, intervalMs: 500, batchSize: 50 },
+    }).retention;
     expect(r).toEqual({
       rules: [
         { state: 'completed', keepLast: 1000 },
@@ -59,7 +61,12 @@ describe('resolveJobsOptions', () => {
   });
 
   it('keeps what is given, and merges a partial defaultBackoff over the defaults', () => {
-    const resolved = resolveJobsOptions({ contextName: 'queue', defaultMaxAttempts: 7, defaultBackoff: { baseMs: 50 }, notify: false });
+    const resolved = resolveJobsOptions({
+      contextName: 'queue',
+      defaultMaxAttempts: 7,
+      defaultBackoff: { baseMs: 50 },
+      notify: false,
+    });
     expect(resolved).toMatchObject({ contextName: 'queue', defaultMaxAttempts: 7, notify: false });
     expect(resolved.defaultBackoff).toEqual({ baseMs: 50, maxMs: 3_600_000, jitter: true });
   });
@@ -98,6 +105,8 @@ describe('resolveJobsOptions', () => {
       ),
     );
     expect(() => resolveJobsOptions({ leaseMs: 1_000, heartbeatMs: 500 })).not.toThrow();
-    expect(() => resolveJobsOptions({ heartbeatMs: 6_000 })).toThrow(/'heartbeatMs' \(6000\) must be at most half of 'leaseMs' \(10000\)/);
+    expect(() => resolveJobsOptions({ heartbeatMs: 6_000 })).toThrow(
+      /'heartbeatMs' \(6000\) must be at most half of 'leaseMs' \(10000\)/,
+    );
   });
 });

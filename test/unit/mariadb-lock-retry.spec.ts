@@ -5,7 +5,9 @@ import { MariadbDialect } from '../../lib/persistence/dialects/mariadb/mariadb.d
 function fakeDb() {
   const sent: string[] = [];
   const conn = { executeQuery: async (q: { sql: string }) => (sent.push(q.sql), { rows: [] }) };
-  const db = { connection: () => ({ execute: <T>(fn: (c: typeof conn) => Promise<T>) => fn(conn) }) } as unknown as Kysely<any>;
+  const db = {
+    connection: () => ({ execute: <T>(fn: (c: typeof conn) => Promise<T>) => fn(conn) }),
+  } as unknown as Kysely<any>;
   return { db, sent };
 }
 

@@ -16,7 +16,10 @@ const FIXED: Record<string, string> = {
 };
 
 function atLeast(version: string, min: string): boolean {
-  const a = version.replace(/^[^\d]*/, '').split(/[.-]/).map(Number);
+  const a = version
+    .replace(/^[^\d]*/, '')
+    .split(/[.-]/)
+    .map(Number);
   const b = min.split('.').map(Number);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i]!;
   return true;
@@ -28,12 +31,15 @@ describe('MikroORM security versions', () => {
   const pkg = json('package.json');
   const lock = json('package-lock.json');
 
-  it.each(Object.entries(FIXED))('%s is at least %s installed, locked and (for core) required of users', (name, min) => {
-    expect(atLeast(json(`node_modules/${name}/package.json`).version, min)).toBe(true);
-    expect(atLeast(lock.packages[`node_modules/${name}`].version, min)).toBe(true);
-    expect(atLeast(pkg.devDependencies[name], min)).toBe(true);
-    if (pkg.peerDependencies[name]) expect(atLeast(pkg.peerDependencies[name], min)).toBe(true);
-  });
+  it.each(Object.entries(FIXED))(
+    '%s is at least %s installed, locked and (for core) required of users',
+    (name, min) => {
+      expect(atLeast(json(`node_modules/${name}/package.json`).version, min)).toBe(true);
+      expect(atLeast(lock.packages[`node_modules/${name}`].version, min)).toBe(true);
+      expect(atLeast(pkg.devDependencies[name], min)).toBe(true);
+      if (pkg.peerDependencies[name]) expect(atLeast(pkg.peerDependencies[name], min)).toBe(true);
+    },
+  );
 
   it('the peer range on @mikro-orm/core starts at a fixed version', () => {
     expect(pkg.peerDependencies['@mikro-orm/core']).toMatch(/^\^7\./);

@@ -77,7 +77,11 @@ export function importsOf(path: string, text: string): ImportSite[] {
   const sites: ImportSite[] = [];
   const add = (node: ts.Node, specifier: ts.Node | undefined, form: string) => {
     const literal = specifier && (ts.isStringLiteral(specifier) || ts.isNoSubstitutionTemplateLiteral(specifier));
-    sites.push({ specifier: literal ? (specifier as ts.StringLiteralLike).text : '<computed>', line: lineOf(source, node), form });
+    sites.push({
+      specifier: literal ? (specifier as ts.StringLiteralLike).text : '<computed>',
+      line: lineOf(source, node),
+      form,
+    });
   };
   visit(source, (node) => {
     if (ts.isImportDeclaration(node)) {
@@ -108,9 +112,9 @@ export function literalsOf(path: string, text: string): Literal[] {
     const parent = node.parent;
     const isSpecifier =
       parent &&
-      ((ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent)) && parent.moduleSpecifier === node ||
+      (((ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent)) && parent.moduleSpecifier === node) ||
         ts.isExternalModuleReference(parent) ||
-        ts.isLiteralTypeNode(parent) && ts.isImportTypeNode(parent.parent));
+        (ts.isLiteralTypeNode(parent) && ts.isImportTypeNode(parent.parent)));
     if (isSpecifier) return;
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
       literals.push({ text: node.text, line: lineOf(source, node) });
@@ -144,7 +148,11 @@ export const SQL_SHAPES: readonly { name: string; pattern: RegExp }[] = [
   { name: 'a PostgreSQL function', pattern: /\bpg_\w+\s*\(/i },
   { name: 'LISTEN/NOTIFY', pattern: /^\s*(listen|unlisten|notify)\s+[\w".]+\s*(,.*)?;?\s*$/i },
   { name: 'a transaction command', pattern: /^\s*(BEGIN|COMMIT|ROLLBACK)(\s+[A-Z]+)?\s*;?\s*$/ },
-  { name: 'a transaction command', pattern: /^\s*(begin\s+(immediate|exclusive|deferred|transaction)|savepoint\s+\w+|release\s+savepoint|rollback\s+to)\b/i },
+  {
+    name: 'a transaction command',
+    pattern:
+      /^\s*(begin\s+(immediate|exclusive|deferred|transaction)|savepoint\s+\w+|release\s+savepoint|rollback\s+to)\b/i,
+  },
   { name: 'a clause in capitals', pattern: /\b(FROM|WHERE|JOIN|VALUES|RETURNING|ORDER BY|GROUP BY)\s+[\w"(*]/ },
   { name: 'SET LOCAL', pattern: /\bset\s+local\s+\w/i },
   { name: 'PRAGMA', pattern: /^\s*pragma\s+\w+/i },

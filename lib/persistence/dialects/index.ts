@@ -12,16 +12,32 @@ import { SqliteDialect } from './sqlite/sqlite.dialect.js';
  * scratch or over `SharedSqlDialect` where its SQL is close enough), its name added to
  * `DatabaseName`, and one line here; nothing outside `lib/persistence/` changes.
  */
-const DIALECTS: readonly { name: DatabaseName; label: string; platform: RegExp; create: () => JobsDialect; check?: (orm: MikroORM) => void }[] = [
+const DIALECTS: readonly {
+  name: DatabaseName;
+  label: string;
+  platform: RegExp;
+  create: () => JobsDialect;
+  check?: (orm: MikroORM) => void;
+}[] = [
   { name: 'postgresql', label: 'PostgreSQL', platform: /postgre/i, create: () => new PostgresqlDialect() },
   { name: 'sqlite', label: 'SQLite', platform: /sqlite/i, create: () => new SqliteDialect() },
   // MikroORM's MySQL platform too: refused with its reason by `checkMariadbOrm`.
-  { name: 'mariadb', label: 'MariaDB', platform: /maria|mysql/i, create: () => new MariadbDialect(), check: checkMariadbOrm },
+  {
+    name: 'mariadb',
+    label: 'MariaDB',
+    platform: /maria|mysql/i,
+    create: () => new MariadbDialect(),
+    check: checkMariadbOrm,
+  },
 ];
 
 /** `A, B and C` (or `or`). */
-const listed = (words: readonly string[], last: string) => `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]!}`;
-const LABELS = listed(DIALECTS.map((d) => d.label), 'and');
+const listed = (words: readonly string[], last: string) =>
+  `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]!}`;
+const LABELS = listed(
+  DIALECTS.map((d) => d.label),
+  'and',
+);
 
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
@@ -33,7 +49,10 @@ export function dialectFor(orm: MikroORM): JobsDialect {
   }
   throw new JobsConfigurationError(
     `nestjs-job-pipelines supports ${LABELS}; this MikroORM uses ${platform}. ` +
-      `Give the queue its own ${listed(DIALECTS.map((d) => d.label), 'or')} database with JobsModule.forRoot({ contextName }).`,
+      `Give the queue its own ${listed(
+        DIALECTS.map((d) => d.label),
+        'or',
+      )} database with JobsModule.forRoot({ contextName }).`,
   );
 }
 
@@ -43,7 +62,13 @@ export function dialectFor(orm: MikroORM): JobsDialect {
  */
 export function jobsSchemaSql(dialect: DatabaseName, from = 0): string[] {
   const entry = DIALECTS.find((d) => d.name === dialect);
-  if (!entry) throw new JobsConfigurationError(`jobsSchemaSql() takes ${listed(DIALECTS.map((d) => `'${d.name}'`), 'or')}; got '${String(dialect)}'.`);
+  if (!entry)
+    throw new JobsConfigurationError(
+      `jobsSchemaSql() takes ${listed(
+        DIALECTS.map((d) => `'${d.name}'`),
+        'or',
+      )}; got '${String(dialect)}'.`,
+    );
   return entry.create().schema(from);
 }
 

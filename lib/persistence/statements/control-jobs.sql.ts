@@ -41,7 +41,10 @@ export function discardJob(syntax: SqlSyntax, id: string, error: string): Sql {
  * Failed jobs that ran (steps that ended because of a dependency are re-opened with the one they
  * depend on, not on their own), of a name and/or queue, by id after `afterId`, at most `limit`.
  */
-export function selectFailedJobs(syntax: SqlSyntax, f: { name?: string; queue?: string; afterId: string; limit: number }): Sql {
+export function selectFailedJobs(
+  syntax: SqlSyntax,
+  f: { name?: string; queue?: string; afterId: string; limit: number },
+): Sql {
   const p = syntax.params();
   let where = `state = 'failed' AND attempts > 0 AND id > ${p.add(f.afterId)}`;
   if (f.name !== undefined) where += ` AND name = ${p.add(f.name)}`;
@@ -52,5 +55,7 @@ export function selectFailedJobs(syntax: SqlSyntax, f: { name?: string; queue?: 
 /** A pipeline's steps (what a retry plan reads), locked until the transaction ends. */
 export function selectPipelineStepsForUpdate(syntax: SqlSyntax, pipelineId: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, state, attempts, error FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id${syntax.forUpdate}`);
+  return p.sql(
+    `SELECT id, state, attempts, error FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} ORDER BY id${syntax.forUpdate}`,
+  );
 }

@@ -83,7 +83,10 @@ export function releaseDependantsOf(syntax: SqlSyntax, ids: readonly string[]): 
 }
 
 /** Ends blocked dependants without running them (a dependency failed, was skipped or cancelled). */
-export function endBlocked(syntax: SqlSyntax, rows: readonly { id: string; state: string; error: string | null }[]): Sql {
+export function endBlocked(
+  syntax: SqlSyntax,
+  rows: readonly { id: string; state: string; error: string | null }[],
+): Sql {
   const p = syntax.params();
   const { from, col } = syntax.rowsSource(p, rows, { id: 'bigint', state: 'text', error: 'text' });
   const j = syntax.target.ref;
@@ -111,7 +114,9 @@ export function selectDependencyResults(syntax: SqlSyntax, jobIds: readonly stri
 export function insertPipeline(syntax: SqlSyntax, name: string | null, workspace: string): Sql {
   const p = syntax.params();
   const ws = syntax.json(p.add(workspace));
-  return p.sql(`INSERT INTO ${PIPELINE_TABLE} (name, workspace, created_at) VALUES (${p.add(name)}, ${ws}, ${syntax.now}) RETURNING id, name, workspace, created_at`);
+  return p.sql(
+    `INSERT INTO ${PIPELINE_TABLE} (name, workspace, created_at) VALUES (${p.add(name)}, ${ws}, ${syntax.now}) RETURNING id, name, workspace, created_at`,
+  );
 }
 
 export function selectWorkspaces(syntax: SqlSyntax, pipelineIds: readonly string[]): Sql {
@@ -134,7 +139,9 @@ export function updateWorkspace(syntax: SqlSyntax, pipelineId: string, workspace
 /** Which of `steps` are already the keys of steps of the pipeline (children spawned at run time included). */
 export function selectTakenSteps(syntax: SqlSyntax, pipelineId: string, steps: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT DISTINCT step FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} AND step ${p.list(steps, 'text')}`);
+  return p.sql(
+    `SELECT DISTINCT step FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)} AND step ${p.list(steps, 'text')}`,
+  );
 }
 
 /** Locks a pipeline's row until the transaction ends. */

@@ -34,7 +34,11 @@ export function completeJobs(syntax: SqlSyntax, consumerId: string, jobs: readon
  * Hands jobs back without using up an attempt (shutdown after the grace period): pending again,
  * due at once. A job whose cancel was requested ends cancelled instead.
  */
-export function releaseJobs(syntax: SqlSyntax, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Sql {
+export function releaseJobs(
+  syntax: SqlSyntax,
+  consumerId: string,
+  jobs: readonly { id: string; attempt: number }[],
+): Sql {
   const p = syntax.params();
   const owner = p.add(consumerId);
   const j = syntax.target.ref;
@@ -81,7 +85,12 @@ export function snoozeJobs(syntax: SqlSyntax, consumerId: string, jobs: readonly
  * (rescued by another consumer, or finished by a cancel): its handler must be aborted.
  * `cancel_requested` tells the consumer to abort a handler because someone cancelled the job.
  */
-export function renewLeases(syntax: SqlSyntax, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]): Sql {
+export function renewLeases(
+  syntax: SqlSyntax,
+  consumerId: string,
+  leaseMs: number,
+  jobs: readonly { id: string; attempt: number }[],
+): Sql {
   const p = syntax.params();
   const owner = p.add(consumerId);
   const until = syntax.nowPlus(p.add(leaseMs));

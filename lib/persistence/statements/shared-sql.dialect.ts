@@ -2,9 +2,25 @@ import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor, type SqlSyntax } from '../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from '../store.types.js';
+import type {
+  ClaimFilter,
+  CompletedJob,
+  EndedRow,
+  FailedJob,
+  InsertedRow,
+  JobLimit,
+  NewJobRow,
+  ReopenedRow,
+  SnoozedJob,
+} from '../store.types.js';
 import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
-import { deletePipelinesSql, pruneBoundarySql, pruneJobsSql, selectPrunablePipelines, type PruneRule } from './prune.sql.js';
+import {
+  deletePipelinesSql,
+  pruneBoundarySql,
+  pruneJobsSql,
+  selectPrunablePipelines,
+  type PruneRule,
+} from './prune.sql.js';
 import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
@@ -45,7 +61,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return run<JobRow>(ex, unique.selectRecentByUniqueKeys(this.syntax, keys));
   }
 
-  replaceWaiting(ex: Executor, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]) {
+  replaceWaiting(
+    ex: Executor,
+    rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[],
+  ) {
     return run<{ id: unknown }>(ex, unique.replaceWaiting(this.syntax, rows));
   }
 
@@ -62,7 +81,11 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]) {
-    return this.transaction(db, (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.syntax, consumerId, leaseMs, jobs)), true);
+    return this.transaction(
+      db,
+      (tx) => run<{ id: unknown; cancel_requested: unknown }>(tx, renewLeases(this.syntax, consumerId, leaseMs, jobs)),
+      true,
+    );
   }
 
   cancel(tx: Executor, ids: readonly string[]) {
@@ -74,7 +97,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   dependantsOf(tx: Executor, ids: readonly string[]) {
-    return run<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }>(tx, deps.selectDependants(this.syntax, ids));
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string; dep_state: string; dep_step: string | null }>(
+      tx,
+      deps.selectDependants(this.syntax, ids),
+    );
   }
 
   releaseDependantsOf(tx: Executor, ids: readonly string[]) {
@@ -134,7 +160,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   pipelineEdges(ex: Executor, id: string) {
-    return run<{ job_id: unknown; depends_on_id: unknown; policy: string }>(ex, reads.selectPipelineEdges(this.syntax, id));
+    return run<{ job_id: unknown; depends_on_id: unknown; policy: string }>(
+      ex,
+      reads.selectPipelineEdges(this.syntax, id),
+    );
   }
 
   lockPipelineSteps(tx: Executor, pipelineId: string) {
@@ -162,7 +191,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   queueDepths(ex: Executor, queues?: readonly string[]) {
-    return run<{ queue: string; state: string; scheduled: unknown; n: unknown }>(ex, reads.selectQueueDepths(this.syntax, queues));
+    return run<{ queue: string; state: string; scheduled: unknown; n: unknown }>(
+      ex,
+      reads.selectQueueDepths(this.syntax, queues),
+    );
   }
 
   async progress(ex: Executor, id: string, progress: string) {
@@ -187,7 +219,9 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   async prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number) {
-    const ids = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) => String(r.id));
+    const ids = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) =>
+      String(r.id),
+    );
     if (ids.length === 0) return 0;
     const [edges, steps, pipelines] = deletePipelinesSql(this.syntax, ids);
     await run(tx, edges!);

@@ -20,10 +20,18 @@ export function selectRecentByUniqueKeys(syntax: SqlSyntax, keys: readonly { key
  * The pending job holding each key gets a new input (JSON text) and `run_after`: the epoch
  * milliseconds given, else the database's clock + `delay_ms` (0 when null). Returns their ids.
  */
-export function replaceWaiting(syntax: SqlSyntax, rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[]): Sql {
+export function replaceWaiting(
+  syntax: SqlSyntax,
+  rows: readonly { key: string; input: string; run_after_ms: number | null; delay_ms: number | null }[],
+): Sql {
   const p = syntax.params();
   const j = syntax.target.ref;
-  const { from, col } = syntax.rowsSource(p, rows, { key: 'text', input: 'text', run_after_ms: 'bigint', delay_ms: 'bigint' });
+  const { from, col } = syntax.rowsSource(p, rows, {
+    key: 'text',
+    input: 'text',
+    run_after_ms: 'bigint',
+    delay_ms: 'bigint',
+  });
   const runAfter = `COALESCE(${syntax.fromEpochMs(col('run_after_ms'))}, ${syntax.nowPlus(`COALESCE(${col('delay_ms')}, 0)`)})`;
   const sql = `UPDATE ${syntax.target.table} SET input = ${syntax.json(col('input'))}, run_after = ${runAfter}
     FROM ${from} WHERE ${j}unique_key = ${col('key')} AND ${j}state = 'pending'

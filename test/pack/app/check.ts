@@ -29,13 +29,19 @@ if (process.env.NEVER) {
 }
 
 const welcome = await jobs.enqueue('mail.welcome', { userId: 1 });
-const byPriority = await Promise.all([0, 50, -5, 10].map((priority, n) => jobs.enqueue('report.build', { n }, { priority })));
+const byPriority = await Promise.all(
+  [0, 50, -5, 10].map((priority, n) => jobs.enqueue('report.build', { n }, { priority })),
+);
 const runAfter = new Date(Date.now() + 1_500);
 const later = await jobs.enqueue('report.build', { n: 99 }, { runAfter });
 const gpu = await jobs.enqueue('media.gpu', { videoId: 'v1' });
 
 const consumer = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./consumer.js', import.meta.url)), ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./consumer.js', import.meta.url)), ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   assert.equal(r.status, 0, `consumer ${args.join(' ')} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
 };
 // README "4. The consumer": an ordinary machine, one job at a time, for about 3 s.
@@ -45,8 +51,14 @@ const w = await jobs.get<'mail.welcome'>(welcome.id);
 assert.equal(w.state, JobState.Completed);
 assert.match(w.output!.messageId, /@pack-check\.local>$/);
 const ran = await Promise.all(byPriority.map((j) => jobs.get<'report.build'>(j.id)));
-assert.deepEqual(ran.map((j) => j.state), Array(4).fill(JobState.Completed));
-const order = ran.map((j) => ({ n: j.output!.n, seq: j.output!.seq })).sort((a, b) => a.seq - b.seq).map((o) => o.n);
+assert.deepEqual(
+  ran.map((j) => j.state),
+  Array(4).fill(JobState.Completed),
+);
+const order = ran
+  .map((j) => ({ n: j.output!.n, seq: j.output!.seq }))
+  .sort((a, b) => a.seq - b.seq)
+  .map((o) => o.n);
 assert.deepEqual(order, [1, 3, 0, 2], 'higher priority runs first');
 const l = await jobs.get<'report.build'>(later.id);
 assert.equal(l.state, JobState.Completed);

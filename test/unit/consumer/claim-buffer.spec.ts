@@ -32,7 +32,10 @@ describe('ClaimBuffer', () => {
   it('refills only once the buffer is down to three quarters of its target', () => {
     const buffer = new ClaimBuffer(filter);
     finishedIn100Ms(buffer, clock, 8);
-    buffer.add(['1', '2', '3', '4', '5', '6', '7'].map((id) => job(id)), 7);
+    buffer.add(
+      ['1', '2', '3', '4', '5', '6', '7'].map((id) => job(id)),
+      7,
+    );
     expect(buffer.claimLimit(2, Infinity)).toBe(0);
     buffer.take();
     expect(buffer.claimLimit(2, Infinity)).toBe(4);
@@ -67,8 +70,16 @@ describe('ClaimBuffer', () => {
 
   it('removes the jobs picked and keeps the others in order', () => {
     const buffer = new ClaimBuffer(filter);
-    buffer.add(['1', '2', '3', '4'].map((id) => job(id)), 4);
-    expect(buffer.remove((j) => j.id === '2' || j.id === '4').map((j) => j.id).sort()).toEqual(['2', '4']);
+    buffer.add(
+      ['1', '2', '3', '4'].map((id) => job(id)),
+      4,
+    );
+    expect(
+      buffer
+        .remove((j) => j.id === '2' || j.id === '4')
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(['2', '4']);
     expect(buffer.buffered.map((j) => j.id)).toEqual(['1', '3']);
     expect(buffer.remove().map((j) => j.id)).toEqual(['1', '3']);
     expect(buffer.size).toBe(0);

@@ -165,7 +165,9 @@ describe('ConsumerLoop', () => {
       return completed();
     };
     await expect(loop.run()).resolves.toMatchObject({ completed: 1 });
-    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['internal error recording job 1: bug']);
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      'internal error recording job 1: bug',
+    ]);
   });
 
   it('a rescue wakes the sleeping loop, which claims the rescued job', async () => {

@@ -16,9 +16,15 @@ async function setUp(running: number, buffered: number) {
   const store = new FakeJobStore();
   const logger = new FakeLogger();
   store.add(running + buffered);
-  const claimed = await store.claim({ consumerId: CONSUMER, limit: running + buffered, leaseMs: LEASE_MS, names: ['work'] });
+  const claimed = await store.claim({
+    consumerId: CONSUMER,
+    limit: running + buffered,
+    leaseMs: LEASE_MS,
+    names: ['work'],
+  });
   const runningJobs = new Map<string, RunningJob>();
-  for (const job of claimed.slice(0, running)) runningJobs.set(job.id, { job, controller: new AbortController(), done: Promise.resolve() });
+  for (const job of claimed.slice(0, running))
+    runningJobs.set(job.id, { job, controller: new AbortController(), done: Promise.resolve() });
   const buffer = new ClaimBuffer({ consumerId: CONSUMER, leaseMs: LEASE_MS, names: ['work'] });
   buffer.add(claimed.slice(running), buffered);
   const unflushed = new Map<string, number>();
@@ -39,7 +45,19 @@ async function setUp(running: number, buffered: number) {
     },
   );
   const abortReason = (id: string) => runningJobs.get(id)!.controller.signal.reason as Error | undefined;
-  return { store, logger, keeper, claimed, runningJobs, buffer, unflushed, handedBack, forgotten, wakes: () => wakes, abortReason };
+  return {
+    store,
+    logger,
+    keeper,
+    claimed,
+    runningJobs,
+    buffer,
+    unflushed,
+    handedBack,
+    forgotten,
+    wakes: () => wakes,
+    abortReason,
+  };
 }
 
 describe('LeaseKeeper', () => {

@@ -25,7 +25,11 @@ async function claim(store: FakeJobStore, count: number, fields = {}): Promise<C
   return store.claim({ consumerId: CONSUMER, limit: count, leaseMs: 30_000, names: ['work'] });
 }
 
-const aborted = (reason: 'cancelled' | 'lease-lost' | 'shutdown'): RunOutcome => ({ kind: 'aborted', reason, error: { name: 'Error', message: reason } });
+const aborted = (reason: 'cancelled' | 'lease-lost' | 'shutdown'): RunOutcome => ({
+  kind: 'aborted',
+  reason,
+  error: { name: 'Error', message: reason },
+});
 
 describe('ResultWriter', () => {
   it('writes results by group commit: what ends during a write goes in the next one', async () => {
@@ -105,7 +109,12 @@ describe('ResultWriter', () => {
     ]);
     expect(batch.released).toEqual([{ id: c!.id, attempt: 1 }]);
     expect(writer.counts).toEqual({ processed: 2, completed: 1, failed: 1, aborted: 2, snoozed: 0 });
-    expect([a, b, c, d].map((j) => store.jobs.get(j!.id)!.state)).toEqual(['failed', 'cancelled', 'pending', 'completed']);
+    expect([a, b, c, d].map((j) => store.jobs.get(j!.id)!.state)).toEqual([
+      'failed',
+      'cancelled',
+      'pending',
+      'completed',
+    ]);
   });
 
   it('drops the result of a run whose lease was lost: nothing is written for it', async () => {

@@ -1,5 +1,10 @@
 import { backoffDelayMs } from '../../../lib/consumer/backoff.util.js';
-import { isFinalFailure, isUnrecoverable, retryDelayMs, withDefaultBackoff } from '../../../lib/consumer/retry.policy.js';
+import {
+  isFinalFailure,
+  isUnrecoverable,
+  retryDelayMs,
+  withDefaultBackoff,
+} from '../../../lib/consumer/retry.policy.js';
 import { UnrecoverableJobError } from '../../../lib/index.js';
 
 const defaults = { baseMs: 1_000, maxMs: 60_000, jitter: false };
@@ -16,7 +21,14 @@ describe('retry policy', () => {
     expect(isUnrecoverable(new UnrecoverableJobError('gone'))).toBe(true);
     expect(isUnrecoverable(Object.assign(new Error('gone'), { unrecoverable: true }))).toBe(true);
     expect(isUnrecoverable({ unrecoverable: true })).toBe(true);
-    for (const value of [new Error('x'), Object.assign(new Error('x'), { unrecoverable: 'yes' }), null, undefined, 'unrecoverable', { unrecoverable: 1 }]) {
+    for (const value of [
+      new Error('x'),
+      Object.assign(new Error('x'), { unrecoverable: 'yes' }),
+      null,
+      undefined,
+      'unrecoverable',
+      { unrecoverable: 1 },
+    ]) {
       expect(isUnrecoverable(value)).toBe(false);
     }
   });

@@ -4,7 +4,10 @@ const HOUR = 3_600_000;
 
 /** 'woken' if the sleep ends before a few turns of the event loop, else 'asleep' (and wakes it). */
 async function endsAtOnce(signal: WakeSignal, sleep: Promise<void>): Promise<'woken' | 'asleep'> {
-  const result = await Promise.race([sleep.then(() => 'woken' as const), new Promise<'asleep'>((r) => setTimeout(() => r('asleep'), 20))]);
+  const result = await Promise.race([
+    sleep.then(() => 'woken' as const),
+    new Promise<'asleep'>((r) => setTimeout(() => r('asleep'), 20)),
+  ]);
   if (result === 'asleep') {
     signal.wake();
     await sleep;

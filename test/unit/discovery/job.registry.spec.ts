@@ -23,7 +23,9 @@ describe('JobRegistry', () => {
     const registry = new JobRegistry();
     registry.register(job('echo', 'A.run'));
     expect(() => registry.register(job('echo', 'B.run'))).toThrow(
-      new DuplicateJobError("Job name 'echo' is used by both A.run and B.run. Job names must be unique: rename one of them."),
+      new DuplicateJobError(
+        "Job name 'echo' is used by both A.run and B.run. Job names must be unique: rename one of them.",
+      ),
     );
     expect(registry.get('echo').source).toBe('A.run');
   });
@@ -34,6 +36,8 @@ describe('JobRegistry', () => {
     registry.register(job('zeta'));
     registry.register(job('alpha'));
     expect(() => registry.get('x')).toThrow(UnknownJobError);
-    expect(() => registry.get('x')).toThrow(/^No @Job\(\) handler is registered as 'x'\. Known jobs: alpha, zeta\. Check the name/);
+    expect(() => registry.get('x')).toThrow(
+      /^No @Job\(\) handler is registered as 'x'\. Known jobs: alpha, zeta\. Check the name/,
+    );
   });
 });

@@ -33,7 +33,10 @@ describe('describeError', () => {
   it('never throws, even for a cyclic object without a prototype or an Error whose getters throw', () => {
     const bare = Object.create(null) as Record<string, unknown>;
     bare.self = bare;
-    expect(describeError(bare)).toMatchObject({ name: 'NonErrorThrown', message: expect.stringContaining('cannot be described') });
+    expect(describeError(bare)).toMatchObject({
+      name: 'NonErrorThrown',
+      message: expect.stringContaining('cannot be described'),
+    });
     const hostile = new Error('x');
     Object.defineProperty(hostile, 'message', {
       get() {

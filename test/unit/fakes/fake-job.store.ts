@@ -97,7 +97,13 @@ export class FakeJobStore implements ConsumerStore {
     this.claims.push(filter);
     await this.claimGate?.wait();
     const due = [...this.jobs.values()]
-      .filter((j) => j.state === 'pending' && j.dueAt <= Date.now() && filter.names.includes(j.name) && (!filter.queues?.length || filter.queues.includes(j.queue)))
+      .filter(
+        (j) =>
+          j.state === 'pending' &&
+          j.dueAt <= Date.now() &&
+          filter.names.includes(j.name) &&
+          (!filter.queues?.length || filter.queues.includes(j.queue)),
+      )
       .sort((a, b) => b.priority - a.priority || Number(a.id) - Number(b.id))
       .slice(0, filter.limit);
     return due.map((j) => {
@@ -170,7 +176,8 @@ export class FakeJobStore implements ConsumerStore {
     const held = new Map<string, { cancelRequested: boolean }>();
     for (const { id, attempt } of jobs) {
       const j = this.jobs.get(id);
-      if (j && j.state === 'running' && j.lockedBy === consumerId && j.attempts === attempt) held.set(id, { cancelRequested: j.cancelRequested });
+      if (j && j.state === 'running' && j.lockedBy === consumerId && j.attempts === attempt)
+        held.set(id, { cancelRequested: j.cancelRequested });
     }
     return held;
   }

@@ -6,7 +6,10 @@ import type { ClaimedJob } from '../../../lib/persistence/row.mapper.js';
 
 type Settle = (outcome: RunOutcome) => void;
 
-export const completed = (output: unknown = null): RunOutcome => ({ kind: 'completed', output: JSON.stringify(output) });
+export const completed = (output: unknown = null): RunOutcome => ({
+  kind: 'completed',
+  output: JSON.stringify(output),
+});
 export const failed = (message = 'boom', permanent = false): RunOutcome => ({
   kind: 'failed',
   error: { name: 'Error', message },
@@ -44,7 +47,8 @@ export class FakeRunner {
       this.running.set(job.id, { job, signal: controller.signal, settle });
       controller.signal.addEventListener('abort', () => {
         const err = controller.signal.reason as Error;
-        const reason = err instanceof JobCancelledError ? 'cancelled' : err instanceof LeaseLostError ? 'lease-lost' : 'shutdown';
+        const reason =
+          err instanceof JobCancelledError ? 'cancelled' : err instanceof LeaseLostError ? 'lease-lost' : 'shutdown';
         settle({ kind: 'aborted', reason, error: describeError(err) });
       });
     });

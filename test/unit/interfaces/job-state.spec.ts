@@ -3,11 +3,20 @@ import { DependencyPolicy, JobState, PipelineState, TERMINAL_JOB_STATES } from '
 
 describe('job states and dependency policies', () => {
   it('are frozen, so no code can add or rename a stored value at run time', () => {
-    for (const values of [JobState, PipelineState, DependencyPolicy, TERMINAL_JOB_STATES]) expect(Object.isFrozen(values)).toBe(true);
+    for (const values of [JobState, PipelineState, DependencyPolicy, TERMINAL_JOB_STATES])
+      expect(Object.isFrozen(values)).toBe(true);
   });
 
   it('hold the strings the database stores', () => {
-    expect(Object.values(JobState).sort()).toEqual(['blocked', 'cancelled', 'completed', 'failed', 'pending', 'running', 'skipped']);
+    expect(Object.values(JobState).sort()).toEqual([
+      'blocked',
+      'cancelled',
+      'completed',
+      'failed',
+      'pending',
+      'running',
+      'skipped',
+    ]);
     expect(Object.values(PipelineState).sort()).toEqual(['cancelled', 'completed', 'failed', 'pending', 'running']);
     expect(Object.values(DependencyPolicy)).toEqual(['fail', 'skip', 'run']);
   });

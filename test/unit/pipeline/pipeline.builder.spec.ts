@@ -53,14 +53,20 @@ describe('chain()', () => {
   });
 
   it('uses the keys given, and keeps an explicit input on a later step', () => {
-    const def = chain([{ job: 'a', key: 'first' }, { job: 'b', key: 'second', input: null }]);
+    const def = chain([
+      { job: 'a', key: 'first' },
+      { job: 'b', key: 'second', input: null },
+    ]);
     expect(def.steps).toStrictEqual({ first: { job: 'a' }, second: { job: 'b', input: null, after: 'first' } });
   });
 
   it('refuses a key used twice, given or generated', () => {
-    expect(() => chain([{ job: 'a', key: 'x' }, { job: 'b', key: 'x' }])).toThrow(
-      new InvalidPipelineError("chain(): step key 'x' is used twice; step keys must be unique."),
-    );
+    expect(() =>
+      chain([
+        { job: 'a', key: 'x' },
+        { job: 'b', key: 'x' },
+      ]),
+    ).toThrow(new InvalidPipelineError("chain(): step key 'x' is used twice; step keys must be unique."));
     expect(() => chain([{ job: 'a' }, { job: 'b', key: '0' }])).toThrow(InvalidPipelineError);
   });
 });

@@ -55,8 +55,14 @@ describe('planPipeline', () => {
     const deps = Object.fromEntries(steps.map((p) => [p.key, p.deps]));
     expect(deps.a).toEqual([]);
     expect(deps.one).toEqual([{ key: 'a', policy: 'fail' }]);
-    expect(deps.list).toEqual([{ key: 'a', policy: 'fail' }, { key: 'b', policy: 'fail' }]);
-    expect(deps.policies).toEqual([{ key: 'a', policy: 'skip' }, { key: 'b', policy: 'run' }]);
+    expect(deps.list).toEqual([
+      { key: 'a', policy: 'fail' },
+      { key: 'b', policy: 'fail' },
+    ]);
+    expect(deps.policies).toEqual([
+      { key: 'a', policy: 'skip' },
+      { key: 'b', policy: 'run' },
+    ]);
     expect(deps.unset).toEqual([{ key: 'a', policy: 'fail' }]);
   });
 
@@ -66,28 +72,54 @@ describe('planPipeline', () => {
   });
 
   it.each([
-    ['an unknown dependency', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: 'nope' } } },
-      "Step 'b' depends on 'nope', which is not a step of this pipeline. Steps: a, b."],
+    [
+      'an unknown dependency',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: 'nope' } } },
+      "Step 'b' depends on 'nope', which is not a step of this pipeline. Steps: a, b.",
+    ],
     ['a step depending on itself', { steps: { a: { job: 'fetch', after: 'a' } } }, "Step 'a' depends on itself."],
-    ['a dependency listed twice', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: ['a', 'a'] } } },
-      "Step 'b' lists 'a' twice in 'after'."],
-    ['a bad policy', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: { a: 'maybe' } } } },
-      "Step 'b': policy 'maybe' for 'a' must be one of fail, skip, run."],
-    ['a dependency that is not a key', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: [1] } } },
-      "Step 'b': 'after' must name steps by their keys."],
-    ['a job with no handler', { steps: { a: { job: 'no.such' } } }, "Step 'a' runs job 'no.such', which has no @Job() handler"],
+    [
+      'a dependency listed twice',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: ['a', 'a'] } } },
+      "Step 'b' lists 'a' twice in 'after'.",
+    ],
+    [
+      'a bad policy',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: { a: 'maybe' } } } },
+      "Step 'b': policy 'maybe' for 'a' must be one of fail, skip, run.",
+    ],
+    [
+      'a dependency that is not a key',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: [1] } } },
+      "Step 'b': 'after' must name steps by their keys.",
+    ],
+    [
+      'a job with no handler',
+      { steps: { a: { job: 'no.such' } } },
+      "Step 'a' runs job 'no.such', which has no @Job() handler",
+    ],
     ['a step without a job', { steps: { a: { input: 1 } } }, "Step 'a' needs a 'job' naming a @Job() handler."],
     ['a null step', { steps: { a: null } }, "Step 'a' needs a 'job'"],
-    ['an unknown field', { steps: { a: { job: 'fetch', uniqueKey: 'k', prority: 1 } } }, "Step 'a' has unknown field(s) uniqueKey, prority; a step takes job, input, after,"],
+    [
+      'an unknown field',
+      { steps: { a: { job: 'fetch', uniqueKey: 'k', prority: 1 } } },
+      "Step 'a' has unknown field(s) uniqueKey, prority; a step takes job, input, after,",
+    ],
     ['an empty key', { steps: { '': { job: 'fetch' } } }, "Step key '' must be 1 to 128 characters."],
     ['a key over 128 characters', { steps: { ['k'.repeat(129)]: { job: 'fetch' } } }, 'must be 1 to 128 characters'],
     ['no steps', { steps: {} }, 'A pipeline needs at least one step.'],
     ['no definition', null, 'A pipeline needs { steps: { key: { job, input?, after? } } }'],
     ['steps that are not an object', { steps: 'a' }, 'A pipeline needs { steps:'],
-    ['an after that is a number', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: 5 } } },
-      "Step 'b': 'after' must be a step key, an array of keys, or an object of keys to policies; got number."],
-    ['an after that is a boolean', { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: true } } },
-      "Step 'b': 'after' must be a step key"],
+    [
+      'an after that is a number',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: 5 } } },
+      "Step 'b': 'after' must be a step key, an array of keys, or an object of keys to policies; got number.",
+    ],
+    [
+      'an after that is a boolean',
+      { steps: { a: { job: 'fetch' }, b: { job: 'fetch', after: true } } },
+      "Step 'b': 'after' must be a step key",
+    ],
   ])('refuses %s', (_what, def, message) => {
     expect(refusal(def).message).toContain(message);
   });
@@ -107,7 +139,9 @@ describe('planPipeline', () => {
         c: { job: 'fetch', after: 'b' },
       },
     });
-    expect(err.message).toBe('The pipeline has a cycle through steps: a, b, c. A step cannot wait for itself, even through other steps.');
+    expect(err.message).toBe(
+      'The pipeline has a cycle through steps: a, b, c. A step cannot wait for itself, even through other steps.',
+    );
   });
 });
 
@@ -121,12 +155,14 @@ describe('planPipeline cycles', () => {
         d: { job: 'fetch', after: 'c' },
       },
     });
-    expect(err.message).toBe('The pipeline has a cycle through steps: a, b. A step cannot wait for itself, even through other steps.');
+    expect(err.message).toBe(
+      'The pipeline has a cycle through steps: a, b. A step cannot wait for itself, even through other steps.',
+    );
   });
 });
 
 describe('wrapStepError', () => {
-  it("wraps a library error in InvalidPipelineError naming the step, with the original as cause", () => {
+  it('wraps a library error in InvalidPipelineError naming the step, with the original as cause', () => {
     const cause = new InvalidJobInputError('Input of job x is not valid');
     let err: unknown;
     try {

@@ -7,14 +7,32 @@ describe('assertId', () => {
     expect(() => assertId(id, 'job')).not.toThrow();
   });
 
-  it.each([0, '0', -1, '-1', 1.5, '1.5', '05', ' 1', '1 ', '1e3', 1e21, '', 'abc', NaN, null, undefined, '9223372036854775808', '1'.repeat(20)])(
-    'refuses %p with JobNotFoundError',
-    (id) => {
-      expect(() => assertId(id, 'job')).toThrow(JobNotFoundError);
-    },
-  );
+  it.each([
+    0,
+    '0',
+    -1,
+    '-1',
+    1.5,
+    '1.5',
+    '05',
+    ' 1',
+    '1 ',
+    '1e3',
+    1e21,
+    '',
+    'abc',
+    NaN,
+    null,
+    undefined,
+    '9223372036854775808',
+    '1'.repeat(20),
+  ])('refuses %p with JobNotFoundError', (id) => {
+    expect(() => assertId(id, 'job')).toThrow(JobNotFoundError);
+  });
 
-  it("names what was looked up and the given id, and says what ids look like", () => {
-    expect(() => assertId('x1', 'pipeline')).toThrow(new JobNotFoundError('No pipeline has id x1: pipeline ids are positive integers.'));
+  it('names what was looked up and the given id, and says what ids look like', () => {
+    expect(() => assertId('x1', 'pipeline')).toThrow(
+      new JobNotFoundError('No pipeline has id x1: pipeline ids are positive integers.'),
+    );
   });
 });

@@ -52,7 +52,11 @@ describe('validateInput', () => {
   });
 
   it.each([
-    ['wrong types', { ...valid, name: 42, times: -1 }, ['name: name must be a string', 'times: times must not be less than 1']],
+    [
+      'wrong types',
+      { ...valid, name: 42, times: -1 },
+      ['name: name must be a string', 'times: times must not be less than 1'],
+    ],
     ['a missing field', { name: 'ada', address: { city: 'x' } }, ['times: times must be an integer number']],
     ['an unknown property', { ...valid, admin: true }, ['admin: property admin should not exist']],
     ['a bad nested property', { ...valid, address: { city: 7 } }, ['address.city: city must be a string']],

@@ -51,7 +51,14 @@ describe('toJson', () => {
     ['an undefined property (dropped, as JSON does)', { a: 1, b: undefined }, '{"a":1}'],
     ['a data class instance', new Point(3, 4), '{"x":3,"y":4}'],
     ['an object without a prototype', Object.assign(Object.create(null), { a: 1 }), '{"a":1}'],
-    ['the same object twice, side by side (not a cycle)', (() => { const o = { v: 1 }; return [o, o]; })(), '[{"v":1},{"v":1}]'],
+    [
+      'the same object twice, side by side (not a cycle)',
+      (() => {
+        const o = { v: 1 };
+        return [o, o];
+      })(),
+      '[{"v":1},{"v":1}]',
+    ],
   ])('passes %s as its JSON text', (_what, value, text) => {
     expect(toJson(value, 'Input', LIMIT)).toBe(text);
   });
@@ -79,7 +86,12 @@ describe('toJson', () => {
     ['an array of holes only', 'Input[0]', new Array(2), 'an empty slot of a sparse array'],
     ['a symbol', 'Input.s', { s: Symbol('x') }, 'a symbol'],
     ['an object with toJSON', 'Input.t', { t: { toJSON: () => 1 } }, 'would not keep'],
-    ['a class instance whose getter reads a private field', 'Input.price', { price: new Money(1999) }, "getter 'cents'"],
+    [
+      'a class instance whose getter reads a private field',
+      'Input.price',
+      { price: new Money(1999) },
+      "getter 'cents'",
+    ],
   ])('refuses %s with NonJsonValueError naming %s', (_what, path, value, reason) => {
     const err = refusal(value);
     expect(err).toBeInstanceOf(NonJsonValueError);

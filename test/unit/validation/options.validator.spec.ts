@@ -7,7 +7,12 @@ import { JobsConfigurationError } from '../../../lib/errors/configuration.error.
 import { InvalidJobOptionsError } from '../../../lib/errors/invalid-options.error.js';
 import { JobsError } from '../../../lib/errors/jobs.error.js';
 import { assertConsumerOptions } from '../../../lib/consumer/consumer-options.validator.js';
-import { assertBackoff, assertInt, assertJobName, assertRunOptions } from '../../../lib/validation/options.validator.js';
+import {
+  assertBackoff,
+  assertInt,
+  assertJobName,
+  assertRunOptions,
+} from '../../../lib/validation/options.validator.js';
 
 /** The error `fn` throws; fails the test when it throws nothing. */
 function thrown(fn: () => unknown): Error {
@@ -111,7 +116,9 @@ describe('assertJobName', () => {
   ])('refuses %s, saying where the name came from', (_what, name) => {
     const err = thrown(() => assertJobName(name, '@Job() on Jobs.run'));
     expect(err).toBeInstanceOf(InvalidJobOptionsError);
-    expect(err.message).toMatch(/^@Job\(\) on Jobs\.run: a job name must be a non-empty string of at most 128 characters/);
+    expect(err.message).toMatch(
+      /^@Job\(\) on Jobs\.run: a job name must be a non-empty string of at most 128 characters/,
+    );
   });
 
   it('accepts 1 to 128 characters', () => {
@@ -171,6 +178,8 @@ describe('assertConsumerOptions', () => {
   });
 
   it('options that are not an object are refused', () => {
-    expect(thrown(() => assertConsumerOptions(null as never)).message).toBe('Consumer options must be an object; got null.');
+    expect(thrown(() => assertConsumerOptions(null as never)).message).toBe(
+      'Consumer options must be an object; got null.',
+    );
   });
 });

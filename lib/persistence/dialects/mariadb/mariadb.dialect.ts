@@ -2,17 +2,27 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { JobsConfigurationError } from '../../../errors/configuration.error.js';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, CompletedJob, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow, ReopenedRow, SnoozedJob } from '../../store.types.js';
+import type {
+  ClaimFilter,
+  CompletedJob,
+  EndedRow,
+  FailedJob,
+  InsertedRow,
+  JobLimit,
+  NewJobRow,
+  ReopenedRow,
+  SnoozedJob,
+} from '../../store.types.js';
 import type { PruneRule } from '../../statements/prune.sql.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { mariadbSchemaSql } from './mariadb.schema.js';
 import * as control from './mariadb.job-control.js';
 import * as sql from './mariadb.statements.js';
 import * as limits from './mariadb.limits-statements.js';
+import * as fenced from './mariadb.fenced-writes.js';
+import { truthy } from './mariadb.fenced-writes.js';
 import { MariadbTransactions } from './mariadb.transactions.js';
 import { mariadbSyntax } from './mariadb.syntax.js';
-
-type Held = { id: unknown; attempts: unknown; pipeline_id: unknown; cancel_requested: unknown };
 
 /**
  * MariaDB (10.6+): row locks with `FOR UPDATE SKIP LOCKED`, `datetime(3)` columns holding UTC, JSON
@@ -48,10 +58,14 @@ export class MariadbDialect extends SharedSqlDialect {
       const version = String(rows[0]?.v ?? '');
       const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
       if (!/mariadb/i.test(version)) {
-        throw new JobsConfigurationError(`This MikroORM uses the MariaDB driver, but the server is ${version}, not MariaDB. MySQL has no RETURNING and is not supported: use MariaDB 10.6 or later.`);
+        throw new JobsConfigurationError(
+          `This MikroORM uses the MariaDB driver, but the server is ${version}, not MariaDB. MySQL has no RETURNING and is not supported: use MariaDB 10.6 or later.`,
+        );
       }
       if (major < 10 || (major === 10 && minor < 6)) {
-        throw new JobsConfigurationError(`The queue needs MariaDB 10.6 or later (FOR UPDATE SKIP LOCKED, JSON_TABLE); this server is ${version}.`);
+        throw new JobsConfigurationError(
+          `The queue needs MariaDB 10.6 or later (FOR UPDATE SKIP LOCKED, JSON_TABLE); this server is ${version}.`,
+        );
       }
     })().catch((err: unknown) => {
       // A lost connection is not a verdict on the server: check again next time.
@@ -87,7 +101,14 @@ export class MariadbDialect extends SharedSqlDialect {
     return this.transaction(db, async (tx) => {
       const rows = await run<JobRow>(tx, sql.selectClaimable(filter, await this.pausedQueues(tx)));
       if (rows.length === 0) return rows;
-      await run(tx, sql.markClaimed(rows.map((r) => String(r.id)), filter.consumerId, filter.leaseMs));
+      await run(
+        tx,
+        sql.markClaimed(
+          rows.map((r) => String(r.id)),
+          filter.consumerId,
+          filter.leaseMs,
+        ),
+      );
       return rows.map((r) => ({ ...r, attempts: Number(r.attempts) + 1 }));
     });
   }
@@ -114,81 +135,46 @@ export class MariadbDialect extends SharedSqlDialect {
     return (await run(tx, limits.pruneJobs(rule, limit))).length;
   }
 
-  /** The fence (see `JobsDialect`): the rows still `consumerId`'s, for this very attempt, locked. */
-  private async held<J extends { id: string; attempt: number }>(tx: Executor, consumerId: string, jobs: readonly J[]): Promise<{ job: J; row: Held }[]> {
-    if (jobs.length === 0) return [];
-    const rows = await run<Held>(tx, sql.lockHeld(jobs.map((j) => j.id), consumerId));
-    const byId = new Map(rows.map((r) => [String(r.id), r]));
-    const seen = new Set<string>();
-    const out: { job: J; row: Held }[] = [];
-    for (const job of jobs) {
-      const row = byId.get(job.id);
-      if (!row || seen.has(job.id) || Number(row.attempts) !== job.attempt) continue;
-      seen.add(job.id);
-      out.push({ job, row });
-    }
-    return out;
+  complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]> {
+    return fenced.complete(tx, consumerId, jobs);
   }
 
-  async complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]> {
-    const held = await this.held(tx, consumerId, jobs);
-    if (held.length === 0) return [];
-    const rows = held.map(({ job, row }) => ({ id: job.id, pipeline_id: row.pipeline_id, state: truthy(row.cancel_requested) ? 'cancelled' : 'completed', output: job.output }));
-    await run(tx, sql.setCompleted(rows));
-    return rows.map(ended);
+  fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
+    return fenced.fail(tx, consumerId, jobs);
   }
 
-  async fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
-    const held = await this.held(tx, consumerId, jobs);
-    if (held.length === 0) return [];
-    const rows = held.map(({ job, row }) => {
-      const cancelled = truthy(row.cancel_requested);
-      const state = cancelled ? 'cancelled' : job.final ? 'failed' : 'pending';
-      return { id: job.id, pipeline_id: row.pipeline_id, state, ends: state === 'pending' ? 0 : 1, delay_ms: job.delay_ms, error: job.error, log: job.log };
-    });
-    await run(tx, sql.setFailed(rows));
-    return rows.map(ended);
+  snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]> {
+    return fenced.snooze(tx, consumerId, jobs);
   }
 
-  async snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]> {
-    const held = await this.held(tx, consumerId, jobs);
-    if (held.length === 0) return [];
-    const rows = held.map(({ job, row }) => {
-      const cancel = truthy(row.cancel_requested);
-      return { id: job.id, pipeline_id: row.pipeline_id, state: cancel ? 'cancelled' : 'pending', cancel: cancel ? 1 : 0, delay_ms: job.delay_ms, log: job.log };
-    });
-    await run(tx, sql.setSnoozed(rows));
-    return rows.map(ended);
-  }
-
-  async release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]> {
-    const held = await this.held(tx, consumerId, jobs);
-    if (held.length === 0) return [];
-    const rows = held.map(({ job, row }) => {
-      const cancel = truthy(row.cancel_requested);
-      return { id: job.id, pipeline_id: row.pipeline_id, state: cancel ? 'cancelled' : 'pending', cancel: cancel ? 1 : 0 };
-    });
-    await run(tx, sql.setReleased(rows));
-    return rows.map(ended);
+  release(tx: Executor, consumerId: string, jobs: readonly { id: string; attempt: number }[]): Promise<EndedRow[]> {
+    return fenced.release(tx, consumerId, jobs);
   }
 
   renewLeases(db: Kysely<any>, consumerId: string, leaseMs: number, jobs: readonly { id: string; attempt: number }[]) {
-    return this.transaction(db, async (tx) => {
-      const held = await this.held(tx, consumerId, jobs);
-      if (held.length) await run(tx, sql.extendLeases(held.map((h) => h.job.id), leaseMs));
-      return held.map(({ row }) => ({ id: row.id, cancel_requested: truthy(row.cancel_requested) }));
-    });
+    return this.transaction(db, (tx) => fenced.renew(tx, consumerId, leaseMs, jobs));
   }
 
   async rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]> {
-    const rows = await run<{ id: unknown; name: string; pipeline_id: unknown; attempts: unknown; max_attempts: unknown; cancel_requested: unknown }>(tx, sql.selectExpired(limit));
+    const rows = await run<{
+      id: unknown;
+      name: string;
+      pipeline_id: unknown;
+      attempts: unknown;
+      max_attempts: unknown;
+      cancel_requested: unknown;
+    }>(tx, sql.selectExpired(limit));
     if (rows.length === 0) return [];
     await run(tx, sql.setRescued(rows.map((r) => String(r.id))));
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       pipeline_id: r.pipeline_id,
-      state: truthy(r.cancel_requested) ? 'cancelled' : Number(r.attempts) >= Number(r.max_attempts) ? 'failed' : 'pending',
+      state: truthy(r.cancel_requested)
+        ? 'cancelled'
+        : Number(r.attempts) >= Number(r.max_attempts)
+          ? 'failed'
+          : 'pending',
     }));
   }
 
@@ -204,7 +190,11 @@ export class MariadbDialect extends SharedSqlDialect {
     const rows = await run<EndedRow>(tx, lock);
     if (rows.length === 0) return [];
     await run(tx, sql.setCancelled(rows.map((r) => String(r.id))));
-    return rows.map((r) => ({ id: r.id, pipeline_id: r.pipeline_id, state: r.state === 'running' ? 'running' : 'cancelled' }));
+    return rows.map((r) => ({
+      id: r.id,
+      pipeline_id: r.pipeline_id,
+      state: r.state === 'running' ? 'running' : 'cancelled',
+    }));
   }
 
   // Acting on jobs by hand and the dedup modes: `mariadb.job-control.ts`.
@@ -226,28 +216,45 @@ export class MariadbDialect extends SharedSqlDialect {
 
   async releaseDependantsOf(tx: Executor, ids: readonly string[]): Promise<{ state: string }[]> {
     const rows = await run<{ id: unknown; blocking_deps: unknown; n: unknown }>(tx, sql.lockDependantsOf(ids));
-    return this.countOff(tx, rows.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: Number(r.n) })));
+    return this.countOff(
+      tx,
+      rows.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: Number(r.n) })),
+    );
   }
 
-  async releaseBlocked(tx: Executor, rows: readonly { id: string; n: number }[]): Promise<{ id: unknown; state: string }[]> {
+  async releaseBlocked(
+    tx: Executor,
+    rows: readonly { id: string; n: number }[],
+  ): Promise<{ id: unknown; state: string }[]> {
     if (rows.length === 0) return [];
     const locked = await run<{ id: unknown; blocking_deps: unknown }>(tx, sql.lockBlocked(rows.map((r) => r.id)));
     const n = new Map<string, number>();
     for (const r of rows) if (!n.has(r.id)) n.set(r.id, r.n);
-    return this.countOff(tx, locked.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: n.get(String(r.id)) ?? 0 })));
+    return this.countOff(
+      tx,
+      locked.map((r) => ({ id: String(r.id), deps: Number(r.blocking_deps), n: n.get(String(r.id)) ?? 0 })),
+    );
   }
 
   /** Counts `n` off locked blocked jobs; one reaching 0 becomes pending. */
-  private async countOff(tx: Executor, rows: { id: string; deps: number; n: number }[]): Promise<{ id: string; state: string }[]> {
+  private async countOff(
+    tx: Executor,
+    rows: { id: string; deps: number; n: number }[],
+  ): Promise<{ id: string; state: string }[]> {
     if (rows.length === 0) return [];
     const next = rows.map((r) => ({ id: r.id, deps: r.deps - r.n, state: r.deps - r.n <= 0 ? 'pending' : 'blocked' }));
     await run(tx, sql.setBlocking(next));
     return next.map((r) => ({ id: r.id, state: r.state }));
   }
 
-  async endBlocked(tx: Executor, rows: readonly { id: string; state: string; error: string | null }[]): Promise<{ id: unknown; state: string }[]> {
+  async endBlocked(
+    tx: Executor,
+    rows: readonly { id: string; state: string; error: string | null }[],
+  ): Promise<{ id: unknown; state: string }[]> {
     if (rows.length === 0) return [];
-    const locked = new Set((await run<{ id: unknown }>(tx, sql.lockBlocked(rows.map((r) => r.id)))).map((r) => String(r.id)));
+    const locked = new Set(
+      (await run<{ id: unknown }>(tx, sql.lockBlocked(rows.map((r) => r.id)))).map((r) => String(r.id)),
+    );
     const seen = new Set<string>();
     const ending = rows.filter((r) => locked.has(r.id) && !seen.has(r.id) && seen.add(r.id));
     if (ending.length === 0) return [];
@@ -264,13 +271,4 @@ export class MariadbDialect extends SharedSqlDialect {
   async listen(): Promise<Listener> {
     return { close: async () => undefined };
   }
-}
-
-/** A tinyint(1) as the driver returns it. */
-function truthy(value: unknown): boolean {
-  return value === true || value === 1 || value === '1';
-}
-
-function ended(r: { id: string; pipeline_id: unknown; state: string }): EndedRow {
-  return { id: r.id, pipeline_id: r.pipeline_id, state: r.state };
 }

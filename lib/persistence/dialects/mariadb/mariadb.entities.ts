@@ -13,7 +13,11 @@ const UNFINISHED = `('pending', 'blocked', 'running')`;
  * unique key while the job is unfinished and NULL after, and NULLs never collide in a unique index,
  * so any number of finished jobs share a key while at most one unfinished job holds it.
  */
-export const UNIQUE_KEY_LIVE = { property: 'uniqueKeyLive', column: 'unique_key_live', expression: `case when state in ${UNFINISHED} then unique_key end` } as const;
+export const UNIQUE_KEY_LIVE = {
+  property: 'uniqueKeyLive',
+  column: 'unique_key_live',
+  expression: `case when state in ${UNFINISHED} then unique_key end`,
+} as const;
 
 /** Whether `platform` is MikroORM's MariaDB or MySQL platform (the MySQL family). */
 export function isMysqlFamily(platform: Platform): boolean {
@@ -49,7 +53,11 @@ export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void
   // the columns of an index that carry options, so listing all four made `schema.update()` rebuild
   // the index every time; the key's columns come from `properties`.
   meta.indexes = [
-    { name: 'queue_job_claim_idx', properties: ['state', 'priority', 'runAfter', 'id'], columns: [{ name: 'priority', sort: 'DESC' }] },
+    {
+      name: 'queue_job_claim_idx',
+      properties: ['state', 'priority', 'runAfter', 'id'],
+      columns: [{ name: 'priority', sort: 'DESC' }],
+    },
     { name: 'queue_job_leased_idx', properties: ['leaseUntil'] },
     { name: 'queue_job_pipeline_idx', properties: ['pipelineId'] },
     { name: 'queue_job_finished_idx', properties: ['finishedAt'] },

@@ -14,7 +14,7 @@ export function mariadbSchemaSql(from: number): string[] {
     'alter table `queue_job` add index `queue_job_pipeline_idx` (`pipeline_id`)',
     'alter table `queue_job` add index `queue_job_finished_idx` (`finished_at`)',
     `alter table \`queue_job\` add unique \`queue_job_unique_key_idx\` (\`${UNIQUE_KEY_LIVE.column}\`)`,
-    'create table `queue_job_dependency` (`job_id` bigint unsigned not null, `depends_on_id` bigint unsigned not null, `policy` varchar(8) not null default \'fail\', `via_id` bigint null, primary key (`job_id`, `depends_on_id`)) default character set utf8mb4 engine = InnoDB',
+    "create table `queue_job_dependency` (`job_id` bigint unsigned not null, `depends_on_id` bigint unsigned not null, `policy` varchar(8) not null default 'fail', `via_id` bigint null, primary key (`job_id`, `depends_on_id`)) default character set utf8mb4 engine = InnoDB",
     'alter table `queue_job_dependency` add index `queue_job_dependency_depends_on_idx` (`depends_on_id`)',
     `create table \`queue_pipeline\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) null, \`workspace\` json not null default ('{}'), \`created_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
   ];

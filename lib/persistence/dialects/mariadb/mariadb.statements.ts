@@ -1,7 +1,13 @@
 import { JOB_TABLE } from '../../job.entity.js';
 import { DEPENDENCY_TABLE } from '../../pipeline.entity.js';
 import type { Sql } from '../../sql.util.js';
-import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type NewJobRow } from '../../store.types.js';
+import {
+  CLAIM_ORDER_SQL,
+  CLAIMED_COLUMNS,
+  INSERTED_COLUMNS,
+  type ClaimFilter,
+  type NewJobRow,
+} from '../../store.types.js';
 import { jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.syntax.js';
 
 /**
@@ -51,7 +57,12 @@ export function lockHeld(ids: readonly string[], consumerId: string): Sql {
 }
 
 /** `UPDATE queue_job j JOIN <rows> v ON j.id = v.id SET <set>`: per-row values as `v.<column>`. */
-export function updateJoined(rows: readonly ({ id: string } & object)[], columns: Record<string, string>, set: string, where = ''): Sql {
+export function updateJoined(
+  rows: readonly ({ id: string } & object)[],
+  columns: Record<string, string>,
+  set: string,
+  where = '',
+): Sql {
   const p = syntax.params();
   const from = jsonTable(p, rows, { id: 'bigint', ...columns });
   return p.sql(`UPDATE ${JOB_TABLE} j JOIN ${from} ON j.id = v.id SET ${set} ${where}`);
@@ -59,11 +70,17 @@ export function updateJoined(rows: readonly ({ id: string } & object)[], columns
 
 /** Completed (or cancelled, decided by the caller) with the job's output. */
 export function setCompleted(rows: readonly { id: string; state: string; output: string }[]): Sql {
-  return updateJoined(rows, { state: 'text', output: 'json' }, `j.state = v.state, j.output = v.output, j.finished_at = ${NOW}, j.locked_by = NULL, j.lease_until = NULL`);
+  return updateJoined(
+    rows,
+    { state: 'text', output: 'json' },
+    `j.state = v.state, j.output = v.output, j.finished_at = ${NOW}, j.locked_by = NULL, j.lease_until = NULL`,
+  );
 }
 
 /** A failed attempt: `ends` (final, or cancelled) or pending again after `delay_ms`; its log entry gets the database's clock. */
-export function setFailed(rows: readonly { id: string; state: string; ends: number; delay_ms: number; error: string; log: string }[]): Sql {
+export function setFailed(
+  rows: readonly { id: string; state: string; ends: number; delay_ms: number; error: string; log: string }[],
+): Sql {
   return updateJoined(
     rows,
     { state: 'text', ends: 'int', delay_ms: 'bigint', error: 'json', log: 'json' },
@@ -106,7 +123,9 @@ export function setSnoozed(rows: readonly { id: string; cancel: number; delay_ms
 
 export function extendLeases(ids: readonly string[], leaseMs: number): Sql {
   const p = syntax.params();
-  return p.sql(`UPDATE ${JOB_TABLE} SET lease_until = ${syntax.nowPlus(p.add(leaseMs))} WHERE id ${p.list(ids, 'bigint')}`);
+  return p.sql(
+    `UPDATE ${JOB_TABLE} SET lease_until = ${syntax.nowPlus(p.add(leaseMs))} WHERE id ${p.list(ids, 'bigint')}`,
+  );
 }
 
 /** Running jobs whose lease lapsed, oldest first, locked (skipping rows another rescuer holds). */
@@ -161,7 +180,9 @@ export function setCancelled(ids: readonly string[]): Sql {
 /** Locks blocked jobs among `ids`, with their counts. */
 export function lockBlocked(ids: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, blocking_deps FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')} AND state = 'blocked' FOR UPDATE`);
+  return p.sql(
+    `SELECT id, blocking_deps FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')} AND state = 'blocked' FOR UPDATE`,
+  );
 }
 
 /** Locks the blocked dependants of these jobs, each with how many of its edges come from them. */
@@ -184,7 +205,11 @@ export function setBlocking(rows: readonly { id: string; deps: number; state: st
 
 /** Unstarted jobs end without running (a dependency failed, was skipped or cancelled; or discarded by hand). */
 export function setEndedBlocked(rows: readonly { id: string; state: string; error: string | null }[]): Sql {
-  return updateJoined(rows, { state: 'text', error: 'json' }, `j.error = v.error, j.finished_at = ${NOW}, j.state = v.state`);
+  return updateJoined(
+    rows,
+    { state: 'text', error: 'json' },
+    `j.error = v.error, j.finished_at = ${NOW}, j.state = v.state`,
+  );
 }
 
 export function addBlocking(rows: readonly { id: string; n: number }[]): Sql {
@@ -207,8 +232,21 @@ export function insertJobs(rows: readonly NewJobRow[]): Sql {
   const p = syntax.params();
   const values = rows.map((r) => ({ ...r, run_after: r.run_after ? utcText(r.run_after) : null }));
   const from = jsonTable(p, values, {
-    ord: 'int', name: 'text', queue: 'text', state: 'text', priority: 'int', input: 'json', max_attempts: 'int', backoff: 'json',
-    timeout_ms: 'int', run_after: 'text', pipeline_id: 'bigint', step: 'text', parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text',
+    ord: 'int',
+    name: 'text',
+    queue: 'text',
+    state: 'text',
+    priority: 'int',
+    input: 'json',
+    max_attempts: 'int',
+    backoff: 'json',
+    timeout_ms: 'int',
+    run_after: 'text',
+    pipeline_id: 'bigint',
+    step: 'text',
+    parent_id: 'bigint',
+    blocking_deps: 'int',
+    unique_key: 'text',
     concurrency_key: 'text',
   });
   const ignore = rows.some((r) => r.unique_key !== null) ? 'IGNORE' : '';

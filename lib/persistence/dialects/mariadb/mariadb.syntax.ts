@@ -29,14 +29,23 @@ export const NOW = 'UTC_TIMESTAMP(3)';
 export const NOW_ISO = `DATE_FORMAT(${NOW}, '%Y-%m-%dT%H:%i:%s.%fZ')`;
 
 /** PostgreSQL type names (what the shared builders give) to JSON_TABLE column types. */
-const TABLE_TYPE: Record<string, string> = { bigint: 'BIGINT', int: 'INT', boolean: 'INT', text: 'LONGTEXT', json: 'LONGTEXT', jsonb: 'LONGTEXT' };
+const TABLE_TYPE: Record<string, string> = {
+  bigint: 'BIGINT',
+  int: 'INT',
+  boolean: 'INT',
+  text: 'LONGTEXT',
+  json: 'LONGTEXT',
+  jsonb: 'LONGTEXT',
+};
 
 /**
  * A batch of rows as one JSON parameter walked by JSON_TABLE. A null field is left out of its
  * object, so the column reads NULL (JSON_TABLE's value for a missing path).
  */
 export function jsonTable(p: Params, rows: readonly object[], columns: Record<string, string>, alias = 'v'): string {
-  const compact = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined)));
+  const compact = rows.map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined)),
+  );
   const defs = Object.entries(columns).map(([name, type]) => `${name} ${TABLE_TYPE[type] ?? type} PATH '$.${name}'`);
   return `JSON_TABLE(${p.add(JSON.stringify(compact))}, '$[*]' COLUMNS (${defs.join(', ')})) AS ${alias}`;
 }

@@ -6,7 +6,12 @@ import type { Listener } from '../../jobs-dialect.js';
  * `channel`, and when (re)connected, to catch up on anything written meanwhile. A dropped
  * connection is reopened with backoff; consumers keep polling until it is back.
  */
-export async function listenOn(orm: MikroORM, channel: string, onWake: () => void, warn: (message: string) => void): Promise<Listener> {
+export async function listenOn(
+  orm: MikroORM,
+  channel: string,
+  onWake: () => void,
+  warn: (message: string) => void,
+): Promise<Listener> {
   const pg = (await import('pg')).default;
   const connectionOptions = (orm.em.getConnection() as any).mapOptions({});
   let client: InstanceType<typeof pg.Client> | undefined;

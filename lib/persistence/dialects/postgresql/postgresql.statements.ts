@@ -1,5 +1,13 @@
 import { JOB_TABLE } from '../../job.entity.js';
-import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERT_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
+import {
+  CLAIM_ORDER_SQL,
+  CLAIMED_COLUMNS,
+  INSERT_COLUMNS,
+  INSERTED_COLUMNS,
+  type ClaimFilter,
+  type FailedJob,
+  type NewJobRow,
+} from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
@@ -54,7 +62,9 @@ export function claimLimitedJobs(f: ClaimFilter, lim: JobLimit, limit: number): 
       lease_until = ${now} + ${p.add(f.leaseMs)}::bigint * interval '1 millisecond', started_at = ${now}, cancel_requested = false
       WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')})`);
   if (lim.rateMax !== undefined) {
-    ctes.push(`starts AS (INSERT INTO ${JOB_START_TABLE} (name, started_at) SELECT ${p.add(lim.name)}, ${now} FROM upd)`);
+    ctes.push(
+      `starts AS (INSERT INTO ${JOB_START_TABLE} (name, started_at) SELECT ${p.add(lim.name)}, ${now} FROM upd)`,
+    );
   }
   return p.sql(`WITH ${ctes.join(',\n')} SELECT * FROM upd`);
 }
@@ -66,7 +76,13 @@ export function claimLimitedJobs(f: ClaimFilter, lim: JobLimit, limit: number): 
 export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
   const p = syntax.params();
   const owner = p.add(consumerId);
-  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
+  const { from, match, col } = syntax.keyedRows(p, jobs, {
+    attempt: 'int',
+    final: 'boolean',
+    delay_ms: 'bigint',
+    error: 'json',
+    log: 'json',
+  });
   const ends = `(${col('final')} OR j.cancel_requested)`;
   const sql = `
     UPDATE ${JOB_TABLE} j
@@ -107,9 +123,22 @@ export function rescueExpired(limit: number): Sql {
 }
 
 const COLUMN_TYPES: Record<Exclude<keyof NewJobRow, 'dedup'>, string> = {
-  ord: 'int', name: 'text', queue: 'text', state: 'text', priority: 'int', input: 'text', max_attempts: 'int',
-  backoff: 'text', timeout_ms: 'int', run_after: 'timestamptz', pipeline_id: 'bigint', step: 'text',
-  parent_id: 'bigint', blocking_deps: 'int', unique_key: 'text', concurrency_key: 'text',
+  ord: 'int',
+  name: 'text',
+  queue: 'text',
+  state: 'text',
+  priority: 'int',
+  input: 'text',
+  max_attempts: 'int',
+  backoff: 'text',
+  timeout_ms: 'int',
+  run_after: 'timestamptz',
+  pipeline_id: 'bigint',
+  step: 'text',
+  parent_id: 'bigint',
+  blocking_deps: 'int',
+  unique_key: 'text',
+  concurrency_key: 'text',
 };
 
 /** Array types where the column's own differs: the JSON texts are cast per element. */

@@ -49,13 +49,15 @@ export const postgresqlSyntax: SqlSyntax = {
     const names = Object.keys(columns);
     // A repeated id keeps its first values (a jsonb object keeps the last of repeated keys).
     const seen = new Set<string>();
-    const entries = rows.filter((r) => !seen.has(r.id) && seen.add(r.id)).map((r) => {
-      const values = names.map((n) => {
-        const v = (r as Record<string, unknown>)[n];
-        return `"${n}":${columns[n] === 'json' ? (v as string) : JSON.stringify(v)}`;
+    const entries = rows
+      .filter((r) => !seen.has(r.id) && seen.add(r.id))
+      .map((r) => {
+        const values = names.map((n) => {
+          const v = (r as Record<string, unknown>)[n];
+          return `"${n}":${columns[n] === 'json' ? (v as string) : JSON.stringify(v)}`;
+        });
+        return `"${r.id}":{${values.join(',')}}`;
       });
-      return `"${r.id}":{${values.join(',')}}`;
-    });
     const map = `${p.add(`{${entries.join(',')}}`)}::jsonb`;
     return {
       from: '',

@@ -1,13 +1,16 @@
 import { JOB_TABLE } from '../../job.entity.js';
-import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, INSERTED_COLUMNS, type ClaimFilter, type FailedJob, type NewJobRow } from '../../store.types.js';
+import {
+  CLAIM_ORDER_SQL,
+  CLAIMED_COLUMNS,
+  INSERTED_COLUMNS,
+  type ClaimFilter,
+  type FailedJob,
+  type NewJobRow,
+} from '../../store.types.js';
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
-import {
-  pickLimited,
-  pruneStarts,
-  type LimitedClaimSyntax,
-} from '../../statements/limited-claim.sql.js';
+import { pickLimited, pruneStarts, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
 import { notPaused } from '../../statements/queue-control.sql.js';
 import type { JobLimit } from '../../store.types.js';
 import { sqliteSyntax as syntax } from './sqlite.syntax.js';
@@ -73,7 +76,13 @@ export function claimLimitedJobs(
 export function failJobs(consumerId: string, jobs: readonly FailedJob[]): Sql {
   const p = syntax.params();
   const owner = p.add(consumerId);
-  const { from, match, col } = syntax.keyedRows(p, jobs, { attempt: 'int', final: 'boolean', delay_ms: 'bigint', error: 'json', log: 'json' });
+  const { from, match, col } = syntax.keyedRows(p, jobs, {
+    attempt: 'int',
+    final: 'boolean',
+    delay_ms: 'bigint',
+    error: 'json',
+    log: 'json',
+  });
   const final = `${col('final')} = 1`;
   const ends = `(${final} OR ${J}cancel_requested)`;
   const sql = `
