@@ -83,9 +83,9 @@ export async function typedPipelines() {
     // @ts-expect-error 'fecth' is not a step declared before (policy form)
     .step('totals', 'pl.sum', { after: { fecth: 'run' } });
 
-  // @ts-expect-error not a failure policy
   pipeline()
     .step('fetch', 'pl.fetch', { input: { month: 'x' } })
+    // @ts-expect-error not a failure policy
     .step('totals', 'pl.sum', { after: { fetch: 'maybe' } });
 
   return queue.enqueuePipeline(pipeline().step('fetch', 'pl.fetch', { input: { month: '2026-11' } }));
