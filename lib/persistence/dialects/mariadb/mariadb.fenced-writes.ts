@@ -1,4 +1,4 @@
-import type { Executor } from '../../sql.util.js';
+import type { Executor, Sql } from '../../sql.util.js';
 import { run } from '../../sql.util.js';
 import type { CompletedJob, EndedRow, FailedJob, SnoozedJob } from '../../store.types.js';
 import * as sql from './mariadb.statements.js';
@@ -38,75 +38,66 @@ export async function heldRows<J extends { id: string; attempt: number }>(
   return out;
 }
 
-export async function complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]> {
+/**
+ * One fenced write: the rows still held, each turned into the row to write (`toRow`, from the job and
+ * what the lock read), written by one joined UPDATE (`statement`), and returned as ended rows.
+ */
+async function writeHeld<
+  J extends { id: string; attempt: number },
+  R extends { id: string; pipeline_id: unknown; state: string },
+>(
+  tx: Executor,
+  consumerId: string,
+  jobs: readonly J[],
+  toRow: (job: J, row: Held, cancel: boolean) => R,
+  statement: (rows: R[]) => Sql,
+): Promise<EndedRow[]> {
   const held = await heldRows(tx, consumerId, jobs);
   if (held.length === 0) return [];
-  const rows = held.map(({ job, row }) => ({
+  const rows = held.map(({ job, row }) => toRow(job, row, truthy(row.cancel_requested)));
+  await run(tx, statement(rows));
+  return rows.map(ended);
+}
+
+export function complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]> {
+  const toRow = (job: CompletedJob, row: Held, cancel: boolean) => ({
     id: job.id,
     pipeline_id: row.pipeline_id,
-    state: truthy(row.cancel_requested) ? 'cancelled' : 'completed',
+    state: cancel ? 'cancelled' : 'completed',
     output: job.output,
-  }));
-  await run(tx, sql.setCompleted(rows));
-  return rows.map(ended);
-}
-
-export async function fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
-  const held = await heldRows(tx, consumerId, jobs);
-  if (held.length === 0) return [];
-  const rows = held.map(({ job, row }) => {
-    const cancelled = truthy(row.cancel_requested);
-    const state = cancelled ? 'cancelled' : job.final ? 'failed' : 'pending';
-    return {
-      id: job.id,
-      pipeline_id: row.pipeline_id,
-      state,
-      ends: state === 'pending' ? 0 : 1,
-      delay_ms: job.delay_ms,
-      error: job.error,
-      log: job.log,
-    };
   });
-  await run(tx, sql.setFailed(rows));
-  return rows.map(ended);
+  return writeHeld(tx, consumerId, jobs, toRow, sql.setCompleted);
 }
 
-export async function snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]> {
-  const held = await heldRows(tx, consumerId, jobs);
-  if (held.length === 0) return [];
-  const rows = held.map(({ job, row }) => {
-    const cancel = truthy(row.cancel_requested);
-    return {
-      id: job.id,
-      pipeline_id: row.pipeline_id,
-      state: cancel ? 'cancelled' : 'pending',
-      cancel: cancel ? 1 : 0,
-      delay_ms: job.delay_ms,
-      log: job.log,
-    };
+export function fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]> {
+  const toRow = (job: FailedJob, row: Held, cancel: boolean) => {
+    const state = cancel ? 'cancelled' : job.final ? 'failed' : 'pending';
+    const { delay_ms, error, log } = job;
+    return { id: job.id, pipeline_id: row.pipeline_id, state, ends: state === 'pending' ? 0 : 1, delay_ms, error, log };
+  };
+  return writeHeld(tx, consumerId, jobs, toRow, sql.setFailed);
+}
+
+export function snooze(tx: Executor, consumerId: string, jobs: readonly SnoozedJob[]): Promise<EndedRow[]> {
+  const toRow = (job: SnoozedJob, row: Held, cancel: boolean) => ({
+    ...handedBack(job, row, cancel),
+    delay_ms: job.delay_ms,
+    log: job.log,
   });
-  await run(tx, sql.setSnoozed(rows));
-  return rows.map(ended);
+  return writeHeld(tx, consumerId, jobs, toRow, sql.setSnoozed);
 }
 
-export async function release(
+export function release(
   tx: Executor,
   consumerId: string,
   jobs: readonly { id: string; attempt: number }[],
 ): Promise<EndedRow[]> {
-  const held = await heldRows(tx, consumerId, jobs);
-  if (held.length === 0) return [];
-  const rows = held.map(({ job, row }) => {
-    const cancel = truthy(row.cancel_requested);
-    return {
-      id: job.id,
-      pipeline_id: row.pipeline_id,
-      state: cancel ? 'cancelled' : 'pending',
-      cancel: cancel ? 1 : 0,
-    };
-  });
-  await run(tx, sql.setReleased(rows));
-  return rows.map(ended);
+  return writeHeld(tx, consumerId, jobs, handedBack, sql.setReleased);
+}
+
+/** A job given back to the queue (released, snoozed): pending again, or cancelled when that was asked meanwhile. */
+function handedBack(job: { id: string }, row: Held, cancel: boolean) {
+  return { id: job.id, pipeline_id: row.pipeline_id, state: cancel ? 'cancelled' : 'pending', cancel: cancel ? 1 : 0 };
 }
 
 /** Leases of the rows still held, extended; whether a cancel was requested for each. */
