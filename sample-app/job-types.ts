@@ -24,7 +24,7 @@ declare module '../lib/index.js' {
     'mail.welcome': { input: MailUser; output: SentMail };
     'mail.reminder': { input: MailUser; output: SentMail };
     'mail.digest': { input: DigestInput; output: SentMail };
-    'crm.sync': { input: CrmSyncInput; output: void };
+    'crm.sync': { input: CrmSyncInput; output: { contactId: number; synced: true } };
     'media.gpu': { input: ThumbnailInput; output: ThumbnailOutput };
     'reports.fetch': { input: ReportRequest; output: FetchedOrders };
     'reports.split': { input: FetchedOrders; output: SplitResult };

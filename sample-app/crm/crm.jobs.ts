@@ -11,7 +11,8 @@ export class CrmJobs {
   constructor(private readonly crm: CrmClient) {}
 
   /**
-   * Always fails (the token is revoked): two attempts, then `failed` with the error and its stack.
+   * Fails while the token is revoked (no `CRM_API_TOKEN`): two attempts, then `failed` with the
+   * error and its stack; retried once the consumers have a new token, it completes.
    * The CRM's API takes at most 10 calls a second from us, whatever number of consumers run: the
    * rate limit holds across all of them.
    */
@@ -20,7 +21,7 @@ export class CrmJobs {
     backoff: { baseMs: 100, maxMs: 500, jitter: false },
     rateLimit: { max: 10, perMs: 1_000 },
   })
-  async sync(input: CrmSyncInput): Promise<void> {
-    await this.crm.upsertContact(input.contactId);
+  async sync(input: CrmSyncInput): Promise<{ contactId: number; synced: true }> {
+    return this.crm.upsertContact(input.contactId);
   }
 }

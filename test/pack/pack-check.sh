@@ -39,14 +39,17 @@ step "build and pack"
 STAGE="$WORK/stage"
 mkdir -p "$STAGE"
 node "$ROOT/node_modules/typescript/bin/tsc" -p "$ROOT/tsconfig.lib.json" --outDir "$STAGE/dist"
+# The dashboard's bundle (deterministic: the same sources give the same files whoever builds them).
+(cd "$ROOT" && npm run --silent build:dashboard)
+cp -r "$ROOT/dist/dashboard" "$STAGE/dist/dashboard"
 cp "$ROOT/package.json" "$ROOT/README.md" "$STAGE/"
 (cd "$STAGE" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL=$(ls "$WORK"/nestjs-job-pipelines-*.tgz)
 listing=$(tar -tzf "$TARBALL")
-for f in package/dist/lib/index.js package/dist/lib/index.d.ts package/README.md; do
+for f in package/dist/lib/index.js package/dist/lib/index.d.ts package/dist/dashboard/app.js package/dist/dashboard/app.css package/README.md; do
   grep -qx "$f" <<<"$listing" || { echo "the tarball lacks $f"; exit 1; }
 done
-if grep -v '^package/\(dist/lib/\|README.md$\|package.json$\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
+if grep -v '^package/\(dist/lib/\|dist/dashboard/\|README.md$\|package.json$\)' <<<"$listing"; then echo "the tarball holds files it should not (above)"; exit 1; fi
 step "$(basename "$TARBALL"): $(wc -l <<<"$listing") files, $(du -k "$TARBALL" | cut -f1) KiB"
 
 step "app from the README in $WORK/app"
