@@ -4,6 +4,15 @@ export { Job } from './decorators/job.decorator.js';
 export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './decorators/job-hooks.decorator.js';
 export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
 export type { RetryFilter } from './queue/retry-filter.validator.js';
+export { JobsInspector } from './queue/jobs-inspector.service.js';
+export type {
+  JobSummary,
+  JobListFilter,
+  JobPage,
+  QueueOverview,
+  ThroughputBucket,
+  PipelineGraph,
+} from './interfaces/jobs-inspector.types.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
