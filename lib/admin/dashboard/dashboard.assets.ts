@@ -35,11 +35,12 @@ export function findDashboardDir(candidates = dashboardAssetDirs()): string | un
 export class DashboardAssets {
   private readonly cache = new Map<string, DashboardAsset>();
 
-  constructor(private readonly dir = findDashboardDir()) {}
+  /** `dir`: the folder with the built files; null when they are not built. */
+  constructor(private readonly dir: string | null = findDashboardDir() ?? null) {}
 
   /** False when the bundle was not built (a clone without `npm run build:dashboard`). */
   get built(): boolean {
-    return this.dir !== undefined;
+    return this.dir !== null;
   }
 
   read(name: string): DashboardAsset | undefined {

@@ -84,8 +84,10 @@ export interface PipelineGraph {
     state: string;
     createdAt: string;
     progress: { done: number; total: number };
+    /** The named steps (JobQueue.getPipeline); jobs spawned at run time are nodes without a name here. */
+    steps?: Record<string, { id: string }>;
   };
-  nodes: (JobSummary & { step?: string | null })[];
+  nodes: JobSummary[];
   edges: { from: string; to: string }[];
 }
 

@@ -11,7 +11,15 @@ function clip(text: string, max = 22): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Each node's label: its step's name, or (a job spawned at run time) its job name. */
+function labels(graph: PipelineGraph): Map<string, string> {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n.name]));
+  for (const [step, job] of Object.entries(graph.pipeline.steps ?? {})) byId.set(String(job.id), step);
+  return byId;
+}
+
 function Graph({ graph, layout }: { graph: PipelineGraph; layout: Layout }) {
+  const label = labels(graph);
   const edges = graph.edges.flatMap((e) => {
     const from = layout.nodes.get(e.from);
     const to = layout.nodes.get(e.to);
@@ -32,10 +40,11 @@ function Graph({ graph, layout }: { graph: PipelineGraph; layout: Layout }) {
   const nodes = graph.nodes.map((job) => {
     const at = layout.nodes.get(job.id);
     if (!at) return null;
-    return html`<a href=${href(`jobs/${job.id}`)} class=${`node state-${job.state}`} data-step=${job.step ?? job.id}>
-      <title>${`${job.step ?? job.name} (job ${job.id}): ${job.state}`}</title>
+    const name = label.get(job.id) ?? job.name;
+    return html`<a href=${href(`jobs/${job.id}`)} class=${`node state-${job.state}`} data-step=${name}>
+      <title>${`${name} (${job.name}, job ${job.id}): ${job.state}`}</title>
       <rect x=${at.x} y=${at.y} width=${NODE_WIDTH} height=${NODE_HEIGHT} rx="6" />
-      <text x=${at.x + 10} y=${at.y + 20} class="node-title">${clip(job.step ?? job.name)}</text>
+      <text x=${at.x + 10} y=${at.y + 20} class="node-title">${clip(name)}</text>
       <text x=${at.x + 10} y=${at.y + 38} class="node-sub">${clip(`${job.state} · #${job.id}`, 26)}</text>
     </a>`;
   });
