@@ -5,6 +5,8 @@ export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './
 export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
 export type { RetryFilter } from './queue/retry-filter.validator.js';
 export { JobsInspector } from './queue/jobs-inspector.service.js';
+export { JobsAdminModule } from './admin/jobs-admin.module.js';
+export type { JobsAdminOptions } from './admin/jobs-admin-options.js';
 export type {
   JobSummary,
   JobListFilter,
