@@ -85,7 +85,7 @@ export interface PipelineGraph {
     createdAt: string;
     progress: { done: number; total: number };
     /** The named steps (JobQueue.getPipeline); jobs spawned at run time are nodes without a name here. */
-    steps?: Record<string, { id: string }>;
+    steps?: Record<string, { id: string; parentId?: string | null }>;
   };
   nodes: JobSummary[];
   edges: { from: string; to: string }[];
