@@ -1,3 +1,4 @@
+import type { JobErrorInfo } from '../interfaces/job-context.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import { fieldTable, table, text } from './cli-output.js';
 
@@ -23,12 +24,12 @@ export function formatJob(job: JobRecord): string {
   ];
   if (job.output !== null) parts.push(section('Output', json(job.output)));
   if (job.progress) parts.push(section('Progress', json(job.progress)));
-  if (job.error) parts.push(section('Error', job.error.stack ?? `${job.error.name}: ${job.error.message}`));
+  if (job.error) parts.push(section('Error', errorText(job.error)));
   if (job.attemptLog.length) {
     const rows = job.attemptLog.map((a) => [
       a.attempt,
       a.outcome,
-      a.at,
+      when(a.at),
       a.error ? `${a.error.name}: ${a.error.message}` : (a.reason ?? ''),
     ]);
     parts.push(section('Attempts', table(['attempt', 'outcome', 'at', 'error or reason'], rows)));
@@ -39,6 +40,19 @@ export function formatJob(job: JobRecord): string {
 /** One line saying what an action left the job as. */
 export function jobLine(job: JobRecord, what: string): string {
   return `Job ${job.id} (${job.name}, queue ${job.queue}) ${what}: now ${job.state}.`;
+}
+
+/** `Name: message`, then the stack (without its first line when that repeats them). */
+function errorText(error: JobErrorInfo): string {
+  const head = `${error.name}: ${error.message}`;
+  if (!error.stack) return head;
+  const lines = error.stack.split('\n');
+  return [head, ...(lines[0] === head ? lines.slice(1) : lines)].join('\n');
+}
+
+/** An attempt's time as ISO text (SQLite hands it back as epoch milliseconds). */
+function when(at: unknown): string {
+  return typeof at === 'number' ? new Date(at).toISOString() : String(at);
 }
 
 function section(title: string, body: string): string {
