@@ -5,6 +5,17 @@ export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './
 export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
 export type { RetryFilter } from './queue/retry-filter.validator.js';
 export type { BulkProgress, OnBulkProgress } from './queue/bulk-progress.js';
+export { JobsInspector } from './queue/jobs-inspector.service.js';
+export { JobsAdminModule } from './admin/jobs-admin.module.js';
+export type { JobsAdminOptions } from './admin/jobs-admin-options.js';
+export type {
+  JobSummary,
+  JobListFilter,
+  JobPage,
+  QueueOverview,
+  ThroughputBucket,
+  PipelineGraph,
+} from './interfaces/jobs-inspector.types.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';

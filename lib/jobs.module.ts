@@ -12,6 +12,7 @@ import { JobStore } from './persistence/job.store.js';
 import { JobsDatabaseInitializer } from './persistence/jobs-database.initializer.js';
 import { JobRowFactory } from './queue/job-row.factory.js';
 import { JobQueue } from './queue/job-queue.service.js';
+import { JobsInspector } from './queue/jobs-inspector.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
@@ -39,9 +40,10 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
     JobRowFactory,
     Pipelines,
     JobQueue,
+    JobsInspector,
     JobConsumer,
   ],
-  exports: [JobQueue, JobConsumer, JobRegistry],
+  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { JobsModule } from '../lib/index.js';
+import { JobsAdminModule, JobsModule } from '../lib/index.js';
+import { AdminTokenGuard } from './admin/admin-token.guard.js';
 import { CrmModule } from './crm/crm.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { MailModule } from './mail/mail.module.js';
@@ -16,6 +17,8 @@ import { UsersModule } from './users/users.module.js';
   imports: [
     DatabaseModule, // SQLite file by default, PostgreSQL (or MariaDB, mariadb://...) when DATABASE_URL is set
     JobsModule.forRoot(),
+    // The operations console at /jobs-admin/ (API under /jobs-admin/api/), for holders of JOBS_ADMIN_TOKEN.
+    JobsAdminModule.forRoot({ path: 'jobs-admin', guard: AdminTokenGuard }),
     UsersModule,
     MailModule,
     ReportsModule,

@@ -1,6 +1,7 @@
 /**
  * The HTTP side of the sample app (the producer): `npm start` (nest start), or after a build
- * `node dist/sample-app/main.js`. PORT (default 3000), DATABASE_URL or SAMPLE_APP_SQLITE.
+ * `node dist/sample-app/main.js`. PORT (default 3000), DATABASE_URL or SAMPLE_APP_SQLITE; JOBS_ADMIN_TOKEN
+ * opens the operations console at /jobs-admin/ to requests that carry it (`Authorization: Bearer <token>`).
  * It enqueues and shows jobs; `consumer.ts` runs them.
  */
 import 'reflect-metadata';

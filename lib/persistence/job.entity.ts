@@ -80,6 +80,7 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     JOB_INDEXES.finished,
     JOB_INDEXES.uniqueRecent,
     JOB_INDEXES.runningKey,
+    JOB_INDEXES.endedBadly,
   ],
   uniques: [JOB_INDEXES.uniqueKey],
 });

@@ -17,6 +17,7 @@ import { LocalWakes } from './local-wakes.js';
 import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
+import { JobBrowseStore } from './job-browse.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -53,6 +54,7 @@ export class JobStore {
   private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
   private retentionOf?: RetentionStore;
+  private browseOf?: JobBrowseStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -251,6 +253,11 @@ export class JobStore {
   /** Deleting finished jobs: `JobQueue.purge` and background retention. */
   get retention(): RetentionStore {
     return (this.retentionOf ??= new RetentionStore(this.dialect, this.bound.db, (fn) => this.transaction(fn)));
+  }
+
+  /** Reading the queue as an operator does (`JobsInspector`). */
+  get browse(): JobBrowseStore {
+    return (this.browseOf ??= new JobBrowseStore(this.dialect, this.bound.db));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

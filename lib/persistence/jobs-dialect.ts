@@ -15,6 +15,7 @@ import type {
 import type { EdgeRow } from './statements/dependencies.sql.js';
 import type { PruneRule } from './statements/prune.sql.js';
 import type { JobCount } from './statements/read-jobs.sql.js';
+import type { JobPageFilter } from './statements/browse-jobs.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
 export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
@@ -181,6 +182,17 @@ export interface JobsDialect {
     ex: Executor,
     queues?: readonly string[],
   ): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
+  /** A page of jobs (`SUMMARY_COLUMNS`), newest first (see `selectJobPage`). */
+  jobPage(ex: Executor, filter: JobPageFilter): Promise<JobRow[]>;
+  /** Failed jobs per queue. */
+  failedPerQueue(ex: Executor): Promise<{ queue: string; n: unknown }[]>;
+  /** Jobs completed or failed in the last `windowMs` (database clock), per queue and state. */
+  finishedPerQueue(ex: Executor, windowMs: number): Promise<{ queue: string; state: string; n: unknown }[]>;
+  /** Jobs completed or failed in the last `windowMs`, per minute since the epoch (UTC) and state; and the clock's minute. */
+  finishedPerMinute(
+    ex: Executor,
+    windowMs: number,
+  ): Promise<{ now: number; rows: { minute: unknown; state: string; n: unknown }[] }>;
   /** A running job's progress note (not fenced). */
   progress(ex: Executor, id: string, progress: string): Promise<void>;
   /**

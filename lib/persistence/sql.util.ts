@@ -43,6 +43,8 @@ export interface SqlSyntax {
   nowPlus(msPlaceholder: string): string;
   /** The clock minus a parameter holding milliseconds. */
   nowMinus(msPlaceholder: string): string;
+  /** A time expression of the dialect's own as whole minutes since the epoch (UTC), for per-minute buckets. */
+  epochMinute(time: string): string;
   /** An expression holding epoch milliseconds (or null), as a time of the dialect's own. */
   fromEpochMs(ms: string): string;
   /** A parameter holding JSON text, as a JSON value of the database. */

@@ -25,6 +25,7 @@ import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
+import * as browse from './browse-jobs.sql.js';
 import * as control from './control-jobs.sql.js';
 import * as unique from './unique-jobs.sql.js';
 
@@ -195,6 +196,27 @@ export abstract class SharedSqlDialect implements JobsDialect {
       ex,
       reads.selectQueueDepths(this.syntax, queues),
     );
+  }
+
+  jobPage(ex: Executor, filter: browse.JobPageFilter) {
+    return run<JobRow>(ex, browse.selectJobPage(this.syntax, filter));
+  }
+
+  failedPerQueue(ex: Executor) {
+    return run<{ queue: string; n: unknown }>(ex, browse.selectFailedPerQueue());
+  }
+
+  finishedPerQueue(ex: Executor, windowMs: number) {
+    return run<{ queue: string; state: string; n: unknown }>(ex, browse.selectFinishedPerQueue(this.syntax, windowMs));
+  }
+
+  async finishedPerMinute(ex: Executor, windowMs: number) {
+    const rows = await run<{ minute: unknown; state: string; n: unknown }>(
+      ex,
+      browse.selectFinishedPerMinute(this.syntax, windowMs),
+    );
+    const [clock] = await run<{ minute: unknown }>(ex, browse.selectClockMinute(this.syntax));
+    return { now: Number(clock!.minute), rows };
   }
 
   async progress(ex: Executor, id: string, progress: string) {

@@ -61,6 +61,8 @@ export const mariadbSyntax: SqlSyntax = {
   now: NOW,
   nowPlus: (ms) => `(${NOW} + INTERVAL (${ms} * 1000) MICROSECOND)`,
   nowMinus: (ms) => `(${NOW} - INTERVAL (${ms} * 1000) MICROSECOND)`,
+  // Minutes from the epoch as a UTC datetime, for the same reason.
+  epochMinute: (time) => `TIMESTAMPDIFF(MINUTE, TIMESTAMP'1970-01-01 00:00:00', ${time})`,
   // Epoch milliseconds counted from the epoch as a UTC datetime: FROM_UNIXTIME would read the session's time zone.
   fromEpochMs: (ms) => `(TIMESTAMP'1970-01-01 00:00:00.000' + INTERVAL (${ms} * 1000) MICROSECOND)`,
   json: (placeholder) => placeholder,

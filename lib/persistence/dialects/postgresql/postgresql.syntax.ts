@@ -18,6 +18,7 @@ export const postgresqlSyntax: SqlSyntax = {
   now: 'now()',
   nowPlus: (ms) => `(now() + ${ms}::bigint * interval '1 millisecond')`,
   nowMinus: (ms) => `now() - ${ms}::bigint * interval '1 millisecond'`,
+  epochMinute: (time) => `floor(extract(epoch from ${time}) / 60)::bigint`,
   fromEpochMs: (ms) => `to_timestamp(${ms}::bigint / 1000.0)`,
   json: (placeholder) => `${placeholder}::jsonb`,
   appendLog: (log, entry) => `${log} || jsonb_build_array(jsonb_set(${entry}, '{at}', to_jsonb(now())))`,

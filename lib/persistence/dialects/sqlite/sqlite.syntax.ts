@@ -33,6 +33,7 @@ export const sqliteSyntax: SqlSyntax = {
   now: NOW,
   nowPlus: (ms) => `(${NOW} + ${ms})`,
   nowMinus: (ms) => `${NOW} - ${ms}`,
+  epochMinute: (time) => `(${time} / 60000)`,
   fromEpochMs: (ms) => ms,
   json: (placeholder) => placeholder,
   appendLog: (log, entry) => `json_insert(${log}, '$[#]', json(json_set(${entry}, '$.at', ${NOW})))`,

@@ -1,0 +1,10 @@
+import type { Type } from '@nestjs/common';
+import { AdminActionsController } from './api/admin-actions.controller.js';
+import { AdminReadController } from './api/admin-read.controller.js';
+
+/**
+ * The controllers `JobsAdminModule` mounts under its `path` (each `@Controller()` path is relative
+ * to it): the JSON API under `api/`. The dashboard's controller, serving its assets at `/<path>/`,
+ * goes in this list too.
+ */
+export const JOBS_ADMIN_CONTROLLERS: Type[] = [AdminReadController, AdminActionsController];
