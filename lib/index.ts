@@ -4,6 +4,7 @@ export { Job } from './decorators/job.decorator.js';
 export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './decorators/job-hooks.decorator.js';
 export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
 export type { RetryFilter } from './queue/retry-filter.validator.js';
+export type { BulkProgress, OnBulkProgress } from './queue/bulk-progress.js';
 export { JobsInspector } from './queue/jobs-inspector.service.js';
 export { JobsAdminModule } from './admin/jobs-admin.module.js';
 export type { JobsAdminOptions } from './admin/jobs-admin-options.js';
@@ -18,6 +19,7 @@ export type {
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
+export { runJobsCli, JobsCliExit } from './cli/jobs.cli.js';
 export { runJobsBenchmark, type JobsBenchmarkOptions, type JobsBenchmarkSummary } from './bench/jobs-bench.js';
 export { pipeline, chain, PipelineBuilder } from './pipeline/pipeline.builder.js';
 export type { PipelineDefinition, PipelineStep, After } from './pipeline/pipeline.types.js';

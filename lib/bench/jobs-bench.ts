@@ -8,7 +8,8 @@ import type { JobName } from '../interfaces/job-types.js';
 import type { EnqueueManyItem } from '../interfaces/job-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { JOBS_BENCH_JOB, JOBS_BENCH_QUEUE, JobsBenchHandler } from './jobs-bench.handler.js';
-import { ProgressBar, formatSummary } from './progress-bar.util.js';
+import { ProgressBar } from '../cli/progress-bar.util.js';
+import { formatSummary } from './bench-summary.util.js';
 
 /** Options of `runJobsBenchmark()`; each can also be given on the command line (`--jobs 5000 --duration-ms 50 --concurrency 20 --consumers 2`). */
 export interface JobsBenchmarkOptions {
@@ -123,7 +124,7 @@ async function runMain(app: INestApplicationContext, o: Required<JobsBenchmarkOp
   const local = children.length
     ? undefined
     : consumer.run({ include: [JOBS_BENCH_JOB], concurrency: o.concurrency, schedule: false });
-  const bar = new ProgressBar(o.jobs);
+  const bar = new ProgressBar(o.jobs, { unit: 'jobs', plainLines: true });
   const started = Date.now();
   const ids: string[] = [];
   try {
@@ -137,12 +138,12 @@ async function runMain(app: INestApplicationContext, o: Required<JobsBenchmarkOp
     }
     for (;;) {
       const left = Math.max(0, (await unfinished(queue)) - before);
-      bar.update(o.jobs - left, started);
+      bar.update(o.jobs - left);
       if (left === 0 || Date.now() - started > o.timeoutMs) break;
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    bar.end();
+    bar.stop();
     await consumer.stop();
     await local;
     await Promise.all(children.map(stopChild));

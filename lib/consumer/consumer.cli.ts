@@ -1,60 +1,69 @@
 import { NestFactory } from '@nestjs/core';
+import { Command, CommanderError, Option } from 'commander';
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import type { ConsumerOptions } from '../interfaces/consumer-options.js';
 import { JobConsumer } from './job-consumer.service.js';
 import type { ConsumerSummary } from './consumer-loop.js';
 
-const INT_FLAGS = {
-  '--concurrency': 'concurrency',
-  '--poll-interval-ms': 'pollIntervalMs',
-  '--max-jobs': 'maxJobs',
-  '--timeout-ms': 'timeoutMs',
-  '--shutdown-grace-ms': 'shutdownGraceMs',
-} as const;
-const LIST_FLAGS = { '--include': 'include', '--exclude': 'exclude', '--queues': 'queues' } as const;
+const INT_FLAGS = ['--concurrency', '--poll-interval-ms', '--max-jobs', '--timeout-ms', '--shutdown-grace-ms'] as const;
+const LIST_FLAGS = ['--include', '--exclude', '--queues'] as const;
+const FLAGS = [...INT_FLAGS, ...LIST_FLAGS, '--until-empty'];
 
 /**
- * Parses consumer flags: `--concurrency 20 --exclude gpu.render,video.encode --include a,b
+ * Parses consumer flags (on commander): `--concurrency 20 --exclude gpu.render,video.encode --include a,b
  * --queues default,mail --max-jobs 100 --timeout-ms 60000 --until-empty --poll-interval-ms 500
- * --shutdown-grace-ms 30000`. `--flag=value` works too. Unknown flags are an error.
+ * --shutdown-grace-ms 30000`. `--flag=value` works too, and `--` is skipped wherever it stands (npm
+ * and Nest CLI pass one on). Unknown flags, stray words and missing values are an `InvalidJobOptionsError`.
  */
 export function parseConsumerArgs(argv: readonly string[]): ConsumerOptions {
-  const options: ConsumerOptions = {};
-  const args = argv
-    .map(unquote)
-    .flatMap((a) =>
-      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a],
-    );
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    if (flag === '--') continue;
-    if (flag === '--until-empty') {
-      options.untilEmpty = true;
-      continue;
-    }
-    const value = args[i + 1];
-    if (flag in INT_FLAGS || flag in LIST_FLAGS) {
-      if (value === undefined || value.startsWith('--'))
-        throw new InvalidJobOptionsError(`Flag ${flag} needs a value.`);
-      i += 1;
-      if (flag in INT_FLAGS) {
-        const n = Number(value);
-        if (!Number.isInteger(n))
-          throw new InvalidJobOptionsError(`Flag ${flag} needs a whole number; got '${value}'.`);
-        (options as any)[INT_FLAGS[flag as keyof typeof INT_FLAGS]] = n;
-      } else {
-        (options as any)[LIST_FLAGS[flag as keyof typeof LIST_FLAGS]] = value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-      }
-      continue;
-    }
-    throw new InvalidJobOptionsError(
-      `Unknown flag '${flag}'. Flags: ${[...Object.keys(INT_FLAGS), ...Object.keys(LIST_FLAGS), '--until-empty'].join(', ')}.`,
-    );
+  const program = new Command()
+    .helpOption(false)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  for (const flag of INT_FLAGS) program.addOption(new Option(`${flag} <n>`).argParser(flagValue(flag, wholeNumber)));
+  for (const flag of LIST_FLAGS) program.addOption(new Option(`${flag} <names>`).argParser(flagValue(flag, nameList)));
+  program.option('--until-empty');
+  let parsed: { operands: string[]; unknown: string[] };
+  try {
+    parsed = program.parseOptions(argv.map(unquote).filter((a) => a !== '--'));
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    const flag = /'(--[\w-]+)/.exec(err.message)?.[1] ?? '';
+    if (err.code === 'commander.optionMissingArgument') throw needsValue(flag);
+    throw new InvalidJobOptionsError(`${err.message.replace(/^error: /, '')} Flags: ${FLAGS.join(', ')}.`);
   }
-  return options;
+  const stray = [...parsed.unknown, ...parsed.operands][0];
+  if (stray !== undefined) {
+    const flag = stray.startsWith('--') && stray.includes('=') ? stray.slice(0, stray.indexOf('=')) : stray;
+    if (FLAGS.includes(flag)) throw new InvalidJobOptionsError(`Flag ${flag} takes no value; got '${stray}'.`);
+    throw new InvalidJobOptionsError(`Unknown flag '${flag}'. Flags: ${FLAGS.join(', ')}.`);
+  }
+  return program.opts<ConsumerOptions>();
+}
+
+/** Commander takes the next argument as the value whatever it is: a flag there means the value is missing. */
+function flagValue<T>(flag: string, parse: (flag: string, value: string) => T): (value: string) => T {
+  return (value) => {
+    if (value.startsWith('--')) throw needsValue(flag);
+    return parse(flag, value);
+  };
+}
+
+function needsValue(flag: string): InvalidJobOptionsError {
+  return new InvalidJobOptionsError(`Flag ${flag} needs a value.`);
+}
+
+function wholeNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidJobOptionsError(`Flag ${flag} needs a whole number; got '${value}'.`);
+  return n;
+}
+
+function nameList(_flag: string, value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

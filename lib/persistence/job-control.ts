@@ -81,15 +81,21 @@ export class JobControl {
 
   /**
    * Retries every failed job of `name` and/or `queue` that ran, `batchSize` at a time in id order
-   * (a job failing again meanwhile is not retried twice). Returns how many were set going.
+   * (a job failing again meanwhile is not retried twice). Returns how many were set going; `onBatch`
+   * hears how many each batch set going.
    */
-  async retryFailed(filter: { name?: string; queue?: string }, batchSize: number): Promise<number> {
+  async retryFailed(
+    filter: { name?: string; queue?: string },
+    batchSize: number,
+    onBatch?: (retried: number) => void,
+  ): Promise<number> {
     const d = this.c.dialect;
     let afterId = '0';
     let count = 0;
     for (;;) {
       const found = await d.failedJobs(this.c.db, { ...filter, afterId, limit: batchSize });
       if (found.length === 0) return count;
+      const before = count;
       afterId = String(found[found.length - 1]!.id);
       const plain = found.filter((r) => r.pipeline_id === null).map((r) => String(r.id));
       if (plain.length) {
@@ -114,8 +120,14 @@ export class JobControl {
           if (!(err instanceof InvalidJobStateError)) throw err; // moved on meanwhile, or its pipeline says no
         }
       }
+      onBatch?.(count - before);
       if (found.length < batchSize) return count;
     }
+  }
+
+  /** How many failed jobs `retryFailed(filter)` would take at most (its progress total). */
+  countRetryable(filter: { name?: string; queue?: string }): Promise<number> {
+    return this.c.dialect.countJobs(this.c.db, { states: [JobState.Failed], ran: true, ...filter });
   }
 
   /** Ends a pending or blocked job `cancelled` without running it; its dependants follow their policy. */

@@ -9,7 +9,7 @@ import type { EffectsContext } from './completion-effects.js';
 import { writeFinishBatch } from './finish-batch.js';
 import { guard } from './db-guard.util.js';
 import { dialectFor } from './dialects/index.js';
-import type { JobsDialect, Listener } from './jobs-dialect.js';
+import type { DatabaseName, JobsDialect, Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
@@ -243,6 +243,11 @@ export class JobStore {
   ): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
     const rows = await this.dialect.queueDepths(this.bound.db, queues);
     return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
+  }
+
+  /** The database the queue is on, by the name `jobsSchemaSql` takes. */
+  get databaseName(): DatabaseName {
+    return this.dialect.name;
   }
 
   /** Deleting finished jobs: `JobQueue.purge` and background retention. */

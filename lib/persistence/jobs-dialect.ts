@@ -14,6 +14,7 @@ import type {
 } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 import type { PruneRule } from './statements/prune.sql.js';
+import type { JobCount } from './statements/read-jobs.sql.js';
 import type { JobPageFilter } from './statements/browse-jobs.sql.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
@@ -241,6 +242,8 @@ export interface JobsDialect {
    * first (see Locking); returns how many steps it deleted.
    */
   prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number): Promise<number>;
+  /** How many jobs match (`JobCount`): the total a bulk retry or purge reports its progress against. */
+  countJobs(ex: Executor, count: JobCount): Promise<number>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
 

@@ -13,6 +13,36 @@ export class RetentionStore {
     private readonly transaction: Transaction,
   ) {}
 
+  /**
+   * `purge` in batches of `batchSize` (one short transaction each: plain jobs state by state, then
+   * whole pipelines), calling `onBatch` with how many jobs each deleted; returns how many in all.
+   */
+  async purgeInBatches(
+    states: readonly string[],
+    olderThanMs: number,
+    batchSize: number,
+    onBatch: (deleted: number) => void,
+  ): Promise<number> {
+    let deleted = 0;
+    const step = async (batch: (tx: Executor) => Promise<number>) => {
+      const n = await this.transaction(batch);
+      deleted += n;
+      onBatch(n);
+      return n;
+    };
+    for (const state of states) {
+      while ((await step((tx) => this.d.pruneJobs(tx, { state, olderThanMs }, batchSize))) > 0);
+    }
+    const rules = states.map((state) => ({ state, olderThanMs }));
+    while ((await step((tx) => this.d.prunePipelines(tx, rules, batchSize))) > 0);
+    return deleted;
+  }
+
+  /** How many jobs a purge of these would delete at most (pipeline steps included, though a pipeline goes only whole). */
+  countPurgeable(states: readonly string[], olderThanMs: number): Promise<number> {
+    return this.d.countJobs(this.db, { states, finishedOverMs: olderThanMs });
+  }
+
   /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read once per round. */
   pruneBoundary(state: string, keepLast: number) {
     return this.d.pruneBoundary(this.db, state, keepLast);

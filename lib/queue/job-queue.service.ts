@@ -15,6 +15,7 @@ import { assertId } from './job-id.util.js';
 import { assertKnownFields, assertNameList, assertQueueName } from '../validation/options.validator.js';
 import { assertRetryFilter, type RetryFilter } from './retry-filter.validator.js';
 import { JobRowFactory } from './job-row.factory.js';
+import { purgeWithProgress, retryFailedWithProgress, type OnBulkProgress } from './bulk-progress.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { Pipelines } from '../pipeline/pipelines.service.js';
@@ -157,7 +158,8 @@ export class JobQueue {
   async retry(filter: RetryFilter): Promise<number>;
   async retry(target: string | number | RetryFilter): Promise<JobRecord | number> {
     if (typeof target === 'object' && target !== null) {
-      const { batchSize, ...filter } = assertRetryFilter(target, this.options.maxBatchSize);
+      const { batchSize, onProgress, ...filter } = assertRetryFilter(target, this.options.maxBatchSize);
+      if (onProgress) return guard(() => retryFailedWithProgress(this.store, filter, batchSize, onProgress));
       return guard(() => this.store.control.retryFailed(filter, batchSize));
     }
     assertId(target, 'job');
@@ -250,8 +252,9 @@ export class JobQueue {
    * Deletes finished jobs older than `olderThanMs` in `states` (default: every finished state),
    * and finished pipelines whole (row, steps, edges) when every step is such a job;
    * returns how many jobs, steps included. Retention (module option) does this in the background.
+   * With `onProgress`, it deletes 500 jobs per transaction and reports `{ done, total }` after each.
    */
-  async purge(options: { olderThanMs: number; states?: JobState[] }): Promise<number> {
+  async purge(options: { olderThanMs: number; states?: JobState[]; onProgress?: OnBulkProgress }): Promise<number> {
     const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled, JobState.Skipped];
     if (!Number.isInteger(options.olderThanMs) || options.olderThanMs < 0) {
       throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
@@ -261,7 +264,10 @@ export class JobQueue {
       throw new InvalidJobOptionsError(
         `purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`,
       );
-    return guard(() => this.store.retention.purge(states, options.olderThanMs));
+    const { olderThanMs, onProgress } = options;
+    const batchSize = Math.min(500, this.options.maxBatchSize);
+    if (onProgress) return guard(() => purgeWithProgress(this.store, { states, olderThanMs, batchSize }, onProgress));
+    return guard(() => this.store.retention.purge(states, olderThanMs));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { assertInt, describe } from '../validation/options.validator.js';
+import type { OnBulkProgress } from './bulk-progress.js';
 
 /** Which failed jobs `JobQueue.retry(filter)` runs again. */
 export interface RetryFilter {
@@ -9,16 +10,18 @@ export interface RetryFilter {
   queue?: string;
   /** Jobs retried per transaction. @default 500 (at most the module's maxBatchSize) */
   batchSize?: number;
+  /** Called after each batch with `{ done, total }` (total counted first); for a progress bar. */
+  onProgress?: OnBulkProgress;
 }
 
-const KEYS = new Set(['name', 'queue', 'batchSize']);
+const KEYS = new Set(['name', 'queue', 'batchSize', 'onProgress']);
 
 /** Checks a retry filter (at least a name or a queue) and fills in its batch size. */
 export function assertRetryFilter(filter: RetryFilter, maxBatchSize: number): RetryFilter & { batchSize: number } {
   const unknown = Object.keys(filter).filter((k) => !KEYS.has(k));
   if (unknown.length) {
     throw new InvalidJobOptionsError(
-      `retry() takes a job id or a filter { name, queue, batchSize }; unknown option(s): ${unknown.join(', ')}.`,
+      `retry() takes a job id or a filter { name, queue, batchSize, onProgress }; unknown option(s): ${unknown.join(', ')}.`,
     );
   }
   for (const key of ['name', 'queue'] as const) {
@@ -30,6 +33,11 @@ export function assertRetryFilter(filter: RetryFilter, maxBatchSize: number): Re
   if (filter.name === undefined && filter.queue === undefined) {
     throw new InvalidJobOptionsError(
       "retry({ ... }) needs a 'name' and/or a 'queue': it retries the failed jobs of those, never every failed job at once.",
+    );
+  }
+  if (filter.onProgress !== undefined && typeof filter.onProgress !== 'function') {
+    throw new InvalidJobOptionsError(
+      `Option 'onProgress' of retry() must be a function; got ${describe(filter.onProgress)}.`,
     );
   }
   assertInt(filter.batchSize, 'batchSize', { min: 1, max: maxBatchSize });

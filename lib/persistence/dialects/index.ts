@@ -39,6 +39,9 @@ const LABELS = listed(
   'and',
 );
 
+/** The databases the queue runs on, by the names `jobsSchemaSql` takes. */
+export const DATABASE_NAMES: readonly DatabaseName[] = Object.freeze(DIALECTS.map((d) => d.name));
+
 /** The dialect of the database `orm` talks to. */
 export function dialectFor(orm: MikroORM): JobsDialect {
   const platform = orm.em.getPlatform().constructor.name;

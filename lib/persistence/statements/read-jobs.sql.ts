@@ -38,6 +38,27 @@ export function selectQueueDepths(syntax: SqlSyntax, queues?: readonly string[])
   return p.sql(sql);
 }
 
+/** What `countJobs` counts: jobs in `states`, optionally finished over `finishedOverMs` ago, of a name and/or queue, that ran. */
+export interface JobCount {
+  states: readonly string[];
+  finishedOverMs?: number;
+  name?: string;
+  queue?: string;
+  /** Only jobs with `attempts > 0` (what a bulk retry takes). */
+  ran?: boolean;
+}
+
+/** How many jobs match (the total a bulk retry or purge shows its progress against). */
+export function countJobs(syntax: SqlSyntax, c: JobCount): Sql {
+  const p = syntax.params();
+  let where = `state ${p.list(c.states, 'text')}`;
+  if (c.finishedOverMs !== undefined) where += ` AND finished_at < ${syntax.nowMinus(p.add(c.finishedOverMs))}`;
+  if (c.name !== undefined) where += ` AND name = ${p.add(c.name)}`;
+  if (c.queue !== undefined) where += ` AND queue = ${p.add(c.queue)}`;
+  if (c.ran) where += ' AND attempts > 0';
+  return p.sql(`SELECT count(*) AS n FROM ${JOB_TABLE} WHERE ${where}`);
+}
+
 /** Progress note of a running job, written at once (not fenced: it is informational). */
 export function updateProgress(syntax: SqlSyntax, id: string, progress: string): Sql {
   const p = syntax.params();

@@ -252,6 +252,11 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return deleted;
   }
 
+  async countJobs(ex: Executor, count: reads.JobCount) {
+    const [row] = await run<{ n: unknown }>(ex, reads.countJobs(this.syntax, count));
+    return Number(row?.n ?? 0);
+  }
+
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
     return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
   }
