@@ -15,6 +15,7 @@ import { JobQueue } from './queue/job-queue.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
+import { Schedules } from './schedule/schedules.service.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -38,6 +39,7 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
     JobThreadPool,
     JobRowFactory,
     Pipelines,
+    Schedules,
     JobQueue,
     JobConsumer,
   ],

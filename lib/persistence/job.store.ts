@@ -17,6 +17,7 @@ import { LocalWakes } from './local-wakes.js';
 import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
+import { ScheduleStore } from './schedule.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -53,6 +54,7 @@ export class JobStore {
   private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
   private retentionOf?: RetentionStore;
+  private schedulesOf?: ScheduleStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -246,6 +248,13 @@ export class JobStore {
   /** Deleting finished jobs: `JobQueue.purge` and background retention. */
   get retention(): RetentionStore {
     return (this.retentionOf ??= new RetentionStore(this.dialect, this.bound.db, (fn) => this.transaction(fn)));
+  }
+
+  /** Run-time schedules (`JobQueue.schedule`); an occurrence's jobs are written as `write` writes them. */
+  get schedules(): ScheduleStore {
+    const write = <T>(fn: (tx: Executor, insert: (rows: NewJobRow[]) => Promise<JobRecord[]>) => Promise<T>) =>
+      this.write(undefined, (w) => fn(w.executor, (rows) => w.insert(rows)));
+    return (this.schedulesOf ??= new ScheduleStore(this.dialect, this.bound.db, write));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

@@ -14,6 +14,7 @@ import type {
 } from './store.types.js';
 import type { EdgeRow } from './statements/dependencies.sql.js';
 import type { PruneRule } from './statements/prune.sql.js';
+import type { ScheduleFilter, ScheduleRow } from './schedule-row.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
 export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
@@ -231,6 +232,18 @@ export interface JobsDialect {
   prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number): Promise<number>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
+
+  /**
+   * Run-time schedules (`queue_schedule`, schema version 3). `saveSchedule` inserts one or replaces
+   * the one with its key: every column but `last_run_at` and `created_at`, and `version` + 1.
+   * `schedules` reads rows as stored (see `ScheduleFilter`; `lock` as in Locking). `advanceSchedule`
+   * changes the row only while it is at `version` (compare-and-set), and bumps it.
+   */
+  saveSchedule(ex: Executor, row: ScheduleRow): Promise<void>;
+  /** Whether a schedule with that key was there (and is now deleted). */
+  deleteSchedule(ex: Executor, key: string): Promise<boolean>;
+  schedules(ex: Executor, filter: ScheduleFilter): Promise<Record<string, unknown>[]>;
+  advanceSchedule(tx: Executor, key: string, version: number, nextMs: number, lastMs: number | null): Promise<void>;
 
   /** Wakes listeners when `tx` commits. */
   notify(tx: Executor): Promise<void>;

@@ -2,7 +2,7 @@
  * The version of the queue's tables. Apps on MikroORM migrations add one migration per version:
  * `for (const sql of jobsSchemaSql('postgresql', 0)) this.addSql(sql);` (see README, "Schema").
  */
-export const JOBS_SCHEMA_VERSION = 2;
+export const JOBS_SCHEMA_VERSION = 3;
 
 /** The column types a database writes the tables with. */
 export interface SchemaTypes {
@@ -102,6 +102,13 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
       `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
       `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
       `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
+    );
+  }
+  if (from < 3) {
+    // Version 3: schedules made at run time (`JobQueue.schedule`), found by their next run.
+    out.push(
+      `create table queue_schedule (schedule_key varchar(255) not null, cron varchar(255) not null, name varchar(128) not null, input ${json} null, options ${json} null, time_zone varchar(64) null, missed varchar(32) not null, next_run_at ${ts} not null, last_run_at ${ts} null, version int not null default 0, created_at ${ts} not null, updated_at ${ts} not null, primary key (schedule_key))`,
+      `create index queue_schedule_next_idx on queue_schedule (next_run_at)`,
     );
   }
   return out;

@@ -27,6 +27,8 @@ import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-job
 import * as reads from './read-jobs.sql.js';
 import * as control from './control-jobs.sql.js';
 import * as unique from './unique-jobs.sql.js';
+import * as schedules from './schedule.sql.js';
+import type { ScheduleFilter, ScheduleRow } from '../schedule-row.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -232,5 +234,21 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
     return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
+  }
+
+  async saveSchedule(ex: Executor, row: ScheduleRow) {
+    await run(ex, schedules.upsertSchedule(this.syntax, row));
+  }
+
+  async deleteSchedule(ex: Executor, key: string) {
+    return (await run(ex, schedules.deleteSchedule(this.syntax, key))).length > 0;
+  }
+
+  schedules(ex: Executor, filter: ScheduleFilter) {
+    return run(ex, schedules.selectSchedules(this.syntax, filter));
+  }
+
+  async advanceSchedule(tx: Executor, key: string, version: number, nextMs: number, lastMs: number | null) {
+    await run(tx, schedules.advanceSchedule(this.syntax, key, version, nextMs, lastMs));
   }
 }
