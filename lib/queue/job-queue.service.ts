@@ -275,9 +275,8 @@ export class JobQueue {
   }
 
   /**
-   * Creates schedule `key`, or changes it: at each occurrence of `cron` in `options.timeZone` (UTC), one
-   * `name` job with `input` is enqueued, once across all consumers, never early (README, "Schedules").
-   * Throws `InvalidScheduleError`, `UnknownJobError` or an enqueue's input errors, writing nothing.
+   * Creates or changes schedule `key`: each occurrence of `cron` (in `options.timeZone`) enqueues one `name` job,
+   * once across all consumers, never early (README, "Schedules"). Bad input throws, writing nothing.
    */
   schedule<N extends JobName>(
     key: string,
