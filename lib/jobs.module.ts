@@ -16,6 +16,7 @@ import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
 import { Schedules } from './schedule/schedules.service.js';
+import { JobsTesting } from './testing/jobs-testing.service.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -42,8 +43,9 @@ import { Schedules } from './schedule/schedules.service.js';
     Schedules,
     JobQueue,
     JobConsumer,
+    JobsTesting,
   ],
-  exports: [JobQueue, JobConsumer, JobRegistry],
+  exports: [JobQueue, JobConsumer, JobRegistry, JobsTesting],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

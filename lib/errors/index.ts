@@ -19,3 +19,4 @@ export * from './unrecoverable-job.error.js';
 export * from './invalid-job-state.error.js';
 export * from './snooze-job.error.js';
 export * from './invalid-schedule.error.js';
+export * from './jobs-testing-assertion.error.js';

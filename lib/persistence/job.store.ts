@@ -27,6 +27,7 @@ import {
   type ClaimedJob,
   type EndedRow,
   type FinishBatch,
+  type JobFilter,
   type NewJobRow,
 } from './store.types.js';
 
@@ -216,6 +217,11 @@ export class JobStore {
     }));
   }
 
+  /** Jobs by name, queue and state, in id order (`JobsTesting`). */
+  async find(filter: JobFilter): Promise<JobRecord[]> {
+    return (await this.dialect.findJobs(this.bound.db, filter)).map((r) => mapJobRow(r, this.dialect));
+  }
+
   async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const d = this.dialect;
@@ -252,9 +258,7 @@ export class JobStore {
 
   /** Run-time schedules (`JobQueue.schedule`); an occurrence's jobs are written as `write` writes them. */
   get schedules(): ScheduleStore {
-    const write = <T>(fn: (tx: Executor, insert: (rows: NewJobRow[]) => Promise<JobRecord[]>) => Promise<T>) =>
-      this.write(undefined, (w) => fn(w.executor, (rows) => w.insert(rows)));
-    return (this.schedulesOf ??= new ScheduleStore(this.dialect, this.bound.db, write));
+    return (this.schedulesOf ??= new ScheduleStore(this.dialect, this.bound.db, (fn) => this.write(undefined, fn)));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

@@ -7,6 +7,7 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  JobFilter,
   JobLimit,
   NewJobRow,
   ReopenedRow,
@@ -163,6 +164,8 @@ export interface JobsDialect {
   updateWorkspace(tx: Executor, pipelineId: string, workspace: string): Promise<void>;
 
   jobs(ex: Executor, ids: readonly string[]): Promise<JobRow[]>;
+  /** Jobs matching `filter`, in id order (the testing helpers' reads). */
+  findJobs(ex: Executor, filter: JobFilter): Promise<JobRow[]>;
   pipeline(ex: Executor, id: string): Promise<Record<string, unknown> | undefined>;
   /** A pipeline's steps, by id. */
   pipelineJobs(ex: Executor, id: string): Promise<JobRow[]>;

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobsDialect } from './jobs-dialect.js';
+import type { JobWriter } from './job.writer.js';
 import { toDate } from './row.mapper.js';
 import type { ScheduleRow, StoredSchedule } from './schedule-row.js';
 import type { Executor } from './sql.util.js';
 import type { NewJobRow } from './store.types.js';
 
-/** A write of the store's: its transaction, and the job insert that wakes consumers when it commits. */
-type Write = <T>(fn: (tx: Executor, insert: (rows: NewJobRow[]) => Promise<JobRecord[]>) => Promise<T>) => Promise<T>;
+/** A write in a transaction of the store's, whose job inserts wake consumers when it commits. */
+type Write = <T>(fn: (w: JobWriter) => Promise<T>) => Promise<T>;
 
 /**
  * The store's intents for run-time schedules (`JobQueue.schedule`): saving, removing and listing
@@ -22,7 +22,7 @@ export class ScheduleStore {
 
   /** Inserts the schedule, or replaces the one with its key (its next run recomputed by the caller). */
   async save(row: ScheduleRow): Promise<StoredSchedule> {
-    return this.write(async (tx) => {
+    return this.write(async ({ executor: tx }) => {
       await this.d.saveSchedule(tx, row);
       return (await this.read(tx, { key: row.key }))[0]!;
     });
@@ -51,11 +51,11 @@ export class ScheduleStore {
    * were. Returns the jobs written, or undefined when another process (or a change) came first.
    */
   advance(seen: StoredSchedule, nextMs: number, lastMs: number | null, jobs: NewJobRow[]) {
-    return this.write(async (tx, insert) => {
-      const [now] = await this.read(tx, { key: seen.key, lock: true });
+    return this.write(async (w) => {
+      const [now] = await this.read(w.executor, { key: seen.key, lock: true });
       if (!now || now.version !== seen.version) return undefined;
-      await this.d.advanceSchedule(tx, seen.key, seen.version, nextMs, lastMs);
-      return jobs.length ? insert(jobs) : [];
+      await this.d.advanceSchedule(w.executor, seen.key, seen.version, nextMs, lastMs);
+      return jobs.length ? w.insert(jobs) : [];
     });
   }
 

@@ -24,6 +24,9 @@ function dbTime(kind: DbKind, at: Date): unknown {
   return at.toISOString();
 }
 
+/** Each test with consumer processes: their boot, and a few seconds of occurrences. */
+const PROCESS_TEST_MS = 240_000;
+
 describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
@@ -47,7 +50,8 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
         },
       }),
     );
-    await Promise.all(consumers.map((c) => c.waitFor(/READY/)));
+    // Generous: on a loaded machine two processes booting Nest and an ORM take a while.
+    await Promise.all(consumers.map((c) => c.waitFor(/READY/, 90_000)));
   }
 
   /** Stops the consumers gracefully; each must exit cleanly with nothing on stderr but logs. */
@@ -107,7 +111,7 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
       expect(runs[0]!.getTime()).toBeGreaterThanOrEqual(job.runAfter.getTime());
     }
     expect(await t.queue.schedules()).toEqual([]);
-  });
+  }, PROCESS_TEST_MS);
 
   it(`${kind}: a change and a removal made at run time hold in both processes`, async () => {
     await startConsumers();
@@ -146,7 +150,7 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
     }
     expect(new Set(jobs.map((j) => j.runAfter.getTime())).size).toBe(jobs.length);
     expect((await t.queue.schedules()).map((s) => s.key)).toEqual(['sentinel']);
-  });
+  }, PROCESS_TEST_MS);
 
   it(`${kind}: occurrences missed while no consumer ran follow each schedule's policy, in its time zone`, async () => {
     // Every 5 seconds during the one minute that began three minutes ago: twelve occurrences, all
@@ -206,7 +210,7 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
     const byKey = Object.fromEntries((await t.queue.schedules()).map((s) => [s.key, s]));
     expect(byKey.skip!.lastRunAt).toBeNull();
     expect(byKey.catch3!.lastRunAt!.toISOString()).toBe(at(55)[0]);
-  });
+  }, PROCESS_TEST_MS);
 
   it(`${kind}: computes the next run in the schedule's time zone`, async () => {
     const kolkata = await t.queue.schedule('morning', '0 30 9 * * *', 'test.echo', null, { timeZone: 'Asia/Kolkata' });

@@ -8,6 +8,7 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  JobFilter,
   JobLimit,
   NewJobRow,
   ReopenedRow,
@@ -151,6 +152,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   jobs(ex: Executor, ids: readonly string[]) {
     return run<JobRow>(ex, reads.selectJobs(this.syntax, ids));
+  }
+
+  findJobs(ex: Executor, filter: JobFilter) {
+    return run<JobRow>(ex, reads.selectJobsWhere(this.syntax, filter));
   }
 
   async pipeline(ex: Executor, id: string) {
