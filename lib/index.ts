@@ -16,6 +16,8 @@ export type {
   ThroughputBucket,
   PipelineGraph,
 } from './interfaces/jobs-inspector.types.js';
+export type { ScheduleOptions, ScheduleRecord, ScheduledJobOptions } from './schedule/schedule.types.js';
+export { DEFAULT_MISSED_POLICY, SCHEDULE_GRACE_MS, type MissedPolicy } from './schedule/missed-policy.js';
 export { JobConsumer } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
@@ -28,6 +30,7 @@ export type { JobEntity } from './persistence/job.entity.js';
 export type { PipelineEntity, JobDependencyEntity } from './persistence/pipeline.entity.js';
 export type { QueueControlEntity } from './persistence/queue-control.entity.js';
 export type { JobStartEntity } from './persistence/job-start.entity.js';
+export type { ScheduleEntity } from './persistence/schedule.entity.js';
 export { JOBS_SCHEMA_VERSION } from './persistence/schema.sql.js';
 export { jobsSchemaSql, adaptJobEntities } from './persistence/dialects/index.js';
 export { JobState, PipelineState, DependencyPolicy, TERMINAL_JOB_STATES } from './interfaces/job-state.js';
@@ -52,4 +55,11 @@ export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
+export {
+  JobsTesting,
+  drainJobs,
+  type EnqueuedFilter,
+  type DrainOptions,
+} from './testing/jobs-testing.service.js';
+export type { InputMatcher } from './testing/input.matcher.js';
 export * from './errors/index.js';

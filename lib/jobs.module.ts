@@ -16,6 +16,8 @@ import { JobsInspector } from './queue/jobs-inspector.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
+import { Schedules } from './schedule/schedules.service.js';
+import { JobsTesting } from './testing/jobs-testing.service.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -39,11 +41,13 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
     JobThreadPool,
     JobRowFactory,
     Pipelines,
+    Schedules,
     JobQueue,
     JobsInspector,
     JobConsumer,
+    JobsTesting,
   ],
-  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry],
+  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

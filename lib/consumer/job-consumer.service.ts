@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   JOBS_MODULE_OPTIONS,
   BUSY_POLL_MS,
@@ -17,11 +18,13 @@ import { assertConsumerOptions } from './consumer-options.validator.js';
 import { ConsumerLoop, type ConsumerSummary } from './consumer-loop.js';
 import { JobRunner } from './job-runner.js';
 import { RetentionPruner } from './retention.pruner.js';
-import { RecurringScheduler, loadCron, type RecurringJob } from './recurring.scheduler.js';
+import { RecurringScheduler, type RecurringJob } from './recurring.scheduler.js';
+import { findSchedulerRegistry } from './scheduler-registry.lookup.js';
 import { JobQueue } from '../queue/job-queue.service.js';
 import type { JobName } from '../interfaces/job-types.js';
 import { assertThreadFile } from '../threads/thread-option.util.js';
 import { JobThreadPool } from '../threads/job-thread.pool.js';
+import { Schedules } from '../schedule/schedules.service.js';
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -32,6 +35,8 @@ import { JobThreadPool } from '../threads/job-thread.pool.js';
 export class JobConsumer implements BeforeApplicationShutdown {
   private readonly logger = new Logger('JobConsumer');
   private readonly loops = new Set<ConsumerLoop>();
+  /** The recurring jobs' timers, shared by this application's consumers. */
+  private recurring?: RecurringScheduler;
 
   constructor(
     private readonly store: JobStore,
@@ -40,6 +45,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly queue: JobQueue,
     private readonly hooks: JobHooksRegistry,
     private readonly threads: JobThreadPool,
+    private readonly schedules: Schedules,
+    private readonly moduleRef: ModuleRef,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -126,6 +133,10 @@ export class JobConsumer implements BeforeApplicationShutdown {
     );
     this.loops.add(loop);
     const recurring = await this.startRecurring(names, options.schedule ?? true);
+    // Run-time schedules (JobQueue.schedule): changes made elsewhere are seen within a poll interval.
+    const scheduler =
+      options.schedule === false ? undefined : this.schedules.runner(loopPollMs(options), (m) => this.logger.warn(m));
+    scheduler?.start();
     const pruner = this.options.retention
       ? new RetentionPruner(this.options.retention, this.store.retention, this.logger)
       : undefined;
@@ -145,7 +156,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
       );
       return summary;
     } finally {
-      recurring?.stop();
+      recurring?.();
+      await scheduler?.stop();
       await pruner?.stop();
       process.off('unhandledRejection', onRejection);
       detach();
@@ -153,8 +165,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
     }
   }
 
-  /** Keeps the next occurrence of every `cron` job this consumer handles enqueued. */
-  private async startRecurring(names: string[], enabled: boolean): Promise<RecurringScheduler | undefined> {
+  /** Keeps the next occurrence of every `cron` job this consumer handles enqueued; returns what stops that. */
+  private async startRecurring(names: string[], enabled: boolean): Promise<(() => void) | undefined> {
     const jobs: RecurringJob[] = names
       .map((n) => this.registry.get(n))
       .filter((j) => j.options.cron !== undefined)
@@ -165,16 +177,14 @@ export class JobConsumer implements BeforeApplicationShutdown {
         input: j.options.cronInput,
       }));
     if (!enabled || jobs.length === 0) return undefined;
-    const scheduler = new RecurringScheduler(
-      jobs,
+    this.recurring ??= new RecurringScheduler(
       // Names come from the registry, not from the app's JobTypes declaration: cast, so this compiles under any.
       (name, input, runAfter, uniqueKey) =>
         this.queue.enqueue(name as JobName, input as never, { runAfter, uniqueKey }),
-      await loadCron(),
+      () => findSchedulerRegistry(this.moduleRef),
       (message) => this.logger.warn(message),
     );
-    await scheduler.start();
-    return scheduler;
+    return this.recurring.acquire(jobs);
   }
 
   /** Stops every consumer of this process: no new claims; running jobs get `graceMs`, then are handed back. */
@@ -207,4 +217,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
       process.off('SIGTERM', onSignal);
     };
   }
+}
+
+function loopPollMs(options: ConsumerOptions): number {
+  return options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
 }

@@ -18,3 +18,5 @@ export * from './shutdown.error.js';
 export * from './unrecoverable-job.error.js';
 export * from './invalid-job-state.error.js';
 export * from './snooze-job.error.js';
+export * from './invalid-schedule.error.js';
+export * from './jobs-testing-assertion.error.js';

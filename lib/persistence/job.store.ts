@@ -18,6 +18,7 @@ import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
 import { JobBrowseStore } from './job-browse.store.js';
+import { ScheduleStore } from './schedule.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -27,6 +28,7 @@ import {
   type ClaimedJob,
   type EndedRow,
   type FinishBatch,
+  type JobFilter,
   type NewJobRow,
 } from './store.types.js';
 
@@ -55,6 +57,7 @@ export class JobStore {
   private controlOf?: JobControl;
   private retentionOf?: RetentionStore;
   private browseOf?: JobBrowseStore;
+  private schedulesOf?: ScheduleStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -216,6 +219,11 @@ export class JobStore {
     }));
   }
 
+  /** Jobs by name, queue and state, in id order (`JobsTesting`). */
+  async find(filter: JobFilter): Promise<JobRecord[]> {
+    return (await this.dialect.findJobs(this.bound.db, filter)).map((r) => mapJobRow(r, this.dialect));
+  }
+
   async get(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const d = this.dialect;
@@ -260,6 +268,9 @@ export class JobStore {
     return (this.browseOf ??= new JobBrowseStore(this.dialect, this.bound.db));
   }
 
+  /** Run-time schedules (`JobQueue.schedule`); an occurrence's jobs are written as `write` writes them. */
+  get schedules(): ScheduleStore {
+    return (this.schedulesOf ??= new ScheduleStore(this.dialect, this.bound.db, (fn) => this.write(undefined, fn)));
   /** A running job's progress note (serialised JSON), written at once. */
   progress(id: string, progress: string): Promise<void> {
     return this.dialect.progress(this.bound.db, id, progress);

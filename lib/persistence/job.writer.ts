@@ -33,6 +33,11 @@ export class JobWriter {
     private readonly insertOn: (ex: Executor, rows: NewJobRow[]) => Promise<JobRecord[]>,
   ) {}
 
+  /** What the writes run on, for a write of the store's beside the jobs (a schedule's advance). */
+  get executor(): Executor {
+    return this.ex;
+  }
+
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
   insert(rows: NewJobRow[]): Promise<JobRecord[]> {
     return this.insertOn(this.ex, rows);

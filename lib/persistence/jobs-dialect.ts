@@ -7,6 +7,7 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  JobFilter,
   JobLimit,
   NewJobRow,
   ReopenedRow,
@@ -16,6 +17,7 @@ import type { EdgeRow } from './statements/dependencies.sql.js';
 import type { PruneRule } from './statements/prune.sql.js';
 import type { JobCount } from './statements/read-jobs.sql.js';
 import type { JobPageFilter } from './statements/browse-jobs.sql.js';
+import type { ScheduleFilter, ScheduleRow } from './schedule-row.js';
 
 /** The databases the queue runs on; the argument of the public `jobsSchemaSql()`. */
 export type DatabaseName = 'postgresql' | 'sqlite' | 'mariadb';
@@ -164,6 +166,8 @@ export interface JobsDialect {
   updateWorkspace(tx: Executor, pipelineId: string, workspace: string): Promise<void>;
 
   jobs(ex: Executor, ids: readonly string[]): Promise<JobRow[]>;
+  /** Jobs matching `filter`, in id order (the testing helpers' reads). */
+  findJobs(ex: Executor, filter: JobFilter): Promise<JobRow[]>;
   pipeline(ex: Executor, id: string): Promise<Record<string, unknown> | undefined>;
   /** A pipeline's steps, by id. */
   pipelineJobs(ex: Executor, id: string): Promise<JobRow[]>;
@@ -246,6 +250,18 @@ export interface JobsDialect {
   countJobs(ex: Executor, count: JobCount): Promise<number>;
   /** Deletes plain jobs finished more than `olderThanMs` ago in these states; returns how many. */
   purge(ex: Executor, states: readonly string[], olderThanMs: number): Promise<number>;
+
+  /**
+   * Run-time schedules (`queue_schedule`, schema version 3). `saveSchedule` inserts one or replaces
+   * the one with its key: every column but `last_run_at` and `created_at`, and `version` + 1.
+   * `schedules` reads rows as stored (see `ScheduleFilter`; `lock` as in Locking). `advanceSchedule`
+   * changes the row only while it is at `version` (compare-and-set), and bumps it.
+   */
+  saveSchedule(ex: Executor, row: ScheduleRow): Promise<void>;
+  /** Whether a schedule with that key was there (and is now deleted). */
+  deleteSchedule(ex: Executor, key: string): Promise<boolean>;
+  schedules(ex: Executor, filter: ScheduleFilter): Promise<Record<string, unknown>[]>;
+  advanceSchedule(tx: Executor, key: string, version: number, nextMs: number, lastMs: number | null): Promise<void>;
 
   /** Wakes listeners when `tx` commits. */
   notify(tx: Executor): Promise<void>;

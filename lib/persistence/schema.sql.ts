@@ -118,6 +118,13 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
       `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
     );
   }
-  if (from < 3) out.push(JOB_INDEXES.endedBadly.expression);
+  if (from < 3) {
+    out.push(JOB_INDEXES.endedBadly.expression);
+    // Version 3: schedules made at run time (`JobQueue.schedule`), found by their next run.
+    out.push(
+      `create table queue_schedule (schedule_key varchar(255) not null, cron varchar(255) not null, name varchar(128) not null, input ${json} null, options ${json} null, time_zone varchar(64) null, missed varchar(32) not null, next_run_at ${ts} not null, last_run_at ${ts} null, version int not null default 0, created_at ${ts} not null, updated_at ${ts} not null, primary key (schedule_key))`,
+      `create index queue_schedule_next_idx on queue_schedule (next_run_at)`,
+    );
+  }
   return out;
 }

@@ -213,3 +213,11 @@ export interface EndedRow {
   pipeline_id: unknown;
   state: string;
 }
+
+/** Which jobs `JobStore.find` returns (each field optional but `limit`). */
+export interface JobFilter {
+  name?: string;
+  queue?: string;
+  states?: readonly string[];
+  limit: number;
+}

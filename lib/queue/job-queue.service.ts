@@ -22,6 +22,9 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
+import type { QueueDepth, WaitOptions } from '../interfaces/queue-depth.js';
+import { Schedules } from '../schedule/schedules.service.js';
+import type { ScheduleOptions, ScheduleRecord } from '../schedule/schedule.types.js';
 
 /** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
 const ENQUEUE_FIELDS = [
@@ -38,27 +41,7 @@ const ENQUEUE_FIELDS = [
 ];
 const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
-/** One queue's unfinished jobs, as `queueDepths()` counts them. */
-export interface QueueDepth {
-  /** `due` + `scheduled`. */
-  pending: number;
-  /** Pending and due now: what consumers can claim. */
-  due: number;
-  /** Pending with a `runAfter` still ahead (a retry's backoff, a snooze, a scheduled job). */
-  scheduled: number;
-  running: number;
-  /** Pipeline steps waiting for their dependencies. */
-  blocked: number;
-  /** Set on a paused queue (`pauseQueue`). */
-  paused?: true;
-}
-
-export interface WaitOptions {
-  /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
-  timeoutMs?: number;
-  /** How often to look. @default 100 (ms) */
-  pollIntervalMs?: number;
-}
+export type { QueueDepth, WaitOptions } from '../interfaces/queue-depth.js';
 
 /** Enqueue jobs, look them up, cancel them and wait for them. Inject it anywhere. */
 @Injectable()
@@ -68,6 +51,7 @@ export class JobQueue {
     private readonly rows: JobRowFactory,
     private readonly pipelines: Pipelines,
     private readonly hooks: JobHooksRegistry,
+    private readonly schedulesOf: Schedules,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
   ) {}
 
@@ -294,5 +278,29 @@ export class JobQueue {
   /** Resolves once every step of the pipeline has finished. */
   waitForPipeline(id: string | number, options?: WaitOptions): Promise<PipelineRecord> {
     return this.pipelines.waitFor(id, options);
+  }
+
+  /**
+   * Creates or changes schedule `key`: each occurrence of `cron` (in `options.timeZone`) enqueues one `name` job,
+   * once across all consumers, never early (README, "Schedules"). Bad input throws, writing nothing.
+   */
+  schedule<N extends JobName>(
+    key: string,
+    cron: string,
+    name: N,
+    input?: JobInput<N>,
+    options?: ScheduleOptions,
+  ): Promise<ScheduleRecord> {
+    return this.schedulesOf.schedule(key, cron, name, input, options);
+  }
+
+  /** Removes a schedule; false when there was none. Jobs it already enqueued stay. */
+  unschedule(key: string): Promise<boolean> {
+    return this.schedulesOf.unschedule(key);
+  }
+
+  /** Every run-time schedule, by key, with its next and last run. */
+  schedules(): Promise<ScheduleRecord[]> {
+    return this.schedulesOf.list();
   }
 }

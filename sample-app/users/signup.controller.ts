@@ -1,8 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/core';
 import { IsEmail } from 'class-validator';
-import { JobQueue } from '../../lib/index.js';
-import { UserSchema } from './user.entity.js';
+import { UsersService } from './users.service.js';
 
 class SignupBody {
   @IsEmail()
@@ -11,19 +9,11 @@ class SignupBody {
 
 @Controller('signups')
 export class SignupController {
-  constructor(
-    private readonly jobs: JobQueue,
-    private readonly em: EntityManager,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   /** `POST /signups {"email":"a@b.c"}`: the user and its welcome mail commit together, or neither. */
   @Post()
-  async signup(@Body() body: SignupBody) {
-    return this.em.fork().transactional(async (em) => {
-      const user = em.create(UserSchema, { email: body.email, createdAt: new Date() });
-      await em.flush();
-      const job = await this.jobs.enqueue('mail.welcome', { userId: user.id, email: user.email }, { em });
-      return { userId: user.id, jobId: job.id };
-    });
+  signup(@Body() body: SignupBody) {
+    return this.users.signUp(body.email);
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Job } from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 
 @Injectable()
 class Ticker {
@@ -41,6 +43,47 @@ describe.each(DB_KINDS)('recurring jobs on %s', (kind) => {
     expect(keys.every((k: string) => /^cron:test\.tick:\d{4}-\d\d-\d\dT/.test(k))).toBe(true);
     // the occurrence after the last run stays scheduled (pending, in the future)
     expect(rows.filter((r: any) => r.state === 'pending').length).toBeLessThanOrEqual(1);
+  });
+
+  it(`${kind}: the timer is in SchedulerRegistry as jobs:<name>, and stopping it there stops the occurrences`, async () => {
+    const app = await createJobsApp(db.options, {
+      providers: [Ticker],
+      imports: [ScheduleModule.forRoot()],
+      createSchema: false,
+    });
+    try {
+      const registry = app.app.get(SchedulerRegistry);
+      const rows = () =>
+        app.orm.em
+          .fork()
+          .getConnection()
+          .execute(`select id, state from queue_job where name = 'test.tick' order by id`);
+      const running = app.consumer.run({ include: ['test.tick'], pollIntervalMs: 50 });
+      await waitUntil(() => registry.getCronJobs().has('jobs:test.tick'), 'the timer in SchedulerRegistry');
+      const timer = registry.getCronJob('jobs:test.tick');
+      expect(timer.isActive).toBe(true);
+      await waitUntil(
+        async () => (await rows()).filter((r: any) => r.state === 'completed').length >= 2,
+        'two completed occurrences',
+      );
+
+      timer.stop();
+      const atStop = await rows();
+      // The occurrence already enqueued still runs; none is enqueued after it. Two more seconds of
+      // occurrences pass (the timer fires every second) before the count is read again.
+      const jobs = await Promise.all(atStop.map((r: any) => app.queue.get(String(r.id))));
+      const lastAt = Math.max(...jobs.map((j) => j.runAfter.getTime()));
+      await waitUntil(
+        async () => Date.now() > lastAt + 2_000 && (await rows()).every((r: any) => r.state === 'completed'),
+        'the enqueued occurrence to run and two more seconds to pass',
+      );
+      expect(await rows()).toHaveLength(atStop.length);
+      await app.consumer.stop();
+      await running;
+      expect(registry.getCronJobs().has('jobs:test.tick')).toBe(false);
+    } finally {
+      await app.close();
+    }
   });
 
   it('rejects an invalid cron expression at boot', async () => {

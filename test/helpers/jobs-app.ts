@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { Module, type INestApplicationContext, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM } from '@mikro-orm/core';
@@ -45,10 +45,21 @@ export interface JobsTestApp {
  */
 export async function createJobsApp(
   db: TestOrmOptions,
-  options: { jobs?: JobsModuleOptions; providers?: Provider[]; createSchema?: boolean; fixtures?: boolean } = {},
+  options: {
+    jobs?: JobsModuleOptions;
+    providers?: Provider[];
+    createSchema?: boolean;
+    fixtures?: boolean;
+    /** More modules of the application (`ScheduleModule.forRoot()`, say). */
+    imports?: NonNullable<ModuleMetadata['imports']>;
+  } = {},
 ): Promise<JobsTestApp> {
   @Module({
-    imports: [MikroOrmModule.forRoot(mikroOrmOptions(db)), JobsModule.forRoot(options.jobs ?? {})],
+    imports: [
+      MikroOrmModule.forRoot(mikroOrmOptions(db)),
+      JobsModule.forRoot(options.jobs ?? {}),
+      ...(options.imports ?? []),
+    ],
     providers: [...(options.fixtures === false ? [] : [FixtureJobs]), ...(options.providers ?? [])],
   })
   class TestAppModule {}

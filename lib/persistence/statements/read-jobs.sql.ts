@@ -1,10 +1,21 @@
 import { JOB_TABLE } from '../job.entity.js';
 import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
 import type { Sql, SqlSyntax } from '../sql.util.js';
+import type { JobFilter } from '../store.types.js';
 
 export function selectJobs(syntax: SqlSyntax, ids: readonly string[]): Sql {
   const p = syntax.params();
   return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')}`);
+}
+
+/** Jobs by name, state and queue (each optional), in id order, at most `limit`: what tests look for. */
+export function selectJobsWhere(syntax: SqlSyntax, filter: JobFilter): Sql {
+  const p = syntax.params();
+  const where = ['1 = 1'];
+  if (filter.name !== undefined) where.push(`name = ${p.add(filter.name)}`);
+  if (filter.queue !== undefined) where.push(`queue = ${p.add(filter.queue)}`);
+  if (filter.states !== undefined) where.push(`state ${p.list(filter.states, 'text')}`);
+  return p.sql(`SELECT * FROM ${JOB_TABLE} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(filter.limit)}`);
 }
 
 export function selectPipeline(syntax: SqlSyntax, id: string): Sql {

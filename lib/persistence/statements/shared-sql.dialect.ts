@@ -8,6 +8,7 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  JobFilter,
   JobLimit,
   NewJobRow,
   ReopenedRow,
@@ -28,6 +29,8 @@ import * as reads from './read-jobs.sql.js';
 import * as browse from './browse-jobs.sql.js';
 import * as control from './control-jobs.sql.js';
 import * as unique from './unique-jobs.sql.js';
+import * as schedules from './schedule.sql.js';
+import type { ScheduleFilter, ScheduleRow } from '../schedule-row.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -152,6 +155,10 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return run<JobRow>(ex, reads.selectJobs(this.syntax, ids));
   }
 
+  findJobs(ex: Executor, filter: JobFilter) {
+    return run<JobRow>(ex, reads.selectJobsWhere(this.syntax, filter));
+  }
+
   async pipeline(ex: Executor, id: string) {
     return (await run<Record<string, unknown>>(ex, reads.selectPipeline(this.syntax, id)))[0];
   }
@@ -259,5 +266,21 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
     return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
+  }
+
+  async saveSchedule(ex: Executor, row: ScheduleRow) {
+    await run(ex, schedules.upsertSchedule(this.syntax, row));
+  }
+
+  async deleteSchedule(ex: Executor, key: string) {
+    return (await run(ex, schedules.deleteSchedule(this.syntax, key))).length > 0;
+  }
+
+  schedules(ex: Executor, filter: ScheduleFilter) {
+    return run(ex, schedules.selectSchedules(this.syntax, filter));
+  }
+
+  async advanceSchedule(tx: Executor, key: string, version: number, nextMs: number, lastMs: number | null) {
+    await run(tx, schedules.advanceSchedule(this.syntax, key, version, nextMs, lastMs));
   }
 }

@@ -23,6 +23,8 @@ import * as fenced from './mariadb.fenced-writes.js';
 import { truthy } from './mariadb.fenced-writes.js';
 import { MariadbTransactions } from './mariadb.transactions.js';
 import { mariadbSyntax } from './mariadb.syntax.js';
+import { upsertScheduleOnDuplicate } from '../../statements/schedule.sql.js';
+import type { ScheduleRow } from '../../schedule-row.js';
 
 /**
  * MariaDB (10.6+): row locks with `FOR UPDATE SKIP LOCKED`, `datetime(3)` columns holding UTC, JSON
@@ -129,6 +131,11 @@ export class MariadbDialect extends SharedSqlDialect {
 
   async pausedQueues(ex: Executor): Promise<string[]> {
     return (await run<{ queue: string }>(ex, limits.selectPausedQueues())).map((r) => r.queue);
+  }
+
+  /** `INSERT ... ON DUPLICATE KEY UPDATE`: MariaDB has no `ON CONFLICT`. */
+  override async saveSchedule(ex: Executor, row: ScheduleRow): Promise<void> {
+    await run(ex, upsertScheduleOnDuplicate(mariadbSyntax, row));
   }
 
   async pruneJobs(tx: Executor, rule: PruneRule, limit: number): Promise<number> {

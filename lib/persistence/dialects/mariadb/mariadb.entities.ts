@@ -4,6 +4,7 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { PIPELINE_TABLE } from '../../pipeline.entity.js';
 import { QUEUE_CONTROL_TABLE } from '../../queue-control.entity.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
+import { SCHEDULE_TABLE } from '../../schedule.entity.js';
 
 /** The states in which a job holds its unique key (`queue_job_unique_key_idx`). */
 const UNFINISHED = `('pending', 'blocked', 'running')`;
@@ -33,7 +34,8 @@ export function isMysqlFamily(platform: Platform): boolean {
  */
 export function adaptJobEntities(meta: EntityMetadata, platform: Platform): void {
   if (!isMysqlFamily(platform)) return;
-  if (![JOB_TABLE, PIPELINE_TABLE, QUEUE_CONTROL_TABLE, JOB_START_TABLE].includes(meta.tableName)) return;
+  if (![JOB_TABLE, PIPELINE_TABLE, QUEUE_CONTROL_TABLE, JOB_START_TABLE, SCHEDULE_TABLE].includes(meta.tableName))
+    return;
   // Milliseconds, as on the other databases: `get()` returns the same times everywhere.
   for (const prop of Object.values(meta.properties)) if (prop.type === 'datetime') prop.length = 3;
   if (meta.tableName !== JOB_TABLE) return;

@@ -30,8 +30,13 @@ export function mariadbSchemaSql(from: number): string[] {
     `create table \`queue_job_start\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) not null, \`started_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
     'alter table `queue_job_start` add index `queue_job_start_name_idx` (`name`, `started_at`)',
   ];
-  // Version 3 adds nothing here: PostgreSQL's and SQLite's partial index of failed and cancelled
-  // jobs has no MariaDB form but a full one, written by every insert and claim. The claim index leads
-  // with `state`, so a list of failed jobs reads the failed rows from it (then sorts them by id).
-  return [...(from < 1 ? v1 : []), ...(from < 2 ? v2 : [])];
+  // Version 3 adds no index of failed and cancelled jobs here: PostgreSQL's and SQLite's partial index
+  // has no MariaDB form but a full one, written by every insert and claim. The claim index leads with
+  // `state`, so a list of failed jobs reads the failed rows from it (then sorts them by id).
+  // Version 3: schedules made at run time (`JobQueue.schedule`), found by their next run.
+  const v3 = [
+    `create table \`queue_schedule\` (\`schedule_key\` varchar(255) not null, \`cron\` varchar(255) not null, \`name\` varchar(128) not null, \`input\` json null, \`options\` json null, \`time_zone\` varchar(64) null, \`missed\` varchar(32) not null, \`next_run_at\` ${ts} not null, \`last_run_at\` ${ts} null, \`version\` int not null default 0, \`created_at\` ${ts} not null, \`updated_at\` ${ts} not null, primary key (\`schedule_key\`)) default character set utf8mb4 engine = InnoDB`,
+    'alter table `queue_schedule` add index `queue_schedule_next_idx` (`next_run_at`)',
+  ];
+  return [...(from < 1 ? v1 : []), ...(from < 2 ? v2 : []), ...(from < 3 ? v3 : [])];
 }
