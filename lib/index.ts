@@ -4,7 +4,7 @@ export { Job } from './decorators/job.decorator.js';
 export { OnJobEnqueued, BeforeJob, AfterJob, OnJobFailed, JobHookKind } from './decorators/job-hooks.decorator.js';
 export { JobQueue, type WaitOptions, type QueueDepth } from './queue/job-queue.service.js';
 export type { RetryFilter } from './queue/retry-filter.validator.js';
-export { JobConsumer } from './consumer/job-consumer.service.js';
+export { JobConsumer, type ConsumerStatus } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
 export { runJobsBenchmark, type JobsBenchmarkOptions, type JobsBenchmarkSummary } from './bench/jobs-bench.js';
@@ -39,4 +39,23 @@ export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
+export {
+  JobEvents,
+  type JobEventName,
+  type JobEventPayloads,
+  type JobEventBase,
+  type JobEnqueuedEvent,
+  type JobStartedEvent,
+  type JobProgressEvent,
+  type JobCompletedEvent,
+  type JobFailedEvent,
+  type JobCancelledEvent,
+  type PipelineEndedEvent,
+} from './events/job-events.js';
+export {
+  JobsHealthIndicator,
+  type JobsHealthResult,
+  type ConsumerCheckOptions,
+  type OldestDueCheckOptions,
+} from './health/jobs-health.indicator.js';
 export * from './errors/index.js';

@@ -15,6 +15,8 @@ import { JobQueue } from './queue/job-queue.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
+import { JobEventsBus } from './events/job-events.bus.js';
+import { JobsHealthIndicator } from './health/jobs-health.indicator.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -40,8 +42,10 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
     Pipelines,
     JobQueue,
     JobConsumer,
+    JobEventsBus,
+    JobsHealthIndicator,
   ],
-  exports: [JobQueue, JobConsumer, JobRegistry],
+  exports: [JobQueue, JobConsumer, JobRegistry, JobsHealthIndicator],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

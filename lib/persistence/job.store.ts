@@ -17,6 +17,7 @@ import { LocalWakes } from './local-wakes.js';
 import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
+import { MonitorStore } from './monitor.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -53,6 +54,7 @@ export class JobStore {
   private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
   private retentionOf?: RetentionStore;
+  private monitorOf?: MonitorStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -151,16 +153,18 @@ export class JobStore {
   /**
    * Completes, fails, snoozes and releases a batch in one fenced transaction; in it, applies what each job
    * that really completed produced (children, workspace changes), then lets each finished pipeline
-   * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
+   * step unblock (or end) its dependants, and tells other processes which jobs ended (where they
+   * can hear it). Returns the ids whose write took effect, with the state it left: a job missing
    * from it was no longer this consumer's (lease lost).
    */
-  async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
+  async finish(consumerId: string, batch: FinishBatch): Promise<Map<string, string>> {
     let unblocked = 0;
     const result = await this.transaction(async (tx) => {
       const { applied, ended } = await writeFinishBatch(this.dialect, tx, consumerId, batch, () =>
         this.effectsContext(),
       );
       unblocked = await this.settle(tx, ended);
+      await this.monitor.announce(tx, batch, applied, ended);
       return applied;
     }, true);
     if (unblocked > 0) this.localWakes.wake();
@@ -246,6 +250,12 @@ export class JobStore {
   /** Deleting finished jobs: `JobQueue.purge` and background retention. */
   get retention(): RetentionStore {
     return (this.retentionOf ??= new RetentionStore(this.dialect, this.bound.db, (fn) => this.transaction(fn)));
+  }
+
+  /** Health checks and events: ping, oldest due job, ended pipelines, finished jobs of other processes. */
+  get monitor(): MonitorStore {
+    const warn = (m: string) => new Logger('JobsNotifier').warn(m);
+    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, warn));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

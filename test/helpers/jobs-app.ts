@@ -19,6 +19,8 @@ import {
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
+type ModuleImport = NonNullable<Parameters<typeof Module>[0]['imports']>[number];
+
 /** MikroOrmModule options for a test database (driver chosen by dialect). */
 export function mikroOrmOptions(db: TestOrmOptions) {
   const { dialect, ...connection } = db;
@@ -45,10 +47,21 @@ export interface JobsTestApp {
  */
 export async function createJobsApp(
   db: TestOrmOptions,
-  options: { jobs?: JobsModuleOptions; providers?: Provider[]; createSchema?: boolean; fixtures?: boolean } = {},
+  options: {
+    jobs?: JobsModuleOptions;
+    providers?: Provider[];
+    createSchema?: boolean;
+    fixtures?: boolean;
+    /** More modules for the app (EventEmitterModule, TerminusModule). */
+    imports?: ModuleImport[];
+  } = {},
 ): Promise<JobsTestApp> {
   @Module({
-    imports: [MikroOrmModule.forRoot(mikroOrmOptions(db)), JobsModule.forRoot(options.jobs ?? {})],
+    imports: [
+      MikroOrmModule.forRoot(mikroOrmOptions(db)),
+      JobsModule.forRoot(options.jobs ?? {}),
+      ...(options.imports ?? []),
+    ],
     providers: [...(options.fixtures === false ? [] : [FixtureJobs]), ...(options.providers ?? [])],
   })
   class TestAppModule {}
