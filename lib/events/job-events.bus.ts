@@ -29,6 +29,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
   private emitter?: Emitter;
   private readonly waiters = new JobWaiters();
   private listening?: Promise<Listener | undefined>;
+  private closed = false;
   private readonly pipelines: PipelineEnds;
 
   constructor(
@@ -44,9 +45,8 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const listening = this.listening;
-    this.listening = undefined;
-    await (await listening)?.close();
+    this.closed = true;
+    await (await this.listening)?.close();
   }
 
   /** Whether the app subscribes to events (an `EventEmitter2` was found). */
@@ -126,7 +126,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Opens the LISTEN connection for other processes' finishes, once (where the database has one). */
   private listen(): void {
-    if (this.listening || !this.hearsOtherProcesses) return;
+    if (this.listening || this.closed || !this.hearsOtherProcesses) return;
     this.listening = this.store.monitor
       .listenFinished((notices) => this.heard(notices))
       .catch((err: Error) => {

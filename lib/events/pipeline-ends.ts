@@ -28,9 +28,9 @@ export class PipelineEnds {
     if (candidates.length === 0) return;
     for (const id of await this.store.monitor.endedPipelines(candidates)) {
       if (this.told.has(id)) continue;
+      this.remember(id); // before the read: a check running meanwhile skips it
       const found = await this.store.getPipeline(id);
       if (!found) continue;
-      this.remember(id);
       const state = derivePipelineState(found.jobs, found.edges);
       const name = state === PipelineState.Completed ? JobEvents.PipelineCompleted : JobEvents.PipelineFailed;
       this.emit(name, { pipelineId: id, name: found.name, state, steps: found.jobs.length, remote });
