@@ -18,7 +18,7 @@ export type {
 } from './interfaces/jobs-inspector.types.js';
 export type { ScheduleOptions, ScheduleRecord, ScheduledJobOptions } from './schedule/schedule.types.js';
 export { DEFAULT_MISSED_POLICY, SCHEDULE_GRACE_MS, type MissedPolicy } from './schedule/missed-policy.js';
-export { JobConsumer } from './consumer/job-consumer.service.js';
+export { JobConsumer, type ConsumerStatus } from './consumer/job-consumer.service.js';
 export { ConsumerState, type ConsumerSummary } from './consumer/consumer-loop.js';
 export { runConsumerCli, parseConsumerArgs } from './consumer/consumer.cli.js';
 export { runJobsCli, JobsCliExit } from './cli/jobs.cli.js';
@@ -62,4 +62,23 @@ export {
   type DrainOptions,
 } from './testing/jobs-testing.service.js';
 export type { InputMatcher } from './testing/input.matcher.js';
+export {
+  JobEvents,
+  type JobEventName,
+  type JobEventPayloads,
+  type JobEventBase,
+  type JobEnqueuedEvent,
+  type JobStartedEvent,
+  type JobProgressEvent,
+  type JobCompletedEvent,
+  type JobFailedEvent,
+  type JobCancelledEvent,
+  type PipelineEndedEvent,
+} from './events/job-events.js';
+export {
+  JobsHealthIndicator,
+  type JobsHealthResult,
+  type ConsumerCheckOptions,
+  type OldestDueCheckOptions,
+} from './health/jobs-health.indicator.js';
 export * from './errors/index.js';

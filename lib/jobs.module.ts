@@ -18,6 +18,8 @@ import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
 import { Schedules } from './schedule/schedules.service.js';
 import { JobsTesting } from './testing/jobs-testing.service.js';
+import { JobEventsBus } from './events/job-events.bus.js';
+import { JobsHealthIndicator } from './health/jobs-health.indicator.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -46,8 +48,10 @@ import { JobsTesting } from './testing/jobs-testing.service.js';
     JobsInspector,
     JobConsumer,
     JobsTesting,
+    JobEventsBus,
+    JobsHealthIndicator,
   ],
-  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting],
+  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting, JobsHealthIndicator],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

@@ -7,6 +7,7 @@ import { MailModule } from './mail/mail.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { StatusModule } from './status/status.module.js';
+import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /**
@@ -25,6 +26,7 @@ import { UsersModule } from './users/users.module.js';
     MediaModule,
     CrmModule,
     StatusModule,
+    HealthModule,
   ],
 })
 export class AppModule {}

@@ -15,4 +15,6 @@ app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: t
 app.enableShutdownHooks();
 const port = Number(process.env.PORT ?? 3000);
 await app.listen(port);
-new Logger('SampleApp').log(`listening on http://localhost:${port} (${describeDatabase()})`);
+// The address it really got (PORT=0 picks a free port).
+const address = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+new Logger('SampleApp').log(`listening on ${address} (${describeDatabase()}); probes: GET /health`);

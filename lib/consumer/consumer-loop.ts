@@ -8,7 +8,7 @@ import { ClaimBuffer } from './claim-buffer.js';
 import { ConsumerState, type ConsumerSummary, type LoopLogger, type LoopSettings } from './consumer.types.js';
 import { JobSlots } from './job-slots.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { ResultWriter } from './result-writer.js';
+import { ResultWriter, type ResultWriterCollaborators } from './result-writer.js';
 import { loopStarted, loopStopped } from './running-loops.js';
 import { WakeSignal } from './wake.signal.js';
 
@@ -21,6 +21,8 @@ export interface LoopCollaborators {
   forget?(job: ClaimedJob): void;
   /** Starts waking the loop on new jobs (LISTEN/NOTIFY); returns how to stop. */
   listen?(wake: () => void): Promise<{ close(): Promise<void> }>;
+  /** Told the results each write applied (events, waiters). */
+  written?: ResultWriterCollaborators['written'];
   logger: LoopLogger;
 }
 
@@ -40,6 +42,8 @@ export class ConsumerLoop {
   private readonly leases: LeaseKeeper;
   private graceMs: number;
   private runPromise: Promise<ConsumerSummary> | undefined;
+  /** When the loop last went round (claimed, or woke from a sleep): the health check's sign of life. */
+  private tickedAt = Date.now();
 
   constructor(
     private readonly settings: LoopSettings,
@@ -56,7 +60,10 @@ export class ConsumerLoop {
       limits: settings.limits,
       queues: settings.queues,
     });
-    this.writer = new ResultWriter({ consumerId, defaultBackoff: settings.defaultBackoff }, { store, wake, logger });
+    this.writer = new ResultWriter(
+      { consumerId, defaultBackoff: settings.defaultBackoff },
+      { store, wake, logger, written: collaborators.written },
+    );
     this.slots = new JobSlots(settings.concurrency, {
       execute: (job, controller) => collaborators.execute(job, controller),
       record: (job, outcome, ms) => this.writer.record(job, outcome, ms),
@@ -88,6 +95,15 @@ export class ConsumerLoop {
 
   get runningJobs(): number {
     return this.slots.size;
+  }
+
+  get lastTickAt(): Date {
+    return new Date(this.tickedAt);
+  }
+
+  /** How long it sleeps between claims when idle (the health check allows a few of them). */
+  get pollIntervalMs(): number {
+    return this.settings.pollIntervalMs;
   }
 
   run(): Promise<ConsumerSummary> {
@@ -146,6 +162,7 @@ export class ConsumerLoop {
     let failures = 0;
     let pollMs = pollIntervalMs;
     while (this.state === ConsumerState.Running) {
+      this.tickedAt = Date.now();
       if (Date.now() >= deadline) break;
       if (maxJobs !== undefined && slots.started >= maxJobs) {
         if (slots.size === 0) break;

@@ -25,6 +25,17 @@ import type { JobName } from '../interfaces/job-types.js';
 import { assertThreadFile } from '../threads/thread-option.util.js';
 import { JobThreadPool } from '../threads/job-thread.pool.js';
 import { Schedules } from '../schedule/schedules.service.js';
+import { JobEventsBus } from '../events/job-events.bus.js';
+
+/** One consumer of this process, as `JobConsumer.consumers()` shows it. */
+export interface ConsumerStatus {
+  consumerId: string;
+  state: string;
+  runningJobs: number;
+  /** When its loop last went round (a claim, or a wake from its sleep). */
+  lastTickAt: Date;
+  pollIntervalMs: number;
+}
 
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
@@ -48,7 +59,19 @@ export class JobConsumer implements BeforeApplicationShutdown {
     private readonly schedules: Schedules,
     private readonly moduleRef: ModuleRef,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+    private readonly events: JobEventsBus,
   ) {}
+
+  /** The consumers running in this process now (`run()` called, not yet stopped). */
+  consumers(): ConsumerStatus[] {
+    return [...this.loops].map((l) => ({
+      consumerId: l.consumerId,
+      state: l.currentState,
+      runningJobs: l.runningJobs,
+      lastTickAt: l.lastTickAt,
+      pollIntervalMs: l.pollIntervalMs,
+    }));
+  }
 
   /** The job names a consumer with these options claims: its handlers (or `include`) minus `exclude`. */
   claimableNames(options: Pick<ConsumerOptions, 'include' | 'exclude'>): string[] {
@@ -89,6 +112,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       { maxPayloadBytes: this.options.maxPayloadBytes, maxBatchSize: this.options.maxBatchSize },
       this.hooks,
       (m) => this.logger.error(m),
+      (job, message, details) => this.events.progress(job, message, details),
     );
     const loop = new ConsumerLoop(
       {
@@ -125,7 +149,11 @@ export class JobConsumer implements BeforeApplicationShutdown {
             return rescued;
           },
         },
-        execute: (job, controller) => runner.execute(job, controller),
+        execute: (job, controller) => {
+          this.events.started(job);
+          return runner.execute(job, controller);
+        },
+        written: (results) => this.events.written(results),
         forget: (job) => runner.forget(job),
         listen: (wake) => this.store.listen(wake),
         logger: this.logger,

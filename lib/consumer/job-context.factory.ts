@@ -20,6 +20,8 @@ export function buildJobContext(
     store: JobStore;
     registry: JobRegistry;
     limits: { maxPayloadBytes: number; maxBatchSize: number };
+    /** Told each progress note once written (`JobEvents.Progress`). */
+    onProgress?: (job: ClaimedJob, message: string, details: Json | null) => void;
   },
   job: ClaimedJob,
   signal: AbortSignal,
@@ -64,6 +66,7 @@ export function buildJobContext(
     progress: async (message, details) => {
       const text = toJson({ message, details: details ?? null }, `Progress of job ${job.id}`, limits.maxPayloadBytes);
       await store.progress(job.id, text);
+      deps.onProgress?.(job, message, (details ?? null) as Json | null);
     },
   };
   return ctx;

@@ -40,6 +40,8 @@ export class JobRunner {
     readonly limits: { maxPayloadBytes: number; maxBatchSize: number },
     private readonly hooks: JobHooksRegistry,
     private readonly onHookError: (message: string) => void,
+    /** Told each progress note once written (events); read by `buildJobContext`. */
+    readonly onProgress?: (job: ClaimedJob, message: string, details: Json | null) => void,
   ) {}
 
   /** Dependency results and workspaces of the pipeline steps about to run, loaded a batch at a time. */

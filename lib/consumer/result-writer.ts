@@ -5,6 +5,13 @@ import type { RunOutcome } from './job-runner.js';
 import type { ConsumerSummary, LoopLogger } from './consumer.types.js';
 import { isFinalFailure, retryDelayMs } from './retry.policy.js';
 
+/** A result whose write took effect, with the state it left the job in. */
+export interface WrittenResult {
+  job: ClaimedJob;
+  outcome: RunOutcome;
+  state: string;
+}
+
 export interface ResultWriterSettings {
   consumerId: string;
   defaultBackoff: Required<BackoffOptions>;
@@ -14,6 +21,8 @@ export interface ResultWriterCollaborators {
   store: Pick<JobStore, 'finish'>;
   /** Called after each write, successful or not: the loop may claim (or stop) now. */
   wake(): void;
+  /** Told the results each write applied (events, waiters); without it, nothing is kept for it. */
+  written?(results: WrittenResult[]): void;
   logger: LoopLogger;
 }
 
@@ -36,6 +45,8 @@ export class ResultWriter {
   private flushing: Promise<void> | undefined;
   /** Set when `writeRemaining` gave up: what is left is not retried (other consumers rescue those jobs). */
   private abandoned = false;
+  /** Recorded results kept for `written` until their write (only when there is a `written`). */
+  private readonly results = new Map<string, { job: ClaimedJob; outcome: RunOutcome }>();
   /** When the last retry of a job that failed here is due: `untilEmpty` waits for it. */
   private localRetryUntil = 0;
 
@@ -126,6 +137,7 @@ export class ResultWriter {
       }
     }
     this.unflushed.set(job.id, job.attempts);
+    if (this.collaborators.written) this.results.set(job.id, { job, outcome });
     void this.flush();
   }
 
@@ -187,18 +199,31 @@ export class ResultWriter {
   }
 
   /** After a write: its jobs are no longer ours; `applied` holds those whose write took effect. */
-  private written(batch: FinishBatch, applied: Set<string>): void {
+  private written(batch: FinishBatch, applied: ReadonlyMap<string, string>): void {
     // The database set each retry's runAfter from its clock when this write ran, which can be well
     // after the failure was recorded: `untilEmpty` must wait from now, not from then.
     for (const f of [...batch.failed.filter((f) => !f.final), ...batch.snoozed]) {
       if (applied.has(f.id)) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
     }
+    const told: WrittenResult[] = [];
     for (const j of [...batch.completed, ...batch.failed, ...batch.snoozed, ...batch.released]) {
       this.unflushed.delete(j.id);
+      const result = this.results.get(j.id);
+      if (result) {
+        this.results.delete(j.id);
+        const state = applied.get(j.id);
+        if (state !== undefined) told.push({ ...result, state });
+      }
       if (!applied.has(j.id)) {
         const why = 'this consumer no longer holds its lease (another consumer rescued it)';
         this.collaborators.logger.warn(`job ${j.id}: result not written, ${why}`);
       }
+    }
+    if (told.length === 0) return;
+    try {
+      this.collaborators.written?.(told);
+    } catch (err) {
+      this.collaborators.logger.error(`telling written results: ${(err as Error).message}`);
     }
   }
 }

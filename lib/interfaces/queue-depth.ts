@@ -12,10 +12,3 @@ export interface QueueDepth {
   /** Set on a paused queue (`pauseQueue`). */
   paused?: true;
 }
-
-export interface WaitOptions {
-  /** Give up after this long with `WaitTimeoutError`. @default 60000 (ms) */
-  timeoutMs?: number;
-  /** How often to look. @default 100 (ms) */
-  pollIntervalMs?: number;
-}

@@ -6,8 +6,8 @@ import type { EndedRow, FinishBatch } from './store.types.js';
 /**
  * Writes one consumer's batch inside the store's fenced finish transaction: completions, then what
  * each job that really completed produced (children, workspace changes), then failures, snoozes
- * and releases. Returns the ids whose write took effect (a job missing from them was no longer this
- * consumer's: lease lost) and the rows that changed, for the dependants to settle.
+ * and releases. Returns the ids whose write took effect, with the state it left (a job missing from
+ * them was no longer this consumer's: lease lost), and the rows that changed, for the dependants to settle.
  */
 export async function writeFinishBatch(
   d: JobsDialect,
@@ -15,11 +15,11 @@ export async function writeFinishBatch(
   consumerId: string,
   batch: FinishBatch,
   effects: () => EffectsContext,
-): Promise<{ applied: Set<string>; ended: EndedRow[] }> {
+): Promise<{ applied: Map<string, string>; ended: EndedRow[] }> {
   const ended: EndedRow[] = [];
-  const applied = new Set<string>();
+  const applied = new Map<string, string>();
   const written = (rows: EndedRow[]) => {
-    for (const r of rows) applied.add(String(r.id));
+    for (const r of rows) applied.set(String(r.id), r.state);
     ended.push(...rows);
     return rows;
   };

@@ -19,6 +19,7 @@ import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
 import { JobBrowseStore } from './job-browse.store.js';
 import { ScheduleStore } from './schedule.store.js';
+import { MonitorStore } from './monitor.store.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -58,6 +59,7 @@ export class JobStore {
   private retentionOf?: RetentionStore;
   private browseOf?: JobBrowseStore;
   private schedulesOf?: ScheduleStore;
+  private monitorOf?: MonitorStore;
 
   /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
   attach(orm: MikroORM, options: JobStoreOptions): this {
@@ -156,16 +158,18 @@ export class JobStore {
   /**
    * Completes, fails, snoozes and releases a batch in one fenced transaction; in it, applies what each job
    * that really completed produced (children, workspace changes), then lets each finished pipeline
-   * step unblock (or end) its dependants. Returns the ids whose write took effect: a job missing
+   * step unblock (or end) its dependants, and tells other processes which jobs ended (where they
+   * can hear it). Returns the ids whose write took effect, with the state it left: a job missing
    * from it was no longer this consumer's (lease lost).
    */
-  async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
+  async finish(consumerId: string, batch: FinishBatch): Promise<Map<string, string>> {
     let unblocked = 0;
     const result = await this.transaction(async (tx) => {
       const { applied, ended } = await writeFinishBatch(this.dialect, tx, consumerId, batch, () =>
         this.effectsContext(),
       );
       unblocked = await this.settle(tx, ended);
+      await this.monitor.announce(tx, batch, applied, ended);
       return applied;
     }, true);
     if (unblocked > 0) this.localWakes.wake();
@@ -271,6 +275,14 @@ export class JobStore {
   /** Run-time schedules (`JobQueue.schedule`); an occurrence's jobs are written as `write` writes them. */
   get schedules(): ScheduleStore {
     return (this.schedulesOf ??= new ScheduleStore(this.dialect, this.bound.db, (fn) => this.write(undefined, fn)));
+  }
+
+  /** Health checks and events: ping, oldest due job, ended pipelines, finished jobs of other processes. */
+  get monitor(): MonitorStore {
+    const warn = (m: string) => new Logger('JobsNotifier').warn(m);
+    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, warn));
+  }
+
   /** A running job's progress note (serialised JSON), written at once. */
   progress(id: string, progress: string): Promise<void> {
     return this.dialect.progress(this.bound.db, id, progress);

@@ -267,4 +267,22 @@ export interface JobsDialect {
   notify(tx: Executor): Promise<void>;
   /** Calls `onWake` on every notification, on a connection of its own; reconnects if it drops. */
   listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+
+  /** Tells listeners of finished jobs, when `tx` commits, each payload (text under 8,000 bytes) in one notification. */
+  notifyFinished(tx: Executor, payloads: readonly string[]): Promise<void>;
+  /**
+   * `listen` for `notifyFinished`: calls `onPayload` with each payload, and with undefined once
+   * (re)connected (anything told meanwhile was missed).
+   */
+  listenFinished(
+    orm: MikroORM,
+    onPayload: (payload: string | undefined) => void,
+    warn: (message: string) => void,
+  ): Promise<Listener>;
+  /** Throws unless the database answers (and, for a database in a file, the file is still where it was opened). */
+  ping(db: Kysely<any>): Promise<void>;
+  /** The oldest `run_after` of due pending jobs in queues not paused (null when none) and the database clock. */
+  oldestDue(ex: Executor, queues?: readonly string[]): Promise<{ oldest: unknown; now: unknown }>;
+  /** Which of these pipelines have no unfinished step left. */
+  endedPipelines(ex: Executor, pipelineIds: readonly string[]): Promise<string[]>;
 }

@@ -6,7 +6,7 @@ import { InvalidPipelineError } from '../errors/invalid-pipeline.error.js';
 import { WaitTimeoutError } from '../errors/wait-timeout.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import type { JobRecord, PipelineRecord } from '../interfaces/job-record.js';
-import { TERMINAL_JOB_STATES } from '../interfaces/job-state.js';
+import { JobState, TERMINAL_JOB_STATES } from '../interfaces/job-state.js';
 import type { ResolvedJobsModuleOptions } from '../interfaces/jobs-module-options.js';
 import { JobStore } from '../persistence/job.store.js';
 import { guard } from '../persistence/db-guard.util.js';
@@ -16,7 +16,8 @@ import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { assertId } from '../queue/job-id.util.js';
 import { JobRowFactory } from '../queue/job-row.factory.js';
 import { toJson } from '../validation/json.util.js';
-import type { WaitOptions } from '../queue/job-queue.service.js';
+import { JobEventsBus } from '../events/job-events.bus.js';
+import { waitForEnd, type WaitOptions } from '../events/wait-for-end.js';
 import { derivePipelineState } from './dependency.policy.js';
 import { PipelineBuilder } from './pipeline.builder.js';
 import { planPipeline, wrapStepError } from './pipeline.planner.js';
@@ -31,6 +32,7 @@ export class Pipelines {
     private readonly rows: JobRowFactory,
     private readonly hooks: JobHooksRegistry,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+    private readonly events: JobEventsBus,
   ) {}
 
   /**
@@ -73,13 +75,15 @@ export class Pipelines {
     const planned = plan.flatMap((p, i) =>
       p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })),
     );
-    return this.store.write(options.em, async (w) => {
+    const record = await this.store.write(options.em, async (w) => {
       const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
       // committed yet (and where the database has one writer, another connection would wait for it).
       return toRecord(created, jobs, edges);
     });
+    this.events.enqueued(Object.values(record.steps));
+    return record;
   }
 
   async get(id: string | number): Promise<PipelineRecord> {
@@ -95,25 +99,29 @@ export class Pipelines {
    * cancelled too; dependants of the cancelled steps settle in the same transaction.
    */
   async cancel(id: string | number): Promise<PipelineRecord> {
-    await this.get(id); // JobNotFoundError for an unknown id
+    const before = await this.get(id); // JobNotFoundError for an unknown id
     await guard(() => this.store.control.cancelPipeline(String(id)));
-    return this.get(id);
+    const after = await this.get(id);
+    for (const [key, step] of Object.entries(after.steps)) {
+      if (step.state === JobState.Cancelled && before.steps[key]?.state !== JobState.Cancelled)
+        this.events.cancelled(step);
+    }
+    return after;
   }
 
-  /** Resolves once every step has finished. */
-  async waitFor(id: string | number, options: WaitOptions = {}): Promise<PipelineRecord> {
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const started = Date.now();
-    for (;;) {
-      const p = await this.get(id);
-      if (p.progress.done === p.progress.total) return p;
-      if (Date.now() - started > timeoutMs) {
-        throw new WaitTimeoutError(
+  /** Resolves once every step has finished; woken like `JobQueue.waitFor()`. */
+  waitFor(id: string | number, options: WaitOptions = {}): Promise<PipelineRecord> {
+    return waitForEnd(
+      this.events,
+      `pipeline:${id}`,
+      options,
+      () => this.get(id),
+      (p) => p.progress.done === p.progress.total,
+      (p, timeoutMs) =>
+        new WaitTimeoutError(
           `Pipeline ${id} has ${p.progress.done} of ${p.progress.total} steps finished after ${timeoutMs} ms.`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
-    }
+        ),
+    );
   }
 }
 

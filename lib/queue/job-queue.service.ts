@@ -22,9 +22,11 @@ import { Pipelines } from '../pipeline/pipelines.service.js';
 import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
-import type { QueueDepth, WaitOptions } from '../interfaces/queue-depth.js';
+import type { QueueDepth } from '../interfaces/queue-depth.js';
 import { Schedules } from '../schedule/schedules.service.js';
 import type { ScheduleOptions, ScheduleRecord } from '../schedule/schedule.types.js';
+import { JobEventsBus } from '../events/job-events.bus.js';
+import { waitForEnd, type WaitOptions } from '../events/wait-for-end.js';
 
 /** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
 const ENQUEUE_FIELDS = [
@@ -41,7 +43,8 @@ const ENQUEUE_FIELDS = [
 ];
 const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
-export type { QueueDepth, WaitOptions } from '../interfaces/queue-depth.js';
+export type { QueueDepth } from '../interfaces/queue-depth.js';
+export type { WaitOptions } from '../events/wait-for-end.js';
 
 /** Enqueue jobs, look them up, cancel them and wait for them. Inject it anywhere. */
 @Injectable()
@@ -53,6 +56,7 @@ export class JobQueue {
     private readonly hooks: JobHooksRegistry,
     private readonly schedulesOf: Schedules,
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: ResolvedJobsModuleOptions,
+    private readonly events: JobEventsBus,
   ) {}
 
   /**
@@ -94,7 +98,7 @@ export class JobQueue {
     // round trip instead of four (enqueue p50 3.2 -> 2.3 ms, bench latency).
     const hooked = rows.some((r) => this.hooks.for(JobHookKind.Enqueued, r.name).length > 0);
     const statement = !options.em && !hooked && rows.every((r) => r.unique_key === null);
-    return this.store.write(
+    const written = await this.store.write(
       options.em,
       async (w) => {
         const jobs = await w.insert(rows);
@@ -104,6 +108,8 @@ export class JobQueue {
       },
       { statement },
     );
+    this.events.enqueued(written);
+    return written;
   }
 
   /** The job, or `JobNotFoundError`. */
@@ -121,8 +127,10 @@ export class JobQueue {
    */
   async cancel(id: string | number): Promise<JobRecord> {
     assertId(id, 'job');
-    await guard(() => this.store.control.cancel([String(id)]));
-    return this.get(id);
+    const changed = await guard(() => this.store.control.cancel([String(id)]));
+    const job = await this.get(id);
+    if (changed.some((r) => r.state === JobState.Cancelled)) this.events.cancelled(job);
+    return job;
   }
 
   /**
@@ -160,26 +168,30 @@ export class JobQueue {
   async discard(id: string | number): Promise<JobRecord> {
     assertId(id, 'job');
     await guard(() => this.store.control.discard(String(id)));
-    return this.get(id);
+    const job = await this.get(id);
+    this.events.cancelled(job);
+    return job;
   }
 
-  /** Resolves with the job once it is completed, failed, cancelled or skipped. */
-  async waitFor<N extends JobName = JobName>(
+  /**
+   * Resolves with the job once it is completed, failed, cancelled or skipped. Woken at once by a
+   * finish in this process, and on PostgreSQL by one in any process; polls besides (`WaitOptions`).
+   */
+  waitFor<N extends JobName = JobName>(
     id: string | number,
     options: WaitOptions = {},
   ): Promise<JobRecord<JobInput<N>, JobOutput<N>>> {
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const started = Date.now();
-    for (;;) {
-      const job = await this.get<N>(id);
-      if (TERMINAL_JOB_STATES.includes(job.state)) return job;
-      if (Date.now() - started > timeoutMs) {
-        throw new WaitTimeoutError(
+    return waitForEnd(
+      this.events,
+      `job:${id}`,
+      options,
+      () => this.get<N>(id),
+      (job) => TERMINAL_JOB_STATES.includes(job.state),
+      (job, timeoutMs) =>
+        new WaitTimeoutError(
           `Job ${id} is still ${job.state} after ${timeoutMs} ms. Is a consumer running that handles '${job.name}'?`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 100));
-    }
+        ),
+    );
   }
 
   /**

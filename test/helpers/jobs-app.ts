@@ -19,6 +19,7 @@ import {
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
+
 /** MikroOrmModule options for a test database (driver chosen by dialect). */
 export function mikroOrmOptions(db: TestOrmOptions) {
   const { dialect, ...connection } = db;
@@ -50,7 +51,7 @@ export async function createJobsApp(
     providers?: Provider[];
     createSchema?: boolean;
     fixtures?: boolean;
-    /** More modules of the application (`ScheduleModule.forRoot()`, say). */
+    /** More modules of the application (`ScheduleModule.forRoot()`, `EventEmitterModule`, `TerminusModule`). */
     imports?: NonNullable<ModuleMetadata['imports']>;
   } = {},
 ): Promise<JobsTestApp> {

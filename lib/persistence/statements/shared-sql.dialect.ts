@@ -31,6 +31,7 @@ import * as control from './control-jobs.sql.js';
 import * as unique from './unique-jobs.sql.js';
 import * as schedules from './schedule.sql.js';
 import type { ScheduleFilter, ScheduleRow } from '../schedule-row.js';
+import { PING_SQL, selectEndedPipelines, selectOldestDue } from './monitor.sql.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
@@ -56,6 +57,33 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract notify(tx: Executor): Promise<void>;
   abstract tryPrunerLock(tx: Executor): Promise<boolean>;
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+
+  /** Where the database has no notifications: nothing to tell, nothing to hear. */
+  async notifyFinished(_tx: Executor, _payloads: readonly string[]): Promise<void> {}
+
+  async listenFinished(
+    _orm: MikroORM,
+    _onPayload: (payload: string | undefined) => void,
+    _warn: (message: string) => void,
+  ): Promise<Listener> {
+    return { close: async () => undefined };
+  }
+
+  async ping(db: Kysely<any>): Promise<void> {
+    await run(db, PING_SQL);
+  }
+
+  async oldestDue(ex: Executor, queues?: readonly string[]) {
+    const [row] = await run<{ oldest: unknown; now: unknown }>(ex, selectOldestDue(this.syntax, queues));
+    return row ?? { oldest: null, now: null };
+  }
+
+  async endedPipelines(ex: Executor, pipelineIds: readonly string[]) {
+    if (pipelineIds.length === 0) return [];
+    return (await run<{ pipeline_id: unknown }>(ex, selectEndedPipelines(this.syntax, pipelineIds))).map((r) =>
+      String(r.pipeline_id),
+    );
+  }
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
     return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));

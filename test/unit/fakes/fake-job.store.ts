@@ -115,14 +115,14 @@ export class FakeJobStore implements ConsumerStore {
     });
   }
 
-  async finish(consumerId: string, batch: FinishBatch): Promise<Set<string>> {
+  async finish(consumerId: string, batch: FinishBatch): Promise<Map<string, string>> {
     this.finishes.push(batch);
     await this.finishGate?.wait();
     if (this.failFinishes > 0) {
       this.failFinishes -= 1;
       throw new Error('connection reset');
     }
-    const applied = new Set<string>();
+    const applied = new Map<string, string>();
     const held = (id: string, attempt: number) => {
       const j = this.jobs.get(id);
       return j && j.state === 'running' && j.lockedBy === consumerId && j.attempts === attempt ? j : undefined;
@@ -132,7 +132,7 @@ export class FakeJobStore implements ConsumerStore {
       if (!j) continue;
       j.state = j.cancelRequested ? 'cancelled' : 'completed';
       j.output = c.output;
-      applied.add(j.id);
+      applied.set(j.id, j.state);
     }
     for (const f of batch.failed) {
       const j = held(f.id, f.attempt);
@@ -143,7 +143,7 @@ export class FakeJobStore implements ConsumerStore {
         j.dueAt = Date.now() + f.delay_ms;
         j.retryDelays.push(f.delay_ms);
       }
-      applied.add(j.id);
+      applied.set(j.id, j.state);
     }
     for (const z of batch.snoozed ?? []) {
       const j = held(z.id, z.attempt);
@@ -153,16 +153,16 @@ export class FakeJobStore implements ConsumerStore {
         j.attempts -= 1;
         j.dueAt = Date.now() + z.delay_ms;
       }
-      applied.add(j.id);
+      applied.set(j.id, j.state);
     }
     for (const r of batch.released) {
       const j = held(r.id, r.attempt);
       if (!j) continue;
       j.state = j.cancelRequested ? 'cancelled' : 'pending';
       j.attempts -= 1;
-      applied.add(j.id);
+      applied.set(j.id, j.state);
     }
-    for (const id of applied) this.jobs.get(id)!.lockedBy = null;
+    for (const id of applied.keys()) this.jobs.get(id)!.lockedBy = null;
     return applied;
   }
 

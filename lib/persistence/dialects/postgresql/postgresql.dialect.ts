@@ -10,6 +10,8 @@ import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from
 import { postgresqlSyntax } from './postgresql.syntax.js';
 
 const CHANNEL = 'queue_job_ready';
+/** Jobs finished (see `finish-notices.ts`): heard by processes that emit events or wait for jobs. */
+const FINISHED_CHANNEL = 'queue_job_finished';
 
 /**
  * The advisory lock (two int4 keys: this class, 0) every claim of limited names takes first, for
@@ -117,7 +119,22 @@ export class PostgresqlDialect extends SharedSqlDialect {
   }
 
   listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener> {
-    return listenOn(orm, CHANNEL, onWake, warn);
+    return listenOn(orm, CHANNEL, () => onWake(), warn);
+  }
+
+  /** One statement for all payloads, sent in the finish transaction (delivered when it commits). */
+  override async notifyFinished(tx: Executor, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
+    await run(tx, { sql: `SELECT ${calls}`, params: [FINISHED_CHANNEL, ...payloads] });
+  }
+
+  override listenFinished(
+    orm: MikroORM,
+    onPayload: (payload: string | undefined) => void,
+    warn: (message: string) => void,
+  ): Promise<Listener> {
+    return listenOn(orm, FINISHED_CHANNEL, onPayload, warn);
   }
 }
 

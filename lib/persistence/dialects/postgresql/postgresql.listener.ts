@@ -2,14 +2,14 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Listener } from '../../jobs-dialect.js';
 
 /**
- * LISTEN on one dedicated connection (not the pool's): calls `onWake` on every notification of
- * `channel`, and when (re)connected, to catch up on anything written meanwhile. A dropped
+ * LISTEN on one dedicated connection (not the pool's): calls `onWake` with the payload of every
+ * notification of `channel`, and without one when (re)connected, to catch up on anything written meanwhile. A dropped
  * connection is reopened with backoff; consumers keep polling until it is back.
  */
 export async function listenOn(
   orm: MikroORM,
   channel: string,
-  onWake: () => void,
+  onWake: (payload?: string) => void,
   warn: (message: string) => void,
 ): Promise<Listener> {
   const pg = (await import('pg')).default;
@@ -20,7 +20,7 @@ export async function listenOn(
   const connect = async (): Promise<void> => {
     if (closed) return;
     const c = new pg.Client(connectionOptions);
-    c.on('notification', () => onWake());
+    c.on('notification', (msg) => onWake(msg.payload));
     c.on('error', (err) => {
       warn(`LISTEN connection lost (${err.message}); polling until it is back`);
       c.removeAllListeners('error');

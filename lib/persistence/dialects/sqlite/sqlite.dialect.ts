@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
@@ -79,6 +80,17 @@ export class SqliteDialect extends SharedSqlDialect {
 
   rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]> {
     return run<EndedRow & { name: string }>(tx, rescueExpired(limit));
+  }
+
+  /**
+   * The open connection answers even once its file was deleted or moved away (it keeps the file
+   * open), but every other process opens the path: a file no longer there, or not readable and
+   * writable, is down as well.
+   */
+  override async ping(db: Kysely<any>): Promise<void> {
+    const rows = await run<{ name: string; file: string }>(db, { sql: 'PRAGMA database_list', params: [] });
+    const file = rows.find((r) => r.name === 'main')?.file;
+    if (file) await access(file, constants.R_OK | constants.W_OK);
   }
 
   async notify(): Promise<void> {}

@@ -1,0 +1,186 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { JobRecord } from '../interfaces/job-record.js';
+import type { JobErrorInfo } from '../interfaces/job-context.js';
+import type { Json } from '../interfaces/job-types.js';
+import type { ClaimedJob } from '../persistence/store.types.js';
+import { JobStore } from '../persistence/job.store.js';
+import type { Listener } from '../persistence/jobs-dialect.js';
+import type { FinishedNotice } from '../persistence/monitor.store.js';
+import type { WrittenResult } from '../consumer/result-writer.js';
+import { JobEvents, type JobEventBase, type JobEventName, type JobEventPayloads } from './job-events.js';
+import { JobWaiters, type Waiter } from './job-waiters.js';
+import { PipelineEnds } from './pipeline-ends.js';
+
+/** The part of `EventEmitter2` the queue uses. */
+interface Emitter {
+  emit(event: string, payload: unknown): unknown;
+}
+
+/**
+ * Emits the queue's events (`JobEvents`) into the app's `EventEmitter2` when it has one
+ * (`EventEmitterModule`, an optional peer: looked up at start, never imported otherwise), and wakes
+ * this process's waiters. Where the database carries notifications, it also listens for the jobs
+ * other processes finish, from the start when there is an emitter, else from the first wait.
+ */
+@Injectable()
+export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('JobEvents');
+  private emitter?: Emitter;
+  private readonly waiters = new JobWaiters();
+  private listening?: Promise<Listener | undefined>;
+  private closed = false;
+  private readonly pipelines: PipelineEnds;
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly store: JobStore,
+  ) {
+    this.pipelines = new PipelineEnds(store, (name, payload) => this.emit(name, payload));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.emitter = await findEmitter(this.moduleRef);
+    if (this.emitter) this.listen();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await (await this.listening)?.close();
+  }
+
+  /** Whether the app subscribes to events (an `EventEmitter2` was found). */
+  get emits(): boolean {
+    return this.emitter !== undefined;
+  }
+
+  /** Whether finishes in other processes reach this one (then waits poll rarely, as a safety net). */
+  get hearsOtherProcesses(): boolean {
+    return this.store.monitor.hearsOtherProcesses;
+  }
+
+  emit<N extends JobEventName>(name: N, payload: JobEventPayloads[N]): void {
+    if (!this.emitter) return;
+    try {
+      this.emitter.emit(name, payload);
+    } catch (err) {
+      // A listener's error must not fail the enqueue or the consumer that emitted.
+      this.logger.error(`a listener of '${name}' threw: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  /** Waits for `key` (`job:<id>`, `pipeline:<id>`); listens for other processes' finishes from now on. */
+  waiter(key: string): Waiter {
+    this.listen();
+    return this.waiters.waiter(key);
+  }
+
+  enqueued(jobs: readonly JobRecord[]): void {
+    if (!this.emitter) return;
+    for (const j of jobs) this.emit(JobEvents.Enqueued, { ...base(j, j.attempts, false), runAfter: j.runAfter });
+  }
+
+  started(job: ClaimedJob): void {
+    if (this.emitter) this.emit(JobEvents.Started, base(job, job.attempts, false));
+  }
+
+  progress(job: ClaimedJob, message: string, details: JobEventPayloads['jobs.job.progress']['details']): void {
+    if (this.emitter) this.emit(JobEvents.Progress, { ...base(job, job.attempts, false), message, details });
+  }
+
+  /** A job that ended `cancelled` by `cancel()` or `discard()` in this process. */
+  cancelled(job: JobRecord): void {
+    this.emit(JobEvents.Cancelled, { ...base(job, job.attempts, false), error: job.error });
+    this.waiters.wake(`job:${job.id}`);
+    if (job.pipelineId) this.pipelineMayHaveEnded([job.pipelineId], false);
+  }
+
+  /** Results this process's consumer wrote. */
+  written(results: readonly WrittenResult[]): void {
+    const pipelines = new Set<string>();
+    for (const { job, outcome, state } of results) {
+      this.waiters.wake(`job:${job.id}`);
+      if (job.pipelineId) this.waiters.wake(`pipeline:${job.pipelineId}`);
+      if (!this.emitter) continue;
+      const error = outcome.kind === 'failed' || outcome.kind === 'aborted' ? outcome.error : null;
+      const b = base(job, job.attempts, false);
+      if (state === 'completed' && outcome.kind === 'completed')
+        this.emit(JobEvents.Completed, { ...b, output: JSON.parse(outcome.output) });
+      else if (state === 'cancelled') this.emit(JobEvents.Cancelled, { ...b, error });
+      else if (state === 'failed')
+        this.emit(JobEvents.Failed, { ...b, error: error ?? unknownError(), willRetry: false });
+      else if (state === 'pending' && outcome.kind === 'failed')
+        this.emit(JobEvents.Failed, { ...b, error: outcome.error, willRetry: true });
+      if (job.pipelineId && state !== 'pending') pipelines.add(job.pipelineId);
+    }
+    if (pipelines.size) this.pipelineMayHaveEnded([...pipelines], false);
+  }
+
+  /** A pipeline cancelled in this process may have ended with it. */
+  pipelineMayHaveEnded(pipelineIds: string[], remote: boolean): void {
+    if (!this.emitter) return;
+    this.pipelines
+      .check(pipelineIds, remote)
+      .catch((err: Error) => this.logger.warn(`pipeline events: ${err.message}`));
+  }
+
+  /** Opens the LISTEN connection for other processes' finishes, once (where the database has one). */
+  private listen(): void {
+    if (this.listening || this.closed || !this.hearsOtherProcesses) return;
+    this.listening = this.store.monitor
+      .listenFinished((notices) => this.heard(notices))
+      .catch((err: Error) => {
+        this.logger.warn(`cannot listen for other processes' finished jobs (${err.message}); waits poll`);
+        return undefined;
+      });
+  }
+
+  /** Jobs another process finished; undefined: the connection (re)opened, notices may have been missed. */
+  private heard(notices: FinishedNotice[] | undefined): void {
+    if (!notices) return this.waiters.wakeAll();
+    for (const n of notices) {
+      this.waiters.wake(`job:${n.id}`);
+      if (n.pipelineId) this.waiters.wake(`pipeline:${n.pipelineId}`);
+    }
+    if (this.emitter)
+      this.reEmit(notices).catch((err: Error) => this.logger.warn(`events of other processes: ${err.message}`));
+  }
+
+  /** Reads the jobs other processes finished and emits their events here (`remote: true`). */
+  private async reEmit(notices: FinishedNotice[]): Promise<void> {
+    const jobs = new Map((await this.store.get(notices.map((n) => n.id))).map((j) => [j.id, j]));
+    for (const n of notices) {
+      const job = jobs.get(n.id);
+      if (!job) continue; // deleted meanwhile
+      const b = base(job, job.attempts, true);
+      const error = job.error ?? unknownError();
+      if (n.outcome === 'completed') this.emit(JobEvents.Completed, { ...b, output: job.output as Json });
+      else if (n.outcome === 'cancelled') this.emit(JobEvents.Cancelled, { ...b, error: job.error });
+      else this.emit(JobEvents.Failed, { ...b, error, willRetry: n.outcome === 'retrying' });
+    }
+    const pipelines = notices.filter((n) => n.pipelineId && n.outcome !== 'retrying').map((n) => n.pipelineId!);
+    if (pipelines.length) await this.pipelines.check([...new Set(pipelines)], true);
+  }
+}
+
+function base(
+  job: Pick<ClaimedJob, 'id' | 'name' | 'queue' | 'pipelineId' | 'step'>,
+  attempt: number,
+  remote: boolean,
+): JobEventBase {
+  return { id: job.id, name: job.name, queue: job.queue, attempt, pipelineId: job.pipelineId, step: job.step, remote };
+}
+
+function unknownError(): JobErrorInfo {
+  return { name: 'Error', message: 'no error was recorded' };
+}
+
+/** The app's `EventEmitter2`, if `@nestjs/event-emitter` is installed and `EventEmitterModule` imported. */
+async function findEmitter(moduleRef: ModuleRef): Promise<Emitter | undefined> {
+  try {
+    const { EventEmitter2 } = await import('@nestjs/event-emitter');
+    return moduleRef.get(EventEmitter2, { strict: false }) as Emitter;
+  } catch {
+    return undefined;
+  }
+}

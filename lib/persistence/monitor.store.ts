@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Kysely } from 'kysely';
+import { decodeNotices, encodeNotices, finishNotices, type FinishedNotice } from './finish-notices.js';
+import type { JobsDialect, Listener } from './jobs-dialect.js';
+import { toDate, toId } from './row.mapper.js';
+import type { Executor } from './sql.util.js';
+import type { EndedRow, FinishBatch } from './store.types.js';
+
+export type { FinishedNotice, FinishOutcome } from './finish-notices.js';
+
+/**
+ * What events and health checks ask of the database: a ping, the age of the oldest due job, which
+ * pipelines have ended, and the notices of jobs other processes finished (where the database can
+ * carry them: `hearsOtherProcesses`).
+ */
+export class MonitorStore {
+  /** Tags this process's notices, so that its own listener skips what it emitted already. */
+  private readonly source = randomBytes(6).toString('hex');
+
+  constructor(
+    private readonly dialect: JobsDialect,
+    private readonly db: Kysely<any>,
+    private readonly orm: MikroORM,
+    /** Whether finishes are told to other processes (notifications on and the database has them). */
+    readonly hearsOtherProcesses: boolean,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Throws unless the database answers. */
+  ping(): Promise<void> {
+    return this.dialect.ping(this.db);
+  }
+
+  /** How long the oldest due job (of queues not paused) has waited, on the database clock; null when none is due. */
+  async oldestDueAgeMs(queues?: readonly string[]): Promise<number | null> {
+    const { oldest, now } = await this.dialect.oldestDue(this.db, queues);
+    const [at, clock] = [toDate(oldest), toDate(now)];
+    return at && clock ? Math.max(0, clock.getTime() - at.getTime()) : null;
+  }
+
+  /** Which of these pipelines have no unfinished step left. */
+  endedPipelines(pipelineIds: readonly string[]): Promise<string[]> {
+    return this.dialect.endedPipelines(this.db, pipelineIds);
+  }
+
+  /** In the finish transaction: tells other processes which jobs it ended (nothing where they cannot hear). */
+  async announce(tx: Executor, batch: FinishBatch, applied: ReadonlyMap<string, string>, ended: EndedRow[]) {
+    if (!this.hearsOtherProcesses || batch.completed.length + batch.failed.length === 0) return;
+    const pipelineOf = new Map(ended.map((r) => [String(r.id), toId(r.pipeline_id)]));
+    const notices = finishNotices(batch, applied, pipelineOf);
+    if (notices.length) await this.dialect.notifyFinished(tx, encodeNotices(this.source, notices));
+  }
+
+  /**
+   * Calls `onNotices` with the jobs other processes finish, and with undefined whenever the
+   * connection (re)opens: notices sent meanwhile were missed, look again.
+   */
+  listenFinished(onNotices: (notices: FinishedNotice[] | undefined) => void): Promise<Listener> {
+    if (!this.hearsOtherProcesses) return Promise.resolve({ close: async () => undefined });
+    return this.dialect.listenFinished(
+      this.orm,
+      (payload) => {
+        if (payload === undefined) return onNotices(undefined);
+        const decoded = decodeNotices(payload);
+        if (decoded && decoded.source !== this.source && decoded.notices.length) onNotices(decoded.notices);
+      },
+      this.warn,
+    );
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Events (`JobEvents`) in an app that imports EventEmitterModule: each event of a job, in order and
+ * with its payload, for a completed job, a job that failed and was retried, cancelled jobs (before
+ * and while they run), and pipelines that complete and fail. On PostgreSQL, a producer process
+ * hears the completions of jobs a child consumer process ran, and `waitFor()` wakes on them.
+ */
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { JobEvents, pipeline } from '../../lib/index.js';
+import { runNode } from '../helpers/child-process.js';
+import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
+import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
+import { waitUntil } from '../helpers/spawned-process.js';
+import { EventCollector, EventJobs } from '../fixtures/event-jobs.js';
+
+const E = JobEvents;
+
+describe.each(DB_KINDS)('events on %s', (kind) => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+  let seen: EventCollector;
+
+  beforeEach(async () => {
+    ({ db, t } = await openJobsEnv(kind, {
+      imports: [EventEmitterModule.forRoot()],
+      providers: [EventJobs, EventCollector],
+      jobs: { leaseMs: 1_000, heartbeatMs: 100 },
+    }));
+    seen = t.app.get(EventCollector);
+  });
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  const drain = () => t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+  const names = (id: string) => seen.of(id).map((e) => e.event);
+
+  it(`${kind}: a completed job: enqueued, started, progress, completed, with their payloads`, async () => {
+    const job = await t.queue.enqueue('ev.progress' as never, { n: 21 } as never, { queue: 'events' });
+    await drain();
+    expect(names(job.id)).toEqual([E.Enqueued, E.Started, E.Progress, E.Completed]);
+    const [enqueued, started, progress, completed] = seen.of(job.id).map((e) => e.payload);
+    const common = { id: job.id, name: 'ev.progress', queue: 'events', pipelineId: null, step: null, remote: false };
+    expect(enqueued).toEqual({ ...common, attempt: 0, runAfter: job.runAfter });
+    expect(started).toEqual({ ...common, attempt: 1 });
+    expect(progress).toEqual({ ...common, attempt: 1, message: 'halfway', details: { n: 21 } });
+    expect(completed).toEqual({ ...common, attempt: 1, output: { doubled: 42 } });
+    expect(seen.completedViaDecorator).toEqual([completed]);
+  });
+
+  it(`${kind}: a job that fails, is retried and completes: failed with willRetry, then started and completed`, async () => {
+    const job = await t.queue.enqueue('test.fail' as never, { failTimes: 1 } as never);
+    await drain();
+    expect(names(job.id)).toEqual([E.Enqueued, E.Started, E.Failed, E.Started, E.Completed]);
+    const [, first, failed, second, completed] = seen.of(job.id).map((e) => e.payload);
+    expect(first.attempt).toBe(1);
+    expect(failed).toMatchObject({
+      attempt: 1,
+      willRetry: true,
+      error: { name: 'Error', message: 'failure on attempt 1' },
+    });
+    expect(second.attempt).toBe(2);
+    expect(completed).toMatchObject({ attempt: 2, output: { succeededOnAttempt: 2 } });
+  });
+
+  it(`${kind}: a job that fails its last attempt: failed with willRetry false`, async () => {
+    const job = await t.queue.enqueue('test.throwString' as never);
+    await drain();
+    expect(names(job.id)).toEqual([E.Enqueued, E.Started, E.Failed]);
+    expect(seen.of(job.id)[2]!.payload).toMatchObject({ attempt: 1, willRetry: false });
+  });
+
+  it(`${kind}: cancelled before it ran, and while it ran`, async () => {
+    const waiting = await t.queue.enqueue('test.sleep' as never, { ms: 60_000 } as never, { queue: 'later' });
+    await t.queue.cancel(waiting.id);
+    expect(names(waiting.id)).toEqual([E.Enqueued, E.Cancelled]);
+    expect(seen.of(waiting.id)[1]!.payload).toMatchObject({ id: waiting.id, attempt: 0, queue: 'later' });
+
+    const running = await t.queue.enqueue('test.sleep' as never, { ms: 60_000 } as never);
+    const run = t.consumer.run({ queues: ['default'], pollIntervalMs: 20 });
+    await waitUntil(() => names(running.id).includes(E.Started), 'the job to start');
+    await t.queue.cancel(running.id);
+    await waitUntil(() => names(running.id).includes(E.Cancelled), 'the cancelled event', 15_000);
+    await t.consumer.stop();
+    await run;
+    expect(names(running.id)).toEqual([E.Enqueued, E.Started, E.Cancelled]);
+    expect(seen.of(running.id)[2]!.payload).toMatchObject({ attempt: 1, remote: false });
+  });
+
+  it(`${kind}: a pipeline that completes: its steps' events, then pipeline completed`, async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('evented')
+        .step('a', 'test.echo', { input: { v: 1 } })
+        .step('b', 'test.echo', { input: { v: 2 }, after: 'a' }),
+    );
+    await drain();
+    await waitUntil(() => seen.seen.some((e) => e.event === E.PipelineCompleted), 'the pipeline event');
+    const [a, b] = [p.steps.a!.id, p.steps.b!.id];
+    expect(names(a)).toEqual([E.Enqueued, E.Started, E.Completed]);
+    expect(names(b)).toEqual([E.Enqueued, E.Started, E.Completed]);
+    expect(seen.of(b)[2]!.payload).toMatchObject({ pipelineId: p.id, step: 'b' });
+    const ended = seen.seen.filter((e) => e.event.startsWith('jobs.pipeline.'));
+    expect(ended).toEqual([
+      {
+        event: E.PipelineCompleted,
+        payload: { pipelineId: p.id, name: 'evented', state: 'completed', steps: 2, remote: false },
+      },
+    ]);
+    // After every event of its steps.
+    expect(seen.seen.at(-1)!.event).toBe(E.PipelineCompleted);
+  });
+
+  it(`${kind}: a pipeline whose step fails: failed (no retry), then pipeline failed`, async () => {
+    const p = await t.queue.enqueuePipeline(
+      pipeline('doomed')
+        .step('a', 'test.throwString')
+        .step('b', 'test.echo', { input: { v: 2 }, after: 'a' }),
+    );
+    await drain();
+    await waitUntil(() => seen.seen.some((e) => e.event === E.PipelineFailed), 'the pipeline event');
+    expect(names(p.steps.a!.id)).toEqual([E.Enqueued, E.Started, E.Failed]);
+    expect(seen.of(p.steps.a!.id)[2]!.payload).toMatchObject({ willRetry: false, pipelineId: p.id, step: 'a' });
+    const ended = seen.seen.filter((e) => e.event.startsWith('jobs.pipeline.'));
+    expect(ended).toEqual([
+      {
+        event: E.PipelineFailed,
+        payload: { pipelineId: p.id, name: 'doomed', state: 'failed', steps: 2, remote: false },
+      },
+    ]);
+  });
+});
+
+const onPostgres = DB_KINDS.includes('postgresql') ? describe : describe.skip;
+
+onPostgres('events across processes on postgresql', () => {
+  const kind = 'postgresql' as const;
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    ({ db, t } = await openJobsEnv(kind, { imports: [EventEmitterModule.forRoot()], providers: [EventCollector] }));
+  });
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  it('a producer hears the completions of jobs a child consumer process ran, and waitFor wakes on them', async () => {
+    const seen = t.app.get(EventCollector);
+    const jobs = await t.queue.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ name: 'test.echo', input: { i } })));
+    // A safety-net poll far longer than the wait's limit: only the notification can end these waits in time.
+    const waits = jobs.map((j) => t.queue.waitFor(j.id, { pollIntervalMs: 600_000, timeoutMs: 45_000 }));
+    const child = await runNode('test/fixtures/consumer.process.ts', {
+      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
+      timeoutMs: 60_000,
+    });
+    expect(child.code).toBe(0);
+    const done = await Promise.all(waits);
+    expect(done.map((j) => j.state)).toEqual(jobs.map(() => 'completed'));
+    await waitUntil(
+      () => jobs.every((j) => seen.of(j.id).some((e) => e.event === E.Completed)),
+      'the completed events',
+    );
+    for (const [i, j] of jobs.entries()) {
+      const events = seen.of(j.id);
+      expect(events.map((e) => e.event)).toEqual([E.Enqueued, E.Completed]);
+      expect(events[1]!.payload).toEqual({
+        id: j.id,
+        name: 'test.echo',
+        queue: 'default',
+        attempt: 1,
+        pipelineId: null,
+        step: null,
+        remote: true,
+        output: { i },
+      });
+    }
+  });
+});
