@@ -39,4 +39,5 @@ export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
+export { JobTelemetry } from './telemetry/telemetry.constants.js';
 export * from './errors/index.js';

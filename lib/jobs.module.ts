@@ -15,6 +15,7 @@ import { JobQueue } from './queue/job-queue.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
 import { Pipelines } from './pipeline/pipelines.service.js';
 import { JobThreadPool } from './threads/job-thread.pool.js';
+import { QueueGauges } from './telemetry/queue-gauges.service.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -40,6 +41,7 @@ import { JobThreadPool } from './threads/job-thread.pool.js';
     Pipelines,
     JobQueue,
     JobConsumer,
+    QueueGauges,
   ],
   exports: [JobQueue, JobConsumer, JobRegistry],
 })
