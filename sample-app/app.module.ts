@@ -6,6 +6,7 @@ import { MailModule } from './mail/mail.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { StatusModule } from './status/status.module.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /**
@@ -22,6 +23,7 @@ import { UsersModule } from './users/users.module.js';
     MediaModule,
     CrmModule,
     StatusModule,
+    TelemetryModule, // GET /metrics
   ],
 })
 export class AppModule {}
