@@ -81,4 +81,5 @@ export {
   type ConsumerCheckOptions,
   type OldestDueCheckOptions,
 } from './health/jobs-health.indicator.js';
+export { JobTelemetry } from './telemetry/telemetry.constants.js';
 export * from './errors/index.js';

@@ -20,6 +20,7 @@ import { Schedules } from './schedule/schedules.service.js';
 import { JobsTesting } from './testing/jobs-testing.service.js';
 import { JobEventsBus } from './events/job-events.bus.js';
 import { JobsHealthIndicator } from './health/jobs-health.indicator.js';
+import { QueueGauges } from './telemetry/queue-gauges.service.js';
 
 /**
  * `JobsModule.forRoot(options?)` or `JobsModule.forRootAsync({ imports, inject, useFactory })`.
@@ -50,6 +51,7 @@ import { JobsHealthIndicator } from './health/jobs-health.indicator.js';
     JobsTesting,
     JobEventsBus,
     JobsHealthIndicator,
+    QueueGauges,
   ],
   exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting, JobsHealthIndicator],
 })

@@ -8,6 +8,7 @@ import { MediaModule } from './media/media.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { StatusModule } from './status/status.module.js';
 import { HealthModule } from './health/health.module.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /**
@@ -27,6 +28,7 @@ import { UsersModule } from './users/users.module.js';
     CrmModule,
     StatusModule,
     HealthModule,
+    TelemetryModule, // GET /metrics
   ],
 })
 export class AppModule {}

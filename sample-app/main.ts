@@ -2,14 +2,17 @@
  * The HTTP side of the sample app (the producer): `npm start` (nest start), or after a build
  * `node dist/sample-app/main.js`. PORT (default 3000), DATABASE_URL or SAMPLE_APP_SQLITE; JOBS_ADMIN_TOKEN
  * opens the operations console at /jobs-admin/ to requests that carry it (`Authorization: Bearer <token>`).
- * It enqueues and shows jobs; `consumer.ts` runs them.
+ * It enqueues and shows jobs; `consumer.ts` runs them. `GET /metrics`: the queue's metrics for Prometheus.
  */
 import 'reflect-metadata';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { describeDatabase } from './database/orm.config.js';
+import { registerPrometheusMetrics } from './telemetry/prometheus.setup.js';
 
+// Before the app: the queue's gauges register on the meter provider there is at bootstrap.
+registerPrometheusMetrics();
 const app = await NestFactory.create(AppModule);
 app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
 app.enableShutdownHooks();

@@ -7,6 +7,7 @@ import type { JobRowFactory } from '../queue/job-row.factory.js';
 import { toJson } from '../validation/json.util.js';
 import type { RunOutcome } from './run-outcome.js';
 import type { CheckedSpawn } from './spawn.checker.js';
+import { stampTraceContext } from '../telemetry/tracing.js';
 
 /**
  * A completed attempt's outcome: its output and, as data, what the store applies with it (the
@@ -72,6 +73,8 @@ async function withEffects(
       }),
     ),
   );
+  // The children's runs go under this step's run span (active here): spawned work stays in the trace.
+  stampTraceContext(children);
   return {
     kind: 'completed',
     output,

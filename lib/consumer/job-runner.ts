@@ -21,6 +21,8 @@ import { buildJobContext } from './job-context.factory.js';
 import type { CheckedSpawn } from './spawn.checker.js';
 import type { RunOutcome } from './run-outcome.js';
 import { isFinalFailure, isUnrecoverable } from './retry.policy.js';
+import { endRunSpan, inRunContext, startRunSpan } from '../telemetry/tracing.js';
+import { countEnqueued, recordEnd, recordStart } from '../telemetry/metrics.js';
 
 export type { RunOutcome } from './run-outcome.js';
 
@@ -57,7 +59,24 @@ export class JobRunner {
     this.steps.forget(job);
   }
 
+  /** Runs the attempt in its CONSUMER span (when tracing) and records its metrics. */
   async execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
+    const startedAt = Date.now();
+    recordStart(job, startedAt);
+    const run = startRunSpan(job);
+    const outcome = await (run
+      ? inRunContext(run, () => this.runWithHooks(job, controller))
+      : this.runWithHooks(job, controller));
+    if (run) endRunSpan(run, outcome);
+    const final = outcome.kind === 'failed' && isFinalFailure(job, outcome);
+    const ended =
+      outcome.kind === 'completed' ? 'completed' : outcome.kind === 'failed' ? (final ? 'failed' : 'retried') : 'other';
+    recordEnd(job, ended, Date.now() - startedAt);
+    if (outcome.kind === 'completed' && outcome.effects?.children.length) countEnqueued(outcome.effects.children);
+    return outcome;
+  }
+
+  private async runWithHooks(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
     let ctx: JobContext | undefined;
     const outcome = await this.executeAttempt(job, controller, (c) => (ctx = c));
     if (ctx) await this.afterHooks(job, ctx, outcome);

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { JobState } from '../interfaces/job-state.js';
-import { JOB_INDEXES } from './schema.sql.js';
+import { JOB_INDEXES, TRACE_CONTEXT_LENGTH } from './schema.sql.js';
 
 /** A row of `queue_job`, for your own queries through MikroORM. The queue itself writes with SQL. */
 export interface JobEntity {
@@ -34,6 +34,11 @@ export interface JobEntity {
   uniqueKey: string | null;
   /** Jobs of one name with the same key share its `concurrency.perKey` limit (`@Job()`). */
   concurrencyKey: string | null;
+  /**
+   * The W3C trace context of the span that enqueued the job (`traceparent`, then a space and
+   * `tracestate` when there is one); null unless an OpenTelemetry SDK was recording it.
+   */
+  traceContext: string | null;
 }
 
 export const JOB_TABLE = 'queue_job';
@@ -71,6 +76,7 @@ export const JobEntitySchema = new EntitySchema<JobEntity>({
     blockingDeps: { type: 'integer', fieldName: 'blocking_deps', default: 0 },
     uniqueKey: { type: 'string', length: 255, fieldName: 'unique_key', nullable: true },
     concurrencyKey: { type: 'string', length: 255, fieldName: 'concurrency_key', nullable: true },
+    traceContext: { type: 'string', length: TRACE_CONTEXT_LENGTH, fieldName: 'trace_context', nullable: true },
   },
   // The DDL is in schema.sql.ts (JOB_INDEXES), with why each index is as it is.
   indexes: [

@@ -14,7 +14,7 @@ import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
 import { LocalWakes } from './local-wakes.js';
-import { DateCache, mapClaimedRow, mapJobRow } from './row.mapper.js';
+import { DateCache, mapClaimedRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
 import { JobBrowseStore } from './job-browse.store.js';
@@ -31,6 +31,7 @@ import {
   type FinishBatch,
   type JobFilter,
   type NewJobRow,
+  type QueueDepthRow,
 } from './store.types.js';
 
 export type { FinishBatch, ClaimFilter, ClaimedJob } from './store.types.js';
@@ -249,12 +250,19 @@ export class JobStore {
     return this.dialect.takenSteps(this.bound.db, pipelineId, steps);
   }
 
-  /** Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead. */
-  async queueDepths(
-    queues?: readonly string[],
-  ): Promise<{ queue: string; state: string; scheduled: boolean; n: number }[]> {
+  /**
+   * Unfinished jobs per queue and state; `scheduled`: pending with a `runAfter` ahead; `ageMs`: how
+   * long ago, on the database clock, the group's earliest `runAfter` was (the oldest due job's wait).
+   */
+  async queueDepths(queues?: readonly string[]): Promise<QueueDepthRow[]> {
     const rows = await this.dialect.queueDepths(this.bound.db, queues);
-    return rows.map((r) => ({ queue: r.queue, state: r.state, scheduled: Number(r.scheduled) === 1, n: Number(r.n) }));
+    return rows.map((r) => ({
+      queue: r.queue,
+      state: r.state,
+      scheduled: Number(r.scheduled) === 1,
+      n: Number(r.n),
+      ageMs: toDate(r.now)!.getTime() - toDate(r.oldest)!.getTime(),
+    }));
   }
 
   /** The database the queue is on, by the name `jobsSchemaSql` takes. */

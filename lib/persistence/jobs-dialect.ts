@@ -181,11 +181,12 @@ export interface JobsDialect {
   /**
    * Unfinished jobs per queue and state, pending ones split by `scheduled`: 1 when `run_after` is
    * ahead of the database clock, else 0 (0 for other states). `queues`: only these (all when undefined).
+   * `oldest`: the group's earliest `run_after`; `now`: the database clock.
    */
   queueDepths(
     ex: Executor,
     queues?: readonly string[],
-  ): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown }[]>;
+  ): Promise<{ queue: string; state: string; scheduled: unknown; n: unknown; oldest: unknown; now: unknown }[]>;
   /** A page of jobs (`SUMMARY_COLUMNS`), newest first (see `selectJobPage`). */
   jobPage(ex: Executor, filter: JobPageFilter): Promise<JobRow[]>;
   /** Failed jobs per queue. */

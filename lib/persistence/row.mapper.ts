@@ -28,8 +28,9 @@ export function toId(value: unknown): string | null {
 }
 
 export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
+  const { traceContext: _, ...claimed } = mapClaimedRow(row, dialect);
   return {
-    ...mapClaimedRow(row, dialect),
+    ...claimed,
     state: row.state as JobState,
     output: dialect.parseJson(row.output),
     error: dialect.parseJson(row.error),
@@ -105,6 +106,7 @@ export function mapClaimedRow(row: JobRow, dialect: Parser, dates?: DateCache): 
     runAfter: dates ? dates.get(row.run_after) : toDate(row.run_after)!,
     pipelineId: toId(row.pipeline_id),
     step: row.step ?? null,
+    traceContext: row.trace_context ?? null,
   };
 }
 

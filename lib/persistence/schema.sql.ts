@@ -4,6 +4,12 @@
  */
 export const JOBS_SCHEMA_VERSION = 3;
 
+/**
+ * `queue_job.trace_context`: a `traceparent` (55 characters in version 00), a space and a `tracestate`,
+ * which W3C lets a propagator cut to 512 characters (the queue drops a longer one).
+ */
+export const TRACE_CONTEXT_LENGTH = 600;
+
 /** The column types a database writes the tables with. */
 export interface SchemaTypes {
   timestamp: string;
@@ -108,7 +114,8 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
   if (from < 2) {
     // Version 2 (nothing was released at version 2 before, so it holds both parts of job control):
     // dedup by recent key (the unique-recent index); pause and resume (queue_control), rate limits
-    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs).
+    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs);
+    // and the trace context of the span that enqueued a job (trace_context, null without tracing).
     out.push(
       JOB_INDEXES.uniqueRecent.expression,
       `alter table queue_job add column concurrency_key varchar(255) null`,
@@ -116,6 +123,7 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
       `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
       `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
       `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
+      `alter table queue_job add column trace_context varchar(${TRACE_CONTEXT_LENGTH}) null`,
     );
   }
   if (from < 3) {

@@ -21,7 +21,21 @@ export type ClaimedJob = Pick<
   | 'runAfter'
   | 'pipelineId'
   | 'step'
->;
+> & {
+  /** The enqueuing span's W3C trace context (`queue_job.trace_context`); null or absent when none was stored. */
+  traceContext?: string | null;
+};
+
+/** One group of `JobStore.queueDepths`: a queue's unfinished jobs in one state. */
+export interface QueueDepthRow {
+  queue: string;
+  state: string;
+  /** Pending with a `runAfter` still ahead. */
+  scheduled: boolean;
+  n: number;
+  /** Since the group's earliest `runAfter`, on the database clock (negative for scheduled jobs). */
+  ageMs: number;
+}
 
 export interface ClaimFilter {
   consumerId: string;
@@ -81,6 +95,7 @@ export const CLAIMED_COLUMNS = [
   'run_after',
   'pipeline_id',
   'step',
+  'trace_context',
 ] as const;
 
 /** One job to insert; JSON fields arrive already serialised (and size-checked). */
@@ -105,6 +120,8 @@ export interface NewJobRow {
   /** How `unique_key` dedupes beyond one unfinished job per key (not a column). */
   dedup?: { forMs?: number; replace?: boolean; debounceMs?: number };
   concurrency_key: string | null;
+  /** The enqueuing span's W3C trace context; null unless a span was recording. */
+  trace_context: string | null;
 }
 
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */
@@ -124,6 +141,7 @@ export const INSERT_COLUMNS = [
   'blocking_deps',
   'unique_key',
   'concurrency_key',
+  'trace_context',
 ] as const satisfies readonly (keyof NewJobRow)[];
 
 /** What an insert returns per row; the rest of the record is what was inserted. */

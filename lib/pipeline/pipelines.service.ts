@@ -20,8 +20,11 @@ import { JobEventsBus } from '../events/job-events.bus.js';
 import { waitForEnd, type WaitOptions } from '../events/wait-for-end.js';
 import { derivePipelineState } from './dependency.policy.js';
 import { PipelineBuilder } from './pipeline.builder.js';
-import { planPipeline, wrapStepError } from './pipeline.planner.js';
+import { planPipeline, wrapStepError, type PlannedStep } from './pipeline.planner.js';
 import type { PipelineDefinition } from './pipeline.types.js';
+import { inProducerSpan, stampTraceContext } from '../telemetry/tracing.js';
+import { countEnqueued } from '../telemetry/metrics.js';
+import { JobTelemetry } from '../telemetry/telemetry.constants.js';
 
 /** Pipelines: many jobs with dependencies, written at once, tracked as one record. */
 @Injectable()
@@ -54,6 +57,21 @@ export class Pipelines {
       );
     }
     const workspace = toJson(def.workspace ?? {}, 'Pipeline workspace', this.options.maxPayloadBytes);
+    // One producer span for the whole pipeline: every step stores its context, so the steps' runs
+    // (and the children they spawn) make one trace.
+    return inProducerSpan(
+      `enqueue pipeline ${def.name ?? 'unnamed'}`,
+      () => this.write(def, plan, workspace, options.em),
+      (p) => ({ [JobTelemetry.attributes.pipelineId]: p.id, [JobTelemetry.attributes.batchCount]: p.progress.total }),
+    );
+  }
+
+  private async write(
+    def: PipelineDefinition,
+    plan: PlannedStep[],
+    workspace: string,
+    em: EntityManager | undefined,
+  ): Promise<PipelineRecord> {
     const rows = await Promise.all(
       plan.map(async ({ key, step, deps }, i) => {
         const { job, input, after: _after, ...opts } = step;
@@ -75,7 +93,8 @@ export class Pipelines {
     const planned = plan.flatMap((p, i) =>
       p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })),
     );
-    const record = await this.store.write(options.em, async (w) => {
+    stampTraceContext(rows);
+    const record = await this.store.write(em, async (w) => {
       const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
@@ -83,6 +102,7 @@ export class Pipelines {
       return toRecord(created, jobs, edges);
     });
     this.events.enqueued(Object.values(record.steps));
+    countEnqueued(Object.values(record.steps));
     return record;
   }
 

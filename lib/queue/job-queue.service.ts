@@ -27,6 +27,8 @@ import { Schedules } from '../schedule/schedules.service.js';
 import type { ScheduleOptions, ScheduleRecord } from '../schedule/schedule.types.js';
 import { JobEventsBus } from '../events/job-events.bus.js';
 import { waitForEnd, type WaitOptions } from '../events/wait-for-end.js';
+import { enqueueAttributes, enqueueSpanName, inProducerSpan, stampTraceContext } from '../telemetry/tracing.js';
+import { countEnqueued } from '../telemetry/metrics.js';
 
 /** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
 const ENQUEUE_FIELDS = [
@@ -92,14 +94,20 @@ export class JobQueue {
       if (item !== null && typeof item === 'object')
         assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
     });
+    return inProducerSpan(enqueueSpanName(items), () => this.write(items, options.em), enqueueAttributes);
+  }
+
+  /** Builds and inserts the rows of `enqueueMany`, in the enqueue's span (whose context they store). */
+  private async write(items: EnqueueManyItem<JobName>[], em: EntityManager | undefined): Promise<JobRecord[]> {
     const rows = await Promise.all(items.map(({ name, input, ...opts }, i) => this.rows.build(i, name, input, opts)));
+    stampTraceContext(rows);
     // The insert notifies consumers itself (one statement). Without `em`, a hook, or a unique key
     // (whose holders are looked up in a second statement) it needs no transaction of our own: one
     // round trip instead of four (enqueue p50 3.2 -> 2.3 ms, bench latency).
     const hooked = rows.some((r) => this.hooks.for(JobHookKind.Enqueued, r.name).length > 0);
-    const statement = !options.em && !hooked && rows.every((r) => r.unique_key === null);
+    const statement = !em && !hooked && rows.every((r) => r.unique_key === null);
     const written = await this.store.write(
-      options.em,
+      em,
       async (w) => {
         const jobs = await w.insert(rows);
         // @OnJobEnqueued hooks run inside the write: a hook that throws rolls the enqueue back.
@@ -109,6 +117,7 @@ export class JobQueue {
       { statement },
     );
     this.events.enqueued(written);
+    countEnqueued(written);
     return written;
   }
 

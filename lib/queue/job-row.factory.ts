@@ -69,6 +69,7 @@ export class JobRowFactory {
           }
         : {}),
       concurrency_key: opts.concurrencyKey ?? null,
+      trace_context: null,
     };
   }
 }

@@ -38,13 +38,15 @@ export function selectPipelineEdges(syntax: SqlSyntax, pipelineId: string): Sql 
 /**
  * Unfinished jobs per queue and state (django-db-queue's queue depths); pending jobs split by
  * whether they are due (`scheduled` 0) or wait for a `run_after` ahead (`scheduled` 1, django-db-queue's
- * `--exclude_future_jobs`). `queues`: only these.
+ * `--exclude_future_jobs`). `queues`: only these. `oldest`: the group's earliest `run_after` and
+ * `now` the database clock, so that the age of the oldest due job is measured on one clock.
  */
 export function selectQueueDepths(syntax: SqlSyntax, queues?: readonly string[]): Sql {
   const p = syntax.params();
   const only = queues ? ` AND queue ${p.list(queues, 'text')}` : '';
   const scheduled = `CASE WHEN state = 'pending' AND run_after > ${syntax.now} THEN 1 ELSE 0 END`;
-  const sql = `SELECT queue, state, ${scheduled} AS scheduled, count(*) AS n FROM ${JOB_TABLE}
+  const sql = `SELECT queue, state, ${scheduled} AS scheduled, count(*) AS n, min(run_after) AS oldest,
+      ${syntax.now} AS now FROM ${JOB_TABLE}
       WHERE state IN ('pending', 'blocked', 'running')${only} GROUP BY queue, state, ${scheduled}`;
   return p.sql(sql);
 }

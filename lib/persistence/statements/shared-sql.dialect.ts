@@ -227,7 +227,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   }
 
   queueDepths(ex: Executor, queues?: readonly string[]) {
-    return run<{ queue: string; state: string; scheduled: unknown; n: unknown }>(
+    return run<{ queue: string; state: string; scheduled: unknown; n: unknown; oldest: unknown; now: unknown }>(
       ex,
       reads.selectQueueDepths(this.syntax, queues),
     );

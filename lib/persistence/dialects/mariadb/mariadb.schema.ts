@@ -1,3 +1,4 @@
+import { TRACE_CONTEXT_LENGTH } from '../../schema.sql.js';
 import { UNIQUE_KEY_LIVE } from './mariadb.entities.js';
 
 /**
@@ -21,7 +22,7 @@ export function mariadbSchemaSql(from: number): string[] {
   // Version 2: `unique: { key, forMs }` looks a key up among finished jobs too, by creation time.
   // A plain index (MariaDB has no partial ones): jobs without a key share its NULL prefix. Pause
   // (queue_control), rate limits (queue_job_start), per-key concurrency (concurrency_key and the
-  // running-key index, led by `state` where PostgreSQL's is partial).
+  // running-key index, led by `state` where PostgreSQL's is partial), trace_context.
   const v2 = [
     'alter table `queue_job` add index `queue_job_unique_recent_idx` (`unique_key`, `created_at`)',
     'alter table `queue_job` add `concurrency_key` varchar(255) null',
@@ -29,6 +30,7 @@ export function mariadbSchemaSql(from: number): string[] {
     `create table \`queue_control\` (\`queue\` varchar(64) not null, \`paused\` tinyint(1) not null default false, \`updated_at\` ${ts} not null, primary key (\`queue\`)) default character set utf8mb4 engine = InnoDB`,
     `create table \`queue_job_start\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) not null, \`started_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
     'alter table `queue_job_start` add index `queue_job_start_name_idx` (`name`, `started_at`)',
+    `alter table \`queue_job\` add \`trace_context\` varchar(${TRACE_CONTEXT_LENGTH}) null`,
   ];
   // Version 3 adds no index of failed and cancelled jobs here: PostgreSQL's and SQLite's partial index
   // has no MariaDB form but a full one, written by every insert and claim. The claim index leads with

@@ -248,13 +248,15 @@ export function insertJobs(rows: readonly NewJobRow[]): Sql {
     blocking_deps: 'int',
     unique_key: 'text',
     concurrency_key: 'text',
+    trace_context: 'text',
   });
   const ignore = rows.some((r) => r.unique_key !== null) ? 'IGNORE' : '';
   return p.sql(`
     INSERT ${ignore} INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, trace_context,
+      attempt_log)
     SELECT v.name, v.queue, v.state, v.priority, v.input, v.max_attempts, v.backoff, v.timeout_ms,
-      COALESCE(v.run_after, ${NOW}), ${NOW}, v.pipeline_id, v.step, v.parent_id, v.blocking_deps, v.unique_key, v.concurrency_key, '[]'
+      COALESCE(v.run_after, ${NOW}), ${NOW}, v.pipeline_id, v.step, v.parent_id, v.blocking_deps, v.unique_key, v.concurrency_key, v.trace_context, '[]'
     FROM ${from}
     ORDER BY v.ord
     RETURNING ${INSERTED_COLUMNS}`);

@@ -139,6 +139,7 @@ const COLUMN_TYPES: Record<Exclude<keyof NewJobRow, 'dedup'>, string> = {
   blocking_deps: 'int',
   unique_key: 'text',
   concurrency_key: 'text',
+  trace_context: 'text',
 };
 
 /** Array types where the column's own differs: the JSON texts are cast per element. */
@@ -172,11 +173,12 @@ export function insertJobs(rows: readonly NewJobRow[], notifyChannel?: string): 
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
   const insert = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, trace_context,
+      attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
       COALESCE(${col('run_after')}, now()), now(), ${col('pipeline_id')}, ${col('step')},
-      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, '[]'
+      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, ${col('trace_context')}, '[]'
     ${from}
     WHERE true
     ${single ? '' : 'ORDER BY v.ord'}

@@ -133,11 +133,12 @@ export function insertJobs(rows: readonly NewJobRow[]): Sql {
   const conflict = rows.some((r) => r.unique_key !== null) ? 'ON CONFLICT DO NOTHING' : '';
   const sql = `
     INSERT INTO ${JOB_TABLE} (name, queue, state, priority, input, max_attempts, backoff, timeout_ms,
-      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, attempt_log)
+      run_after, created_at, pipeline_id, step, parent_id, blocking_deps, unique_key, concurrency_key, trace_context,
+      attempt_log)
     SELECT ${col('name')}, ${col('queue')}, ${col('state')}, ${col('priority')}, ${col('input')},
       ${col('max_attempts')}, ${col('backoff')}, ${col('timeout_ms')},
       COALESCE(${col('run_after')}, ${syntax.now}), ${syntax.now}, ${col('pipeline_id')}, ${col('step')},
-      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, '[]'
+      ${col('parent_id')}, ${col('blocking_deps')}, ${col('unique_key')}, ${col('concurrency_key')}, ${col('trace_context')}, '[]'
     FROM ${from}
     WHERE true
     ORDER BY ${col('ord')}
