@@ -54,6 +54,7 @@ export class ConsumerLoop {
       leaseMs: settings.leaseMs,
       names: settings.names,
       limits: settings.limits,
+      queueLimits: settings.queueLimits,
       queues: settings.queues,
     });
     this.writer = new ResultWriter({ consumerId, defaultBackoff: settings.defaultBackoff }, { store, wake, logger });

@@ -94,13 +94,13 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
   if (from < 2) {
     // Version 2 (nothing was released at version 2 before, so it holds both parts of job control):
     // dedup by recent key (the unique-recent index); pause and resume (queue_control), rate limits
-    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs).
+    // (queue_job_start: starts of a rate-limited job name, or of a rate-limited queue by `scope`), per-key concurrency (concurrency_key and the index of running keyed jobs).
     out.push(
       JOB_INDEXES.uniqueRecent.expression,
       `alter table queue_job add column concurrency_key varchar(255) null`,
       JOB_INDEXES.runningKey.expression,
       `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
-      `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
+      `create table queue_job_start (id ${id}, scope varchar(8) not null default 'name', name varchar(128) not null, started_at ${ts} not null)`,
       `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
     );
   }

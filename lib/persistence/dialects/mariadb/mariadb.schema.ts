@@ -27,7 +27,7 @@ export function mariadbSchemaSql(from: number): string[] {
     'alter table `queue_job` add `concurrency_key` varchar(255) null',
     'alter table `queue_job` add index `queue_job_running_key_idx` (`state`, `name`, `concurrency_key`)',
     `create table \`queue_control\` (\`queue\` varchar(64) not null, \`paused\` tinyint(1) not null default false, \`updated_at\` ${ts} not null, primary key (\`queue\`)) default character set utf8mb4 engine = InnoDB`,
-    `create table \`queue_job_start\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) not null, \`started_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
+    `create table \`queue_job_start\` (\`id\` bigint unsigned not null auto_increment primary key, \`scope\` varchar(8) not null default 'name', \`name\` varchar(128) not null, \`started_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
     'alter table `queue_job_start` add index `queue_job_start_name_idx` (`name`, `started_at`)',
   ];
   return [...(from < 1 ? v1 : []), ...(from < 2 ? v2 : [])];
