@@ -1,7 +1,7 @@
 import type { JobsModuleOptions } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
-import { ledgerRuns, maxAtOnce, maxStartsInWindow } from '../helpers/ledger-times.js';
+import { claimTimes, ledgerRuns, maxAtOnce, maxStartsInWindow } from '../helpers/ledger-times.js';
 import { startConsumer } from '../helpers/reliability.util.js';
 import { killAll, waitUntil } from '../helpers/spawned-process.js';
 import { LimitedJobs } from '../fixtures/limited-jobs.js';
@@ -74,9 +74,16 @@ describe.each(DB_KINDS)('queue limits across processes on %s', (kind) => {
     for (const j of jobs) expect((await t.queue.waitFor(j.id, { timeoutMs: 60_000 })).state).toBe('completed');
     const runs = await ledgerRuns(t.orm);
     expect(runs).toHaveLength(12);
-    // As in limits.spec.ts: a window 150 ms shorter than the limit's absorbs the ledger's delay.
-    expect(maxStartsInWindow(runs, 850)).toBeLessThanOrEqual(3);
-    expect(maxStartsInWindow(runs, 850)).toBe(3); // it did run at the limit
+    // The database's claim times (what the limit counts), not the ledger's: those lag the claim by
+    // however long a loaded machine takes to run the handler's first write. 999 ms: a timestamp read
+    // back to the millisecond may shorten a gap of just over 1000 ms by up to 1 ms.
+    const claimed = await claimTimes(
+      t.orm,
+      jobs.map((j) => j.id),
+    );
+    expect(maxStartsInWindow(claimed, 999)).toBeLessThanOrEqual(3);
+    expect(maxStartsInWindow(claimed, 999)).toBe(3); // it did run at the limit
+    expect(new Set(runs.map((r) => r.consumer))).toEqual(new Set(['a', 'b']));
   }, 90_000);
 });
 
