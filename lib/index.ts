@@ -52,7 +52,7 @@ export type {
   JobConcurrencyLimit,
 } from './interfaces/job-options.js';
 export type { ConsumerOptions } from './interfaces/consumer-options.js';
-export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
+export type { JobsModuleOptions, QueueLimitOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
 export {

@@ -12,6 +12,7 @@ import { JobsConfigurationError } from './errors/configuration.error.js';
 import type { JobsModuleOptions, ResolvedJobsModuleOptions } from './interfaces/jobs-module-options.js';
 import { assertBackoff, assertInt } from './validation/options.validator.js';
 import { resolveRetention } from './validation/retention.validator.js';
+import { resolveQueueLimits } from './validation/queue-limits.validator.js';
 
 /** Applies defaults and validates module options; a bad value fails the boot naming the option. */
 export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsModuleOptions {
@@ -54,5 +55,6 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     notify: o.notify ?? true,
     threadPoolSize: o.threadPoolSize ?? availableParallelism(),
     retention: resolveRetention(o.retention),
+    queueLimits: resolveQueueLimits(o.queues),
   };
 }

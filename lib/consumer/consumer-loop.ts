@@ -58,6 +58,7 @@ export class ConsumerLoop {
       leaseMs: settings.leaseMs,
       names: settings.names,
       limits: settings.limits,
+      queueLimits: settings.queueLimits,
       queues: settings.queues,
     });
     this.writer = new ResultWriter(

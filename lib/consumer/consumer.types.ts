@@ -1,5 +1,5 @@
 import type { BackoffOptions } from '../interfaces/backoff-options.js';
-import type { JobLimit } from '../persistence/store.types.js';
+import type { JobLimit, QueueLimit } from '../persistence/store.types.js';
 
 /** Explicit states of a consumer; `stopping` means: no new claims, running jobs finish. */
 export const ConsumerState = Object.freeze({
@@ -21,6 +21,8 @@ export interface LoopSettings {
   names: string[];
   /** Limits of the names that have some (`@Job()` rateLimit / concurrency). */
   limits?: JobLimit[];
+  /** Limits of queues (module option `queues`). */
+  queueLimits?: QueueLimit[];
   queues?: string[];
   pollIntervalMs: number;
   /**

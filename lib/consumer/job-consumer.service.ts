@@ -119,6 +119,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
         concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
         names,
         limits: names.flatMap((n) => this.registry.get(n).limits ?? []),
+        queueLimits: this.options.queueLimits,
         queues: options.queues,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         busyPollMs: this.store.wakesOtherProcesses

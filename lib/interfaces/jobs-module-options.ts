@@ -1,4 +1,6 @@
 import type { BackoffOptions } from './backoff-options.js';
+import type { JobRateLimit } from './job-options.js';
+import type { QueueLimit } from '../persistence/store.types.js';
 
 /** Options of `JobsModule.forRoot()` / `forRootAsync()`. */
 export interface JobsModuleOptions {
@@ -37,6 +39,25 @@ export interface JobsModuleOptions {
    * @default { completed: { maxAgeMs: 86400000 }, failed: { maxAgeMs: 604800000 }, cancelled: { maxAgeMs: 604800000 } } (1 day, 7 days, 7 days)
    */
   retention?: false | RetentionOptions;
+  /**
+   * Limits per queue, over every job name in it, across every consumer process (the claim counts in
+   * the database), e.g. `{ mail: { rateLimit: { max: 100, perMs: 60000 }, concurrency: 5 } }`.
+   * A job held back stays pending and does not hold up jobs of other queues. A job name's own
+   * `@Job()` limits apply too. @default none (no queue is limited)
+   */
+  queues?: Record<string, QueueLimitOptions>;
+}
+
+/** Module option `queues`: the limits of one queue; at least one. */
+export interface QueueLimitOptions {
+  /** At most `max` starts of this queue's jobs in any `perMs` window; a retry is a new start. @default none */
+  rateLimit?: JobRateLimit;
+  /**
+   * At most this many of this queue's jobs running at once, in all processes together (a consumer's
+   * own `concurrency` caps its process only); an integer >= 1. A claimed job counts from its claim
+   * until it ends; a job of a killed consumer holds its place until its lease lapses. @default none
+   */
+  concurrency?: number;
 }
 
 /** What `retention` keeps of the finished jobs in one state; a job goes once it is past either limit. */
@@ -69,8 +90,10 @@ export interface ResolvedRetention {
 }
 
 /** The options after defaults were applied and validation passed. */
-export type ResolvedJobsModuleOptions = Required<Omit<JobsModuleOptions, 'contextName' | 'retention'>> & {
+export type ResolvedJobsModuleOptions = Required<Omit<JobsModuleOptions, 'contextName' | 'retention' | 'queues'>> & {
   contextName?: string;
   defaultBackoff: Required<BackoffOptions>;
   retention: ResolvedRetention | false;
+  /** Module option `queues`, checked: one entry per limited queue. */
+  queueLimits: QueueLimit[];
 };

@@ -1,12 +1,16 @@
 import { EntitySchema } from '@mikro-orm/core';
 
 /**
- * A row of `queue_job_start`: one start of a rate-limited job, written by the claim that started it
- * and deleted by the next claim of that name once it is older than the name's window. Only
- * rate-limited names write here, so other jobs' claims pay nothing for rate limits.
+ * A row of `queue_job_start`: one start of a job of a rate-limited name (`scope` 'name', `name` the
+ * job's name) or in a rate-limited queue (`scope` 'queue', `name` the queue's), written by the claim
+ * that started it and deleted by the next claim of that name or queue once it is older than its
+ * window. Only rate-limited names and queues write here, so other jobs' claims pay nothing for rate
+ * limits. A job both of whose limits count starts writes one row per scope.
  */
 export interface JobStartEntity {
   id: string;
+  /** 'name' or 'queue': what `name` names. */
+  scope: string;
   name: string;
   startedAt: Date;
 }
@@ -23,6 +27,7 @@ export const JobStartEntitySchema = new EntitySchema<JobStartEntity>({
       autoincrement: true,
       ignoreSchemaChanges: ['type'],
     },
+    scope: { type: 'string', length: 8, default: 'name' },
     name: { type: 'string', length: 128 },
     startedAt: { type: 'datetime', fieldName: 'started_at' },
   },

@@ -7,8 +7,8 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  ClaimUnit,
   JobFilter,
-  JobLimit,
   NewJobRow,
   ReopenedRow,
   SnoozedJob,
@@ -100,17 +100,18 @@ export interface JobsDialect {
   /** Claims due jobs (see Order, Locking): `running`, `attempts + 1`, leased to `consumerId` for `leaseMs`; returns `CLAIMED_COLUMNS`. */
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
   /**
-   * `claim` for names with limits (`filter.names` is ignored; `limits` names them), up to
-   * `filter.limit` jobs in all, in one transaction that no other `claimLimited` overlaps with
-   * (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the write lock of `BEGIN IMMEDIATE`;
-   * MariaDB: `GET_LOCK` taken before `BEGIN`, released after the transaction ends), so the
-   * counts it reads stay true until it commits: per name at most `maxRunning` running, at most
-   * `perKey` running per `concurrency_key`, at most `rateMax` rows in `queue_job_start` newer than
-   * `ratePerMs` (it deletes older ones and inserts one per job it claims, stamped with the clock as
-   * the statement runs). Skips paused queues like `claim`; a job held back stays pending and the
-   * jobs behind it are still claimed.
+   * `claim` for jobs under limits, unit by unit (`filter.names` is ignored; each unit names its
+   * names and its queue, see `ClaimUnit`), up to `filter.limit` jobs in all, in one transaction that
+   * no other `claimLimited` overlaps with (PostgreSQL: `pg_advisory_xact_lock` first; SQLite: the
+   * write lock of `BEGIN IMMEDIATE`; MariaDB: `GET_LOCK` taken before `BEGIN`, released after the
+   * transaction ends), so the counts it reads stay true until it commits: per limited name or queue
+   * at most `maxRunning` running and at most `rateMax` rows in `queue_job_start` (of its scope)
+   * newer than `ratePerMs` (it deletes older ones and inserts one per job it claims, stamped with
+   * the clock as the statement runs); per name at most `perKey` running per `concurrency_key`.
+   * Skips paused queues like `claim`; a job held back stays pending and the jobs behind it are
+   * still claimed.
    */
-  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]>;
   /** Fenced: `completed` with its output (or `cancelled`). */
   complete(tx: Executor, consumerId: string, jobs: readonly CompletedJob[]): Promise<EndedRow[]>;
   /** Fenced: `pending` again after `delay_ms`, or `failed` when `final`; appends the attempt's log entry. */

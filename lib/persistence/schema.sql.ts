@@ -114,8 +114,7 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
   if (from < 2) {
     // Version 2 (nothing was released at version 2 before, so it holds both parts of job control):
     // dedup by recent key (the unique-recent index); pause and resume (queue_control), rate limits
-    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs);
-    // and the trace context of the span that enqueued a job (trace_context, null without tracing).
+    // (queue_job_start), per-key concurrency (concurrency_key and the index of running keyed jobs).
     out.push(
       JOB_INDEXES.uniqueRecent.expression,
       `alter table queue_job add column concurrency_key varchar(255) null`,
@@ -123,12 +122,18 @@ export function schemaSql(types: SchemaTypes, from = 0): string[] {
       `create table queue_control (queue varchar(64) not null, paused boolean not null default false, updated_at ${ts} not null, primary key (queue))`,
       `create table queue_job_start (id ${id}, name varchar(128) not null, started_at ${ts} not null)`,
       `create index queue_job_start_name_idx on queue_job_start (name, started_at)`,
-      `alter table queue_job add column trace_context varchar(${TRACE_CONTEXT_LENGTH}) null`,
     );
   }
   if (from < 3) {
-    out.push(JOB_INDEXES.endedBadly.expression);
-    // Version 3: schedules made at run time (`JobQueue.schedule`), found by their next run.
+    // Version 3: the index of failed and cancelled jobs (the console's lists); rate limits per queue
+    // (queue_job_start.scope: a start counted for a job name or for a queue); the trace context of the
+    // span that enqueued a job (trace_context, null without tracing); schedules made at run time
+    // (`JobQueue.schedule`), found by their next run.
+    out.push(
+      JOB_INDEXES.endedBadly.expression,
+      `alter table queue_job_start add column scope varchar(8) not null default 'name'`,
+      `alter table queue_job add column trace_context varchar(${TRACE_CONTEXT_LENGTH}) null`,
+    );
     out.push(
       `create table queue_schedule (schedule_key varchar(255) not null, cron varchar(255) not null, name varchar(128) not null, input ${json} null, options ${json} null, time_zone varchar(64) null, missed varchar(32) not null, next_run_at ${ts} not null, last_run_at ${ts} null, version int not null default 0, created_at ${ts} not null, updated_at ${ts} not null, primary key (schedule_key))`,
       `create index queue_schedule_next_idx on queue_schedule (next_run_at)`,

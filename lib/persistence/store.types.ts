@@ -51,6 +51,19 @@ export interface ClaimFilter {
   guardPlan?: boolean;
   /** Names among `names` with limits (`@Job()` `rateLimit` / `concurrency`): claimed apart, under their limits. */
   limits?: readonly JobLimit[];
+  /** Queues with limits (module option `queues`): their jobs are claimed apart, under their limits. */
+  queueLimits?: readonly QueueLimit[];
+  /** Leave these queues out (`claim` only: the limited queues, claimed apart). */
+  notQueues?: readonly string[];
+}
+
+/** What a job name or a queue can be limited to, across every consumer process. */
+export interface LimitCaps {
+  /** At most this many running at once. */
+  maxRunning?: number;
+  /** At most `rateMax` starts in any `ratePerMs` window. */
+  rateMax?: number;
+  ratePerMs?: number;
 }
 
 /**
@@ -58,12 +71,28 @@ export interface ClaimFilter {
  * at most `maxRunning` running, at most `perKey` running per `concurrency_key`, at most `rateMax`
  * starts in any `ratePerMs` window. A claimed job counts as running (and as started) from its claim.
  */
-export interface JobLimit {
+export interface JobLimit extends LimitCaps {
   name: string;
-  maxRunning?: number;
   perKey?: number;
-  rateMax?: number;
-  ratePerMs?: number;
+}
+
+/** The limits of one queue, over every job name in it, enforced like a name's (`JobLimit`). */
+export interface QueueLimit extends LimitCaps {
+  queue: string;
+}
+
+/**
+ * One part of a limited claim: the due jobs of one limited name, or of `names` (none limited) in
+ * one limited queue, claimed under every limit that applies to them (the name's and the queue's).
+ */
+export interface ClaimUnit {
+  /** The limited name, or none: the unit claims `names`. */
+  name?: JobLimit;
+  /** The names claimed (`[name.name]` with `name`). */
+  names: readonly string[];
+  /** The limited queue the unit claims from, or none: any queue but `notQueues` (the limited ones). */
+  queue?: QueueLimit;
+  notQueues: readonly string[];
 }
 
 /**

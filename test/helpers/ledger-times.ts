@@ -77,3 +77,16 @@ export function maxStartsInWindow(runs: readonly LedgerRun[], windowMs: number):
   }
   return max;
 }
+
+/**
+ * The claim times the database stamped on jobs (`queue_job.started_at`, at the claim: the time a
+ * rate limit counts), as runs for `maxStartsInWindow`: exact where the ledger's start times lag the
+ * claim by however long the handler took to write them. Each job must have run once.
+ */
+export async function claimTimes(orm: MikroORM<any, any, any>, ids: readonly string[]): Promise<LedgerRun[]> {
+  const rows: { id: unknown; started_at: unknown }[] = await orm.em
+    .fork()
+    .getConnection()
+    .execute(`SELECT id, started_at FROM queue_job WHERE id IN (${ids.map(() => '?').join(', ')})`, [...ids]);
+  return rows.map((r) => ({ jobId: String(r.id), consumer: '', start: ms(r.started_at), finish: ms(r.started_at) }));
+}

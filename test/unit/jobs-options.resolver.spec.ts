@@ -25,6 +25,7 @@ describe('resolveJobsOptions', () => {
         intervalMs: 60_000,
         batchSize: 500,
       },
+      queueLimits: [],
     };
     expect(resolveJobsOptions()).toEqual(expected);
     expect(resolveJobsOptions({})).toEqual(expected);
@@ -58,6 +59,41 @@ describe('resolveJobsOptions', () => {
   ])('retention %j fails the boot', (retention, message) => {
     expect(() => resolveJobsOptions({ retention: retention as any })).toThrow(JobsConfigurationError);
     expect(() => resolveJobsOptions({ retention: retention as any })).toThrow(message);
+  });
+
+  it('queues: one limit per queue, for the claim', () => {
+    expect(
+      resolveJobsOptions({
+        queues: { mail: { concurrency: 5, rateLimit: { max: 100, perMs: 60_000 } }, sms: { concurrency: 1 } },
+      }).queueLimits,
+    ).toEqual([
+      { queue: 'mail', maxRunning: 5, rateMax: 100, ratePerMs: 60_000 },
+      { queue: 'sms', maxRunning: 1, rateMax: undefined, ratePerMs: undefined },
+    ]);
+  });
+
+  it.each([
+    [{ mail: { concurrency: -1 } }, /'JobsModule\.queues\.mail\.concurrency' must be an integer from 1/],
+    [{ mail: { concurrency: 0 } }, /'JobsModule\.queues\.mail\.concurrency' must be an integer from 1/],
+    [{ mail: { concurrency: 1.5 } }, /'JobsModule\.queues\.mail\.concurrency'/],
+    [
+      { mail: { rateLimit: { max: 10, perMs: 0 } } },
+      /'JobsModule\.queues\.mail\.rateLimit\.perMs' must be an integer from 1/,
+    ],
+    [
+      { mail: { rateLimit: { max: -5, perMs: 1000 } } },
+      /'JobsModule\.queues\.mail\.rateLimit\.max' must be an integer from 1/,
+    ],
+    [{ mail: { rateLimit: { max: 5 } } }, /'JobsModule\.queues\.mail\.rateLimit' must be \{ max, perMs \}/],
+    [{ mail: { rateLimit: { max: 1, perMs: 1000, burst: 2 } } }, /rateLimit': unknown option\(s\) 'burst'/],
+    [{ mail: { concurency: 2 } }, /unknown option\(s\) 'concurency'; it takes rateLimit, concurrency/],
+    [{ mail: {} }, /with at least one/],
+    [{ mail: 5 }, /with at least one/],
+    [{ ['q'.repeat(65)]: { concurrency: 1 } }, /JobsModule\.queues key/],
+    [[], /'queues' must be an object of queue names/],
+  ])('queues %j fails the boot', (queues, message) => {
+    expect(() => resolveJobsOptions({ queues: queues as any })).toThrow(JobsConfigurationError);
+    expect(() => resolveJobsOptions({ queues: queues as any })).toThrow(message);
   });
 
   it('keeps what is given, and merges a partial defaultBackoff over the defaults', () => {

@@ -8,8 +8,8 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
+  ClaimUnit,
   JobFilter,
-  JobLimit,
   NewJobRow,
   ReopenedRow,
   SnoozedJob,
@@ -51,7 +51,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract schema(from: number): string[];
   abstract insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
   abstract claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]>;
-  abstract claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]>;
+  abstract claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]>;
   abstract fail(tx: Executor, consumerId: string, jobs: readonly FailedJob[]): Promise<EndedRow[]>;
   abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   abstract notify(tx: Executor): Promise<void>;

@@ -8,7 +8,7 @@ import type {
   EndedRow,
   FailedJob,
   InsertedRow,
-  JobLimit,
+  ClaimUnit,
   NewJobRow,
   ReopenedRow,
   SnoozedJob,
@@ -116,8 +116,8 @@ export class MariadbDialect extends SharedSqlDialect {
   }
 
   /** One limited claim at a time across processes (a named lock); see `MariadbTransactions.claimLimited`. */
-  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
-    return this.transactions.claimLimited(db, filter, limits, (tx) => this.pausedQueues(tx));
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]> {
+    return this.transactions.claimLimited(db, filter, units, (tx) => this.pausedQueues(tx));
   }
 
   /** A named lock, not waited for, held until this transaction has ended. */

@@ -1,6 +1,7 @@
 import { run, type Executor } from '../../sql.util.js';
 import type { JobRow } from '../../jobs-dialect.js';
-import type { ClaimFilter, JobLimit } from '../../store.types.js';
+import type { ClaimFilter, ClaimUnit } from '../../store.types.js';
+import { unitScopes } from '../../statements/limited-claim.sql.js';
 import * as limits from './mariadb.limits-statements.js';
 import { markClaimed } from './mariadb.statements.js';
 
@@ -31,43 +32,44 @@ export async function releaseLock(ex: Executor, purpose: string): Promise<void> 
 }
 
 /**
- * Claims up to `limit` due jobs of one limited name, in the caller's transaction, which holds the
- * limited-claim lock taken before it began: the counts read here (running jobs, per key, starts in
- * the window) are those every earlier limited claim committed, and no other can change them (only a
- * claim makes a job running) before this one commits. Reads the counts, locks candidates `SKIP
- * LOCKED` (keys at their limit left out), keeps those the limits allow in claim order, marks them
- * running and records their starts. A job held back stays pending.
+ * Claims up to `limit` due jobs of one unit (a limited name, or the other names of a limited queue),
+ * in the caller's transaction, which holds the limited-claim lock taken before it began: the counts
+ * read here (running jobs of the name or queue, per key, starts in the windows) are those every
+ * earlier limited claim committed, and no other can change them (only a claim makes a job running)
+ * before this one commits. Reads the counts, locks candidates `SKIP LOCKED` (keys at their limit
+ * left out), keeps those the limits allow in claim order, marks them running and records their
+ * starts. A job held back stays pending.
  */
-export async function claimLimitedName(
+export async function claimLimitedUnit(
   tx: Executor,
   f: ClaimFilter,
-  lim: JobLimit,
+  u: ClaimUnit,
   limit: number,
   paused: readonly string[],
 ): Promise<JobRow[]> {
-  if (lim.rateMax !== undefined) await run(tx, limits.deleteOldStarts(lim));
+  for (const q of limits.deleteOldStarts(u)) await run(tx, q);
   let cap = limit;
-  if (lim.maxRunning !== undefined || lim.rateMax !== undefined) {
-    const [c] = await run<{ running: unknown; started: unknown }>(tx, limits.countLimits(lim));
-    if (lim.maxRunning !== undefined) cap = Math.min(cap, lim.maxRunning - Number(c!.running));
-    if (lim.rateMax !== undefined) cap = Math.min(cap, lim.rateMax - Number(c!.started));
+  if (unitScopes(u).some(([, c]) => c.maxRunning !== undefined || c.rateMax !== undefined)) {
+    const [room] = await run<Record<string, unknown>>(tx, limits.countLimits(u));
+    for (const v of Object.values(room!)) cap = Math.min(cap, Number(v));
   }
   if (cap <= 0) return [];
+  const perKey = u.name?.perKey;
   const running = new Map<string, number>();
-  if (lim.perKey !== undefined) {
-    for (const r of await run<{ concurrency_key: string; n: unknown }>(tx, limits.countRunningPerKey(lim.name)))
+  if (perKey !== undefined) {
+    for (const r of await run<{ concurrency_key: string; n: unknown }>(tx, limits.countRunningPerKey(u.name!.name)))
       running.set(r.concurrency_key, Number(r.n));
   }
-  const held = [...running].filter(([, n]) => n >= lim.perKey!).map(([key]) => key);
-  const window = lim.perKey === undefined ? cap : cap * CANDIDATES_PER_SLOT + 10;
-  const candidates = await run<JobRow>(tx, limits.selectLimitedCandidates(f, lim.name, paused, held, window));
+  const held = [...running].filter(([, n]) => n >= perKey!).map(([key]) => key);
+  const window = perKey === undefined ? cap : cap * CANDIDATES_PER_SLOT + 10;
+  const candidates = await run<JobRow>(tx, limits.selectLimitedCandidates(f, u, paused, held, window));
   const picked: JobRow[] = [];
   for (const row of candidates) {
     if (picked.length >= cap) break;
     const key = row.concurrency_key as string | null;
-    if (key !== null && lim.perKey !== undefined) {
+    if (key !== null && perKey !== undefined) {
       const n = running.get(key) ?? 0;
-      if (n >= lim.perKey) continue;
+      if (n >= perKey) continue;
       running.set(key, n + 1);
     }
     picked.push(row);
@@ -81,6 +83,6 @@ export async function claimLimitedName(
       f.leaseMs,
     ),
   );
-  if (lim.rateMax !== undefined) await run(tx, limits.insertStarts(lim.name, picked.length));
+  for (const q of limits.insertStarts(u, picked.length)) await run(tx, q);
   return picked.map(({ concurrency_key: _, ...r }) => ({ ...r, attempts: Number(r.attempts) + 1 }));
 }

@@ -2,9 +2,15 @@ import { JOB_TABLE } from '../../job.entity.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
 import { QUEUE_CONTROL_TABLE } from '../../queue-control.entity.js';
 import type { Sql } from '../../sql.util.js';
-import { pruneStarts, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
+import {
+  pruneStarts,
+  rateScopes,
+  unitCounts,
+  unitWhere,
+  type LimitedClaimSyntax,
+} from '../../statements/limited-claim.sql.js';
 import type { PruneRule } from '../../statements/prune.sql.js';
-import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, type ClaimFilter, type JobLimit } from '../../store.types.js';
+import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, type ClaimFilter, type ClaimUnit } from '../../store.types.js';
 import { mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
 
 /**
@@ -34,22 +40,19 @@ export function setQueuePaused(queue: string, paused: boolean): Sql {
     ON DUPLICATE KEY UPDATE paused = ${flag}, updated_at = ${NOW}`);
 }
 
-/** Drops starts of the name older than its window. */
-export function deleteOldStarts(lim: JobLimit): Sql {
-  const p = syntax.params();
-  return p.sql(pruneStarts(p, LIMITED, lim));
+/** Drops the starts of the unit's rate-limited name and queue older than their windows. */
+export function deleteOldStarts(u: ClaimUnit): Sql[] {
+  return rateScopes(u).map((r) => {
+    const p = syntax.params();
+    return p.sql(pruneStarts(p, LIMITED, r.scope, r.key, r.perMs));
+  });
 }
 
-/** The running jobs of the name (`running`) and its starts within the rate window (`started`). */
-export function countLimits(lim: JobLimit): Sql {
+/** What each of the unit's limits leaves room for (its cap minus what it counts), as one row of `room0`, `room1`... */
+export function countLimits(u: ClaimUnit): Sql {
   const p = syntax.params();
-  const name = p.add(lim.name);
-  const running = `(SELECT count(*) FROM ${JOB_TABLE} WHERE state = 'running' AND name = ${name})`;
-  const started =
-    lim.rateMax === undefined
-      ? '0'
-      : `(SELECT count(*) FROM ${JOB_START_TABLE} WHERE name = ${name} AND started_at > ${syntax.nowMinus(p.add(lim.ratePerMs))})`;
-  return p.sql(`SELECT ${running} AS running, ${started} AS started`);
+  const counts = unitCounts(p, LIMITED, u).map(([max, count], i) => `${p.add(max)} - ${count} AS room${i}`);
+  return p.sql(`SELECT ${counts.join(', ')}`);
 }
 
 /** The running jobs of the name per concurrency key (index queue_job_running_key_idx). */
@@ -60,31 +63,32 @@ export function countRunningPerKey(name: string): Sql {
 }
 
 /**
- * Due jobs of one limited name in claim order, locked, skipping rows another claimer holds, and
- * skipping the keys in `held` (at their `perKey` limit). Up to `window` rows: the caller keeps what
- * the limits allow; the rest stay pending (their locks end with the transaction).
+ * Due jobs of one unit in claim order, locked, skipping rows another claimer holds, and skipping
+ * the keys in `held` (at their `perKey` limit). Up to `window` rows: the caller keeps what the
+ * limits allow; the rest stay pending (their locks end with the transaction).
  */
 export function selectLimitedCandidates(
   f: ClaimFilter,
-  name: string,
+  u: ClaimUnit,
   paused: readonly string[],
   held: readonly string[],
   window: number,
 ): Sql {
   const p = syntax.params();
-  let where = `state = 'pending' AND run_after <= ${NOW} AND name = ${p.add(name)}`;
-  if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
-  if (paused.length) where += ` AND queue NOT ${p.list(paused, 'text')}`;
-  if (held.length) where += ` AND (concurrency_key IS NULL OR concurrency_key NOT ${p.list(held, 'text')})`;
-  return p.sql(`SELECT ${CLAIMED_COLUMNS.join(', ')}, concurrency_key FROM ${JOB_TABLE} WHERE ${where}
+  let where = unitWhere(p, NOW, f, u);
+  if (paused.length) where += ` AND j.queue NOT ${p.list(paused, 'text')}`;
+  if (held.length) where += ` AND (j.concurrency_key IS NULL OR j.concurrency_key NOT ${p.list(held, 'text')})`;
+  return p.sql(`SELECT ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')}, j.concurrency_key FROM ${JOB_TABLE} j WHERE ${where}
     ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(window)} FOR UPDATE SKIP LOCKED`);
 }
 
-/** One start per claimed job of a rate-limited name, at the clock the claim marked them with. */
-export function insertStarts(name: string, n: number): Sql {
-  const p = syntax.params();
-  const rows = Array.from({ length: n }, () => `(${p.add(name)}, ${NOW})`);
-  return p.sql(`INSERT INTO ${JOB_START_TABLE} (name, started_at) VALUES ${rows.join(', ')}`);
+/** One start per claimed job for each of the unit's rate limits, at the clock the claim marked them with. */
+export function insertStarts(u: ClaimUnit, n: number): Sql[] {
+  return rateScopes(u).map((r) => {
+    const p = syntax.params();
+    const rows = Array.from({ length: n }, () => `('${r.scope}', ${p.add(r.key)}, ${NOW})`);
+    return p.sql(`INSERT INTO ${JOB_START_TABLE} (scope, name, started_at) VALUES ${rows.join(', ')}`);
+  });
 }
 
 /**

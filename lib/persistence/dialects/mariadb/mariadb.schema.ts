@@ -22,7 +22,7 @@ export function mariadbSchemaSql(from: number): string[] {
   // Version 2: `unique: { key, forMs }` looks a key up among finished jobs too, by creation time.
   // A plain index (MariaDB has no partial ones): jobs without a key share its NULL prefix. Pause
   // (queue_control), rate limits (queue_job_start), per-key concurrency (concurrency_key and the
-  // running-key index, led by `state` where PostgreSQL's is partial), trace_context.
+  // running-key index, led by `state` where PostgreSQL's is partial).
   const v2 = [
     'alter table `queue_job` add index `queue_job_unique_recent_idx` (`unique_key`, `created_at`)',
     'alter table `queue_job` add `concurrency_key` varchar(255) null',
@@ -30,13 +30,15 @@ export function mariadbSchemaSql(from: number): string[] {
     `create table \`queue_control\` (\`queue\` varchar(64) not null, \`paused\` tinyint(1) not null default false, \`updated_at\` ${ts} not null, primary key (\`queue\`)) default character set utf8mb4 engine = InnoDB`,
     `create table \`queue_job_start\` (\`id\` bigint unsigned not null auto_increment primary key, \`name\` varchar(128) not null, \`started_at\` ${ts} not null) default character set utf8mb4 engine = InnoDB`,
     'alter table `queue_job_start` add index `queue_job_start_name_idx` (`name`, `started_at`)',
-    `alter table \`queue_job\` add \`trace_context\` varchar(${TRACE_CONTEXT_LENGTH}) null`,
   ];
   // Version 3 adds no index of failed and cancelled jobs here: PostgreSQL's and SQLite's partial index
   // has no MariaDB form but a full one, written by every insert and claim. The claim index leads with
   // `state`, so a list of failed jobs reads the failed rows from it (then sorts them by id).
-  // Version 3: schedules made at run time (`JobQueue.schedule`), found by their next run.
+  // Version 3: rate limits per queue (queue_job_start.scope), the enqueuing span's trace context,
+  // schedules made at run time (`JobQueue.schedule`), found by their next run.
   const v3 = [
+    "alter table `queue_job_start` add `scope` varchar(8) not null default 'name'",
+    `alter table \`queue_job\` add \`trace_context\` varchar(${TRACE_CONTEXT_LENGTH}) null`,
     `create table \`queue_schedule\` (\`schedule_key\` varchar(255) not null, \`cron\` varchar(255) not null, \`name\` varchar(128) not null, \`input\` json null, \`options\` json null, \`time_zone\` varchar(64) null, \`missed\` varchar(32) not null, \`next_run_at\` ${ts} not null, \`last_run_at\` ${ts} null, \`version\` int not null default 0, \`created_at\` ${ts} not null, \`updated_at\` ${ts} not null, primary key (\`schedule_key\`)) default character set utf8mb4 engine = InnoDB`,
     'alter table `queue_schedule` add index `queue_schedule_next_idx` (`next_run_at`)',
   ];

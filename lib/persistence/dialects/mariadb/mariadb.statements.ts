@@ -33,6 +33,7 @@ export function selectClaimable(f: ClaimFilter, paused: readonly string[]): Sql 
   const p = syntax.params();
   let where = `state = 'pending' AND run_after <= ${NOW} AND name ${p.list(f.names, 'text')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
+  if (f.notQueues?.length) where += ` AND NOT (queue ${p.list(f.notQueues, 'text')})`;
   if (paused.length) where += ` AND queue NOT ${p.list(paused, 'text')}`;
   return p.sql(`SELECT ${CLAIMED_COLUMNS.join(', ')} FROM ${JOB_TABLE} WHERE ${where}
     ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)} FOR UPDATE SKIP LOCKED`);

@@ -1,8 +1,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { JobRow } from '../../jobs-dialect.js';
 import type { Executor } from '../../sql.util.js';
-import type { ClaimFilter, JobLimit } from '../../store.types.js';
-import { claimLimitedName, getLock, releaseLock } from './mariadb.limited-claim.js';
+import type { ClaimFilter, ClaimUnit } from '../../store.types.js';
+import { claimLimitedUnit, getLock, releaseLock } from './mariadb.limited-claim.js';
 
 /** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction (or its statement) was rolled back and may simply run again. */
 const RETRIED_ERRNOS = new Set([1213, 1205]);
@@ -79,7 +79,7 @@ export class MariadbTransactions {
   claimLimited(
     db: Kysely<any>,
     filter: ClaimFilter,
-    limits: readonly JobLimit[],
+    units: readonly ClaimUnit[],
     paused: (tx: Executor) => Promise<string[]>,
   ): Promise<JobRow[]> {
     return db.connection().execute(async (conn) => {
@@ -88,10 +88,10 @@ export class MariadbTransactions {
         return await this.run(conn, async (tx) => {
           const queues = await paused(tx);
           const out: JobRow[] = [];
-          for (const lim of limits) {
+          for (const unit of units) {
             const left = filter.limit - out.length;
             if (left <= 0) break;
-            out.push(...(await claimLimitedName(tx, filter, lim, left, queues)));
+            out.push(...(await claimLimitedUnit(tx, filter, unit, left, queues)));
           }
           return out;
         });

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
 import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../../store.types.js';
+import type { ClaimFilter, ClaimUnit, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { listenOn } from './postgresql.listener.js';
 import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './postgresql.statements.js';
@@ -89,14 +89,14 @@ export class PostgresqlDialect extends SharedSqlDialect {
     return filter.guardPlan ? inTransaction(db, BEGIN_CLAIM, (tx) => run<JobRow>(tx, q)) : run<JobRow>(db, q);
   }
 
-  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]> {
     return inTransaction(db, BEGIN, async (tx) => {
       await run(tx, { sql: LIMITED_CLAIM_LOCK, params: [] });
       const out: JobRow[] = [];
-      for (const lim of limits) {
+      for (const unit of units) {
         const left = filter.limit - out.length;
         if (left <= 0) break;
-        out.push(...(await run<JobRow>(tx, claimLimitedJobs(filter, lim, left))));
+        out.push(...(await run<JobRow>(tx, claimLimitedJobs(filter, unit, left))));
       }
       return out;
     });

@@ -11,9 +11,9 @@ import {
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
-import { pickLimited, pruneStarts, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
+import { pickLimited, pruneStarts, rateScopes, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
 import { notPaused } from '../../statements/queue-control.sql.js';
-import type { JobLimit } from '../../store.types.js';
+import type { ClaimUnit } from '../../store.types.js';
 import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
 
 /**
@@ -24,6 +24,7 @@ export function claimJobs(f: ClaimFilter): Sql {
   const p = syntax.params();
   let where = `state = 'pending' AND run_after <= now() AND name ${p.list(f.names, 'text')} AND ${notPaused('')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
+  if (f.notQueues?.length) where += ` AND NOT (queue ${p.list(f.notQueues, 'text')})`;
   const due = `SELECT id FROM ${JOB_TABLE} WHERE ${where}
       ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)} FOR UPDATE SKIP LOCKED`;
   // `= ANY(ARRAY(...))`, not a join with `due`: the ids are collected once and the rows found by
@@ -49,23 +50,24 @@ const LIMITED: LimitedClaimSyntax = {
 };
 
 /**
- * Claims up to `limit` due jobs of one limited name (see `pickLimited`) in one statement: drops its
- * starts older than the rate window, picks, claims, and records the new starts. Run after taking
- * the limited-claim lock, in the same transaction.
+ * Claims up to `limit` due jobs of one unit (a limited name, or the other names of a limited queue;
+ * see `pickLimited`) in one statement: drops its starts older than the rate windows, picks, claims,
+ * and records the new starts. Run after taking the limited-claim lock, in the same transaction.
  */
-export function claimLimitedJobs(f: ClaimFilter, lim: JobLimit, limit: number): Sql {
+export function claimLimitedJobs(f: ClaimFilter, u: ClaimUnit, limit: number): Sql {
   const p = syntax.params();
-  const ctes = [pickLimited(p, LIMITED, f, lim, limit)];
-  if (lim.rateMax !== undefined) ctes.unshift(`gone AS (${pruneStarts(p, LIMITED, lim)})`);
+  const rates = rateScopes(u);
+  const ctes = rates.map((r, i) => `gone${i} AS (${pruneStarts(p, LIMITED, r.scope, r.key, r.perMs)})`);
+  ctes.push(pickLimited(p, LIMITED, f, u, limit));
   const now = LIMITED.clock.now;
   ctes.push(`upd AS (UPDATE ${JOB_TABLE} j SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
       lease_until = ${now} + ${p.add(f.leaseMs)}::bigint * interval '1 millisecond', started_at = ${now}, cancel_requested = false
       WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')})`);
-  if (lim.rateMax !== undefined) {
+  rates.forEach((r, i) =>
     ctes.push(
-      `starts AS (INSERT INTO ${JOB_START_TABLE} (name, started_at) SELECT ${p.add(lim.name)}, ${now} FROM upd)`,
-    );
-  }
+      `starts${i} AS (INSERT INTO ${JOB_START_TABLE} (scope, name, started_at) SELECT '${r.scope}', ${p.add(r.key)}, ${now} FROM upd)`,
+    ),
+  );
   return p.sql(`WITH ${ctes.join(',\n')} SELECT * FROM upd`);
 }
 

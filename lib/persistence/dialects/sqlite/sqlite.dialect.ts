@@ -3,7 +3,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
 import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, EndedRow, FailedJob, InsertedRow, JobLimit, NewJobRow } from '../../store.types.js';
+import type { ClaimFilter, ClaimUnit, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './sqlite.statements.js';
 import { sqliteSyntax } from './sqlite.syntax.js';
@@ -53,16 +53,16 @@ export class SqliteDialect extends SharedSqlDialect {
   }
 
   /** Under the write lock of `BEGIN IMMEDIATE`: no other claim runs until this one commits. */
-  claimLimited(db: Kysely<any>, filter: ClaimFilter, limits: readonly JobLimit[]): Promise<JobRow[]> {
+  claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]> {
     return this.transaction(db, async (tx) => {
       const out: JobRow[] = [];
-      for (const lim of limits) {
+      for (const unit of units) {
         const left = filter.limit - out.length;
         if (left <= 0) break;
-        const q = claimLimitedJobs(filter, lim, left);
-        if (q.prune) await run(tx, q.prune);
+        const q = claimLimitedJobs(filter, unit, left);
+        for (const prune of q.prune) await run(tx, prune);
         const rows = await run<JobRow>(tx, q.claim);
-        if (rows.length && lim.rateMax !== undefined) await run(tx, q.starts(rows.length));
+        if (rows.length) for (const starts of q.starts(rows.length)) await run(tx, starts);
         out.push(...rows);
       }
       return out;

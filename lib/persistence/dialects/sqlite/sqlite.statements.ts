@@ -10,9 +10,9 @@ import {
 import type { Sql } from '../../sql.util.js';
 import { fence } from '../../statements/finish-jobs.sql.js';
 import { JOB_START_TABLE } from '../../job-start.entity.js';
-import { pickLimited, pruneStarts, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
+import { pickLimited, pruneStarts, rateScopes, type LimitedClaimSyntax } from '../../statements/limited-claim.sql.js';
 import { notPaused } from '../../statements/queue-control.sql.js';
-import type { JobLimit } from '../../store.types.js';
+import type { ClaimUnit } from '../../store.types.js';
 import { sqliteSyntax as syntax } from './sqlite.syntax.js';
 
 const J = `${JOB_TABLE}.`;
@@ -28,6 +28,7 @@ export function claimJobs(f: ClaimFilter): Sql {
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = ${syntax.now}, cancel_requested = false`;
   let where = `state = 'pending' AND run_after <= ${syntax.now} AND name ${p.list(f.names, 'text')} AND ${notPaused('')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
+  if (f.notQueues?.length) where += ` AND NOT (queue ${p.list(f.notQueues, 'text')})`;
   const sql = `UPDATE ${JOB_TABLE} SET ${set}
     WHERE id IN (SELECT id FROM ${JOB_TABLE} WHERE ${where}
       ORDER BY ${CLAIM_ORDER_SQL} LIMIT ${p.add(f.limit)})
@@ -43,29 +44,30 @@ const LIMITED: LimitedClaimSyntax = {
   skipLocked: '',
 };
 
-/** The statements of a claim of up to `limit` due jobs of one limited name (see `pickLimited`), in order, in one transaction. */
+/** The statements of a claim of up to `limit` due jobs of one unit (see `pickLimited`), in order, in one transaction. */
 export function claimLimitedJobs(
   f: ClaimFilter,
-  lim: JobLimit,
+  u: ClaimUnit,
   limit: number,
-): { prune?: Sql; claim: Sql; starts: (n: number) => Sql } {
-  let prune: Sql | undefined;
-  if (lim.rateMax !== undefined) {
+): { prune: Sql[]; claim: Sql; starts: (n: number) => Sql[] } {
+  const rates = rateScopes(u);
+  const prune = rates.map((r) => {
     const p = syntax.params();
-    prune = p.sql(pruneStarts(p, LIMITED, lim));
-  }
+    return p.sql(pruneStarts(p, LIMITED, r.scope, r.key, r.perMs));
+  });
   const p = syntax.params();
   const set = `state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = ${syntax.now}, cancel_requested = false`;
   const claim = p.sql(`UPDATE ${JOB_TABLE} SET ${set}
-    WHERE id IN (WITH ${pickLimited(p, LIMITED, f, lim, limit)} SELECT id FROM picked)
+    WHERE id IN (WITH ${pickLimited(p, LIMITED, f, u, limit)} SELECT id FROM picked)
     RETURNING ${CLAIMED_COLUMNS.join(', ')}`);
-  const starts = (n: number) => {
-    const q = syntax.params();
-    const sql = `INSERT INTO ${JOB_START_TABLE} (name, started_at)
-      SELECT ${q.add(lim.name)}, ${syntax.now} FROM json_each(${q.add(JSON.stringify(Array.from({ length: n }, () => 0)))})`;
-    return q.sql(sql);
-  };
+  const starts = (n: number) =>
+    rates.map((r) => {
+      const q = syntax.params();
+      const sql = `INSERT INTO ${JOB_START_TABLE} (scope, name, started_at)
+      SELECT '${r.scope}', ${q.add(r.key)}, ${syntax.now} FROM json_each(${q.add(JSON.stringify(Array.from({ length: n }, () => 0)))})`;
+      return q.sql(sql);
+    });
   return { prune, claim, starts };
 }
 
