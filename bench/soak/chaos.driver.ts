@@ -20,7 +20,11 @@ export interface ChaosOptions {
   /** Module options of the consumers: short, so a killed consumer's jobs come back quickly. @default 2000 / 300 (ms) */
   leaseMs?: number;
   heartbeatMs?: number;
-  /** Give up waiting this long after the last kill (what is not completed then is lost). @default 60000 (ms) */
+  /**
+   * After the last kill, give up once no job has finished for this long (what is not finished then
+   * is lost). Counted from the last progress, not from the last kill, so that a slow machine (a
+   * shared one under load) is not taken for lost jobs. @default 60000 (ms)
+   */
   giveUpMs?: number;
   /**
    * Of the jobs, this many are `chaos.keyed` (`concurrency: { perKey: 1 }`), spread over `keys`
@@ -135,10 +139,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let kills = 0;
     let lastKillAt = Date.now();
     let lastLog = Date.now();
+    let lastProgressAt = Date.now();
     while (done < o.jobs) {
       await sleep(100);
+      const before = done;
       done = await terminal();
       const now = Date.now();
+      if (done > before) lastProgressAt = now;
       if (now - lastLog > 5_000) {
         lastLog = now;
         log(`${done}/${o.jobs} finished, ${kills}/${o.kills} kills, ${children.size} consumers`);
@@ -155,8 +162,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         kills += 1;
         lastKillAt = Date.now();
         spawnConsumer();
-      } else if (now - lastKillAt > (o.giveUpMs ?? 60_000)) {
-        problems.push(`gave up ${o.giveUpMs ?? 60_000} ms after the last kill with ${o.jobs - done} jobs unfinished`);
+      } else if (now - Math.max(lastKillAt, lastProgressAt) > (o.giveUpMs ?? 60_000)) {
+        problems.push(
+          `gave up: no job finished for ${o.giveUpMs ?? 60_000} ms after the last kill, ${o.jobs - done} jobs unfinished`,
+        );
         break;
       }
     }
