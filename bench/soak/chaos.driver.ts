@@ -97,7 +97,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const c = new NodeChild(entry, { env, keepBytes: 200_000 });
     children.add(c);
     // (A consumer that never got ready is reported below if it exited on its own.)
-    c.waitFor(/^READY$/m, 60_000).then(
+    c.waitFor(/^READY$/m, 300_000).then(
       () => ready.add(c),
       () => undefined,
     );
@@ -133,7 +133,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     log(`enqueued ${o.jobs} jobs (${Date.now() - started} ms); starting ${o.consumers} consumers`);
     const first = Array.from({ length: o.consumers }, spawnConsumer);
-    await Promise.all(first.map((c) => c.waitFor(/^READY$/m, 60_000)));
+    // Generous, as for each replacement: four Node processes booting Nest at once on a loaded 2-core
+    // machine took over 60 s.
+    await Promise.all(first.map((c) => c.waitFor(/^READY$/m, 300_000)));
 
     let done = await terminal();
     let kills = 0;
