@@ -45,10 +45,20 @@ export interface JobsTestApp {
  */
 export async function createJobsApp(
   db: TestOrmOptions,
-  options: { jobs?: JobsModuleOptions; providers?: Provider[]; createSchema?: boolean; fixtures?: boolean } = {},
+  options: {
+    jobs?: JobsModuleOptions;
+    providers?: Provider[];
+    createSchema?: boolean;
+    fixtures?: boolean;
+    /** More MikroORM options, over the test database's. */
+    orm?: Record<string, unknown>;
+  } = {},
 ): Promise<JobsTestApp> {
   @Module({
-    imports: [MikroOrmModule.forRoot(mikroOrmOptions(db)), JobsModule.forRoot(options.jobs ?? {})],
+    imports: [
+      MikroOrmModule.forRoot({ ...mikroOrmOptions(db), ...options.orm }),
+      JobsModule.forRoot(options.jobs ?? {}),
+    ],
     providers: [...(options.fixtures === false ? [] : [FixtureJobs]), ...(options.providers ?? [])],
   })
   class TestAppModule {}
