@@ -20,7 +20,11 @@ export interface ChaosOptions {
   /** Module options of the consumers: short, so a killed consumer's jobs come back quickly. @default 2000 / 300 (ms) */
   leaseMs?: number;
   heartbeatMs?: number;
-  /** Give up waiting this long after the last kill (what is not completed then is lost). @default 60000 (ms) */
+  /**
+   * After the last kill, give up once no job has finished for this long (what is not finished then
+   * is lost). Counted from the last progress, not from the last kill, so that a slow machine (a
+   * shared one under load) is not taken for lost jobs. @default 60000 (ms)
+   */
   giveUpMs?: number;
   /**
    * Of the jobs, this many are `chaos.keyed` (`concurrency: { perKey: 1 }`), spread over `keys`
@@ -93,7 +97,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const c = new NodeChild(entry, { env, keepBytes: 200_000 });
     children.add(c);
     // (A consumer that never got ready is reported below if it exited on its own.)
-    c.waitFor(/^READY$/m, 60_000).then(
+    c.waitFor(/^READY$/m, 300_000).then(
       () => ready.add(c),
       () => undefined,
     );
@@ -129,16 +133,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     log(`enqueued ${o.jobs} jobs (${Date.now() - started} ms); starting ${o.consumers} consumers`);
     const first = Array.from({ length: o.consumers }, spawnConsumer);
-    await Promise.all(first.map((c) => c.waitFor(/^READY$/m, 60_000)));
+    // Generous, as for each replacement: four Node processes booting Nest at once on a loaded 2-core
+    // machine took over 60 s.
+    await Promise.all(first.map((c) => c.waitFor(/^READY$/m, 300_000)));
 
     let done = await terminal();
     let kills = 0;
     let lastKillAt = Date.now();
     let lastLog = Date.now();
+    let lastProgressAt = Date.now();
     while (done < o.jobs) {
       await sleep(100);
+      const before = done;
       done = await terminal();
       const now = Date.now();
+      if (done > before) lastProgressAt = now;
       if (now - lastLog > 5_000) {
         lastLog = now;
         log(`${done}/${o.jobs} finished, ${kills}/${o.kills} kills, ${children.size} consumers`);
@@ -155,8 +164,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         kills += 1;
         lastKillAt = Date.now();
         spawnConsumer();
-      } else if (now - lastKillAt > (o.giveUpMs ?? 60_000)) {
-        problems.push(`gave up ${o.giveUpMs ?? 60_000} ms after the last kill with ${o.jobs - done} jobs unfinished`);
+      } else if (now - Math.max(lastKillAt, lastProgressAt) > (o.giveUpMs ?? 60_000)) {
+        problems.push(
+          `gave up: no job finished for ${o.giveUpMs ?? 60_000} ms after the last kill, ${o.jobs - done} jobs unfinished`,
+        );
         break;
       }
     }

@@ -7,10 +7,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { ConsumerState, InvalidJobOptionsError, Job, JobState, type JobContext } from '../../lib/index.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
 import { deferred, ledgerRows, maxOverlap } from '../helpers/job-rows.js';
-import { waitUntil } from '../helpers/spawned-process.js';
+import { RELIABILITY_CONSUMER } from '../helpers/reliability.util.js';
+import { killAll, spawnNode, waitUntil } from '../helpers/spawned-process.js';
 
 /** Lets a test hold handlers and see when they start. */
 const gate = {
@@ -157,6 +158,37 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
       await t.consumer.stop();
       await run;
     });
+
+  // MariaDB (and SQLite) have no NOTIFY: another process's enqueue reaches an idle consumer at its
+  // next claim. The poll is adaptive: every 50 ms after a claim that found jobs, doubling with each
+  // empty one up to pollIntervalMs. Enqueues in the consumer's own process wake it at once.
+  if (kind === 'mariadb')
+    it('without NOTIFY, jobs another process enqueues while jobs flow are found by the adaptive poll, not at the poll interval', async () => {
+      // A 10-minute poll interval: only the adaptive poll can find the other process's jobs within
+      // the test's time.
+      const run = t.consumer.run({ pollIntervalMs: 600_000 });
+      const first = await t.queue.enqueue('test.echo', 0); // wakes the idle consumer: jobs flow
+      expect((await t.queue.waitFor(first.id, { timeoutMs: 10_000 })).state).toBe(JobState.Completed);
+      // Another process (no consumer of its own) enqueues five jobs, each once the one before it has
+      // finished: the consumer here hears nothing of them and must find each by polling.
+      const producer = spawnNode(RELIABILITY_CONSUMER, {
+        env: {
+          ...testDbEnv(db),
+          CONSUMER_OPTIONS: 'none',
+          ENQUEUE: JSON.stringify([1, 2, 3, 4, 5].map((i) => ({ name: 'test.echo', input: i }))),
+          ENQUEUE_ONE_BY_ONE: '1',
+        },
+      });
+      try {
+        const ids = JSON.parse((await producer.waitFor(/ENQUEUED (\[.*\])/, 100_000))[1]!) as string[];
+        const done = await Promise.all(ids.map((id) => t.queue.get(id)));
+        expect(done.map((j) => [j.state, j.output])).toEqual([1, 2, 3, 4, 5].map((i) => [JobState.Completed, i]));
+      } finally {
+        await killAll();
+      }
+      await t.consumer.stop();
+      expect((await run).completed).toBe(6); // all six ran here
+    }, 120_000);
 
   it('stop() called in the same tick as run() still stops it', async () => {
     const job = await t.queue.enqueue('test.echo', 1);

@@ -53,11 +53,13 @@ export async function createJobsApp(
     fixtures?: boolean;
     /** More modules of the application (`ScheduleModule.forRoot()`, `EventEmitterModule`, `TerminusModule`). */
     imports?: NonNullable<ModuleMetadata['imports']>;
+    /** More MikroORM options, over the test database's. */
+    orm?: Record<string, unknown>;
   } = {},
 ): Promise<JobsTestApp> {
   @Module({
     imports: [
-      MikroOrmModule.forRoot(mikroOrmOptions(db)),
+      MikroOrmModule.forRoot({ ...mikroOrmOptions(db), ...options.orm }),
       JobsModule.forRoot(options.jobs ?? {}),
       ...(options.imports ?? []),
     ],
