@@ -55,12 +55,7 @@ export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions, QueueLimitOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
-export {
-  JobsTesting,
-  drainJobs,
-  type EnqueuedFilter,
-  type DrainOptions,
-} from './testing/jobs-testing.service.js';
+export { JobsTesting, drainJobs, type EnqueuedFilter, type DrainOptions } from './testing/jobs-testing.service.js';
 export type { InputMatcher } from './testing/input.matcher.js';
 export {
   JobEvents,

@@ -1,19 +1,17 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type { Kysely } from 'kysely';
-import { JobsConfigurationError } from '../errors/configuration.error.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
 import { hasEnded, onlyReleases } from '../pipeline/dependency.policy.js';
 import type { EffectsContext } from './completion-effects.js';
 import { writeFinishBatch } from './finish-batch.js';
 import { guard } from './db-guard.util.js';
-import { dialectFor } from './dialects/index.js';
-import type { DatabaseName, JobsDialect, Listener } from './jobs-dialect.js';
+import { BoundStore } from './bound.store.js';
+import type { Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
-import { LocalWakes } from './local-wakes.js';
 import { DateCache, mapClaimedRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';
 import { RetentionStore } from './retention.store.js';
@@ -36,75 +34,21 @@ import {
 
 export type { FinishBatch, ClaimFilter, ClaimedJob } from './store.types.js';
 
-/** What the store is told at attach time. */
-export interface JobStoreOptions {
-  /** Wake other processes' consumers when jobs become pending (where the database can). */
-  notify: boolean;
-  /** Limit of a pipeline's workspace, warned about when a merge leaves it over. */
-  maxPayloadBytes: number;
-}
+export type { JobStoreOptions } from './bound.store.js';
 
 /**
  * The one door to the queue's tables: intent methods only. The SQL is the dialect's (one per
  * database, `dialects/`), run through MikroORM's own Kysely connection (real bound parameters, no
  * ORM on the hot path). Entities exist for users' queries and for schema generation.
  */
-export class JobStore {
-  private attached?: { orm: MikroORM; dialect: JobsDialect; db: Kysely<any>; options: JobStoreOptions };
-  private readonly logger = new Logger('JobConsumer');
-  private warnSink: (message: string) => void = (m) => this.logger.warn(m);
+export class JobStore extends BoundStore {
   /** What applying completion effects needs, made once. */
   private effects?: EffectsContext;
-  private readonly localWakes = new LocalWakes();
   private controlOf?: JobControl;
   private retentionOf?: RetentionStore;
   private browseOf?: JobBrowseStore;
   private schedulesOf?: ScheduleStore;
   private monitorOf?: MonitorStore;
-
-  /** Binds the store to the MikroORM instance that holds the queue (done once at module init). */
-  attach(orm: MikroORM, options: JobStoreOptions): this {
-    this.attached = { orm, dialect: dialectFor(orm), db: (orm.em.fork() as any).getKysely() as Kysely<any>, options };
-    return this;
-  }
-
-  private get bound() {
-    if (!this.attached) {
-      throw new JobsConfigurationError(
-        'The job queue is not initialised yet: use JobQueue and JobConsumer after the Nest application has been created (app.init() or NestFactory.create*).',
-      );
-    }
-    return this.attached;
-  }
-
-  get orm(): MikroORM {
-    return this.bound.orm;
-  }
-
-  private get dialect(): JobsDialect {
-    return this.bound.dialect;
-  }
-
-  /** Whether a write in one process wakes consumers in others (else they find it at their next poll). */
-  get wakesOtherProcesses(): boolean {
-    return this.bound.options.notify && this.dialect.notifies;
-  }
-
-  /** Where warnings of the finish transaction go (a child key taken meanwhile, a workspace over the limit); returns the previous sink. */
-  onWarning(sink: (message: string) => void): (message: string) => void {
-    const previous = this.warnSink;
-    this.warnSink = sink;
-    return previous;
-  }
-
-  /** Per-connection settings of the dialect. */
-  prepare(): Promise<void> {
-    return this.dialect.prepare(this.bound.db);
-  }
-
-  private transaction<T>(fn: (tx: Executor) => Promise<T>, fenced = false): Promise<T> {
-    return this.dialect.transaction(this.bound.db, fn, fenced);
-  }
 
   /**
    * Runs `fn`'s writes in `em`'s transaction (opening one if `em` has none), or in one of the
@@ -263,11 +207,6 @@ export class JobStore {
       n: Number(r.n),
       ageMs: toDate(r.now)!.getTime() - toDate(r.oldest)!.getTime(),
     }));
-  }
-
-  /** The database the queue is on, by the name `jobsSchemaSql` takes. */
-  get databaseName(): DatabaseName {
-    return this.dialect.name;
   }
 
   /** Deleting finished jobs: `JobQueue.purge` and background retention. */

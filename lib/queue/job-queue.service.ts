@@ -23,27 +23,15 @@ import type { PipelineBuilder } from '../pipeline/pipeline.builder.js';
 import type { PipelineDefinition } from '../pipeline/pipeline.types.js';
 import type { PipelineRecord } from '../interfaces/job-record.js';
 import type { QueueDepth } from '../interfaces/queue-depth.js';
+import { foldQueueDepths } from './queue-depths.util.js';
+import { ENQUEUE_FIELDS, assertEnqueueBatch } from '../validation/enqueue-batch.validator.js';
+import { assertPurgeOptions } from '../validation/purge-options.validator.js';
 import { Schedules } from '../schedule/schedules.service.js';
 import type { ScheduleOptions, ScheduleRecord } from '../schedule/schedule.types.js';
 import { JobEventsBus } from '../events/job-events.bus.js';
 import { waitForEnd, type WaitOptions } from '../events/wait-for-end.js';
 import { enqueueAttributes, enqueueSpanName, inProducerSpan, stampTraceContext } from '../telemetry/tracing.js';
 import { countEnqueued } from '../telemetry/metrics.js';
-
-/** What `enqueue()` takes in its options, and each item of `enqueueMany()` besides name and input. */
-const ENQUEUE_FIELDS = [
-  'queue',
-  'priority',
-  'maxAttempts',
-  'backoff',
-  'timeoutMs',
-  'runAfter',
-  'uniqueKey',
-  'unique',
-  'concurrencyKey',
-  'em',
-];
-const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
 
 export type { QueueDepth } from '../interfaces/queue-depth.js';
 export type { WaitOptions } from '../events/wait-for-end.js';
@@ -80,20 +68,7 @@ export class JobQueue {
 
   /** Stores many jobs in one statement, all or nothing; returns them in the order given. */
   async enqueueMany(items: EnqueueManyItem<JobName>[], options: { em?: EntityManager } = {}): Promise<JobRecord[]> {
-    if (!Array.isArray(items))
-      throw new InvalidJobOptionsError(
-        `enqueueMany() takes an array of { name, input, ...options }; got ${typeof items}.`,
-      );
-    if (items.length > this.options.maxBatchSize) {
-      throw new InvalidJobOptionsError(
-        `enqueueMany() got ${items.length} jobs; the limit is ${this.options.maxBatchSize} (option maxBatchSize). Split the batch.`,
-      );
-    }
-    if (items.length === 0) return [];
-    items.forEach((item, i) => {
-      if (item !== null && typeof item === 'object')
-        assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
-    });
+    if (!assertEnqueueBatch(items, this.options.maxBatchSize)) return [];
     return inProducerSpan(enqueueSpanName(items), () => this.write(items, options.em), enqueueAttributes);
   }
 
@@ -214,20 +189,7 @@ export class JobQueue {
     const [rows, paused] = await guard(() =>
       Promise.all([this.store.queueDepths(queues), this.store.control.pausedQueues()]),
     );
-    const depths: Record<string, QueueDepth> = {};
-    const of = (queue: string) => (depths[queue] ??= { pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0 });
-    for (const queue of queues ?? []) of(queue);
-    for (const r of rows) {
-      const depth = of(r.queue);
-      if (r.state === JobState.Pending) {
-        depth.pending += r.n;
-        depth[r.scheduled ? 'scheduled' : 'due'] += r.n;
-      } else {
-        depth[r.state as 'running' | 'blocked'] += r.n;
-      }
-    }
-    for (const queue of paused) if (!queues || queues.includes(queue)) of(queue).paused = true;
-    return depths;
+    return foldQueueDepths(rows, paused, queues);
   }
 
   /**
@@ -260,15 +222,7 @@ export class JobQueue {
    * With `onProgress`, it deletes 500 jobs per transaction and reports `{ done, total }` after each.
    */
   async purge(options: { olderThanMs: number; states?: JobState[]; onProgress?: OnBulkProgress }): Promise<number> {
-    const states = options.states ?? [JobState.Completed, JobState.Failed, JobState.Cancelled, JobState.Skipped];
-    if (!Number.isInteger(options.olderThanMs) || options.olderThanMs < 0) {
-      throw new InvalidJobOptionsError(`Option 'olderThanMs' must be an integer >= 0; got ${options.olderThanMs}.`);
-    }
-    const bad = states.filter((s) => !TERMINAL_JOB_STATES.includes(s));
-    if (bad.length)
-      throw new InvalidJobOptionsError(
-        `purge() only deletes finished jobs; states ${bad.join(', ')} are not finished.`,
-      );
+    const states = assertPurgeOptions(options);
     const { olderThanMs, onProgress } = options;
     const batchSize = Math.min(500, this.options.maxBatchSize);
     if (onProgress) return guard(() => purgeWithProgress(this.store, { states, olderThanMs, batchSize }, onProgress));

@@ -19,7 +19,6 @@ import {
 
 export const TEST_ENTITIES = [...JOB_ENTITIES, LedgerEntrySchema];
 
-
 /** MikroOrmModule options for a test database (driver chosen by dialect). */
 export function mikroOrmOptions(db: TestOrmOptions) {
   const { dialect, ...connection } = db;

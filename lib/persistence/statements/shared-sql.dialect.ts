@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
-import { run, type Executor, type SqlSyntax } from '../sql.util.js';
+import { run, type Executor } from '../sql.util.js';
 import type {
   ClaimFilter,
   CompletedJob,
@@ -14,7 +14,6 @@ import type {
   ReopenedRow,
   SnoozedJob,
 } from '../store.types.js';
-import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
 import {
   deletePipelinesSql,
   pruneBoundarySql,
@@ -26,24 +25,19 @@ import { cancelJobs, cancelPipelineSteps } from './cancel-jobs.sql.js';
 import * as deps from './dependencies.sql.js';
 import { completeJobs, releaseJobs, renewLeases, snoozeJobs } from './finish-jobs.sql.js';
 import * as reads from './read-jobs.sql.js';
-import * as browse from './browse-jobs.sql.js';
+import { SharedOperatorSql } from './shared-operator.sql.js';
 import * as control from './control-jobs.sql.js';
 import * as unique from './unique-jobs.sql.js';
-import * as schedules from './schedule.sql.js';
-import type { ScheduleFilter, ScheduleRow } from '../schedule-row.js';
-import { PING_SQL, selectEndedPipelines, selectOldestDue } from './monitor.sql.js';
 
 /**
  * The intents whose SQL PostgreSQL and SQLite share, written once over a dialect's `SqlSyntax`.
  * A dialect extends it and writes the rest (claim, failure, rescue, insert, transactions,
  * notifications); a database whose SQL differs more implements `JobsDialect` from scratch.
  */
-export abstract class SharedSqlDialect implements JobsDialect {
+export abstract class SharedSqlDialect extends SharedOperatorSql implements JobsDialect {
   abstract readonly name: DatabaseName;
   abstract readonly oneConnection: boolean;
   abstract readonly notifies: boolean;
-
-  constructor(protected readonly syntax: SqlSyntax) {}
 
   abstract prepare(db: Kysely<any>): Promise<void>;
   abstract transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
@@ -57,33 +51,6 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract notify(tx: Executor): Promise<void>;
   abstract tryPrunerLock(tx: Executor): Promise<boolean>;
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
-
-  /** Where the database has no notifications: nothing to tell, nothing to hear. */
-  async notifyFinished(_tx: Executor, _payloads: readonly string[]): Promise<void> {}
-
-  async listenFinished(
-    _orm: MikroORM,
-    _onPayload: (payload: string | undefined) => void,
-    _warn: (message: string) => void,
-  ): Promise<Listener> {
-    return { close: async () => undefined };
-  }
-
-  async ping(db: Kysely<any>): Promise<void> {
-    await run(db, PING_SQL);
-  }
-
-  async oldestDue(ex: Executor, queues?: readonly string[]) {
-    const [row] = await run<{ oldest: unknown; now: unknown }>(ex, selectOldestDue(this.syntax, queues));
-    return row ?? { oldest: null, now: null };
-  }
-
-  async endedPipelines(ex: Executor, pipelineIds: readonly string[]) {
-    if (pipelineIds.length === 0) return [];
-    return (await run<{ pipeline_id: unknown }>(ex, selectEndedPipelines(this.syntax, pipelineIds))).map((r) =>
-      String(r.pipeline_id),
-    );
-  }
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
     return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));
@@ -233,37 +200,8 @@ export abstract class SharedSqlDialect implements JobsDialect {
     );
   }
 
-  jobPage(ex: Executor, filter: browse.JobPageFilter) {
-    return run<JobRow>(ex, browse.selectJobPage(this.syntax, filter));
-  }
-
-  failedPerQueue(ex: Executor) {
-    return run<{ queue: string; n: unknown }>(ex, browse.selectFailedPerQueue());
-  }
-
-  finishedPerQueue(ex: Executor, windowMs: number) {
-    return run<{ queue: string; state: string; n: unknown }>(ex, browse.selectFinishedPerQueue(this.syntax, windowMs));
-  }
-
-  async finishedPerMinute(ex: Executor, windowMs: number) {
-    const rows = await run<{ minute: unknown; state: string; n: unknown }>(
-      ex,
-      browse.selectFinishedPerMinute(this.syntax, windowMs),
-    );
-    const [clock] = await run<{ minute: unknown }>(ex, browse.selectClockMinute(this.syntax));
-    return { now: Number(clock!.minute), rows };
-  }
-
   async progress(ex: Executor, id: string, progress: string) {
     await run(ex, reads.updateProgress(this.syntax, id, progress));
-  }
-
-  async setQueuePaused(ex: Executor, queue: string, paused: boolean) {
-    await run(ex, setQueuePaused(this.syntax, queue, paused));
-  }
-
-  async pausedQueues(ex: Executor) {
-    return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
   }
 
   async pruneBoundary(ex: Executor, state: string, keepLast: number) {
@@ -294,21 +232,5 @@ export abstract class SharedSqlDialect implements JobsDialect {
 
   async purge(ex: Executor, states: readonly string[], olderThanMs: number) {
     return (await run(ex, reads.purgeFinished(this.syntax, states, olderThanMs))).length;
-  }
-
-  async saveSchedule(ex: Executor, row: ScheduleRow) {
-    await run(ex, schedules.upsertSchedule(this.syntax, row));
-  }
-
-  async deleteSchedule(ex: Executor, key: string) {
-    return (await run(ex, schedules.deleteSchedule(this.syntax, key))).length > 0;
-  }
-
-  schedules(ex: Executor, filter: ScheduleFilter) {
-    return run(ex, schedules.selectSchedules(this.syntax, filter));
-  }
-
-  async advanceSchedule(tx: Executor, key: string, version: number, nextMs: number, lastMs: number | null) {
-    await run(tx, schedules.advanceSchedule(this.syntax, key, version, nextMs, lastMs));
   }
 }
