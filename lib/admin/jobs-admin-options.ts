@@ -42,8 +42,9 @@ const fail = (message: string) => new JobsConfigurationError(`JobsAdminModule.fo
 export function resolveAdminOptions(options: JobsAdminOptions): ResolvedJobsAdminOptions {
   if (options === null || typeof options !== 'object') throw fail(`takes an options object; got ${describe(options)}.`);
   assertKnownFields(options, FIELDS, 'JobsAdminModule.forRoot()', JobsConfigurationError);
-  const path = (options.path ?? 'jobs-admin').replace(/^\/+|\/+$/g, '');
-  if (typeof options.path !== 'undefined' && (typeof options.path !== 'string' || !PATH.test(path))) {
+  const given: unknown = options.path ?? 'jobs-admin';
+  const path = typeof given === 'string' ? given.replace(/^\/+|\/+$/g, '') : '';
+  if (!PATH.test(path)) {
     throw fail(`option 'path' must be a URL path such as 'jobs-admin' or 'ops/jobs'; got ${describe(options.path)}.`);
   }
   for (const key of ['guard', 'actionGuard'] as const) {
