@@ -27,6 +27,7 @@ import { threadCpu } from './workloads/thread-cpu.workload.js';
 import { noopDrainProcesses } from './workloads/processes.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
 import { retentionDrain } from './workloads/retention.workload.js';
+import { adminList } from './workloads/admin-list.workload.js';
 import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
 
 const WORKLOADS: Workload[] = [
@@ -47,6 +48,7 @@ const WORKLOADS: Workload[] = [
   mariadbLatency,
   mariadbLimit,
   retentionDrain,
+  adminList,
 ];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 

@@ -128,11 +128,15 @@ export async function call(
   return { status: res.status, body: parsed, text };
 }
 
-/** Every row of the jobs table and of queue_control, to show a refused request changed nothing. */
+/**
+ * Every row of the jobs table and of queue_control, to show a refused request changed nothing. A
+ * running job's `lease_until` is left out: its consumer's heartbeats move it meanwhile.
+ */
 export async function snapshot(orm: MikroORM<any, any, any>): Promise<unknown> {
   const conn = orm.em.fork().getConnection();
+  const jobs = (await conn.execute('select * from queue_job order by id')) as Record<string, unknown>[];
   return {
-    jobs: await conn.execute('select * from queue_job order by id'),
+    jobs: jobs.map(({ lease_until: _moving, ...row }) => row),
     control: await conn.execute('select queue, paused from queue_control order by queue'),
   };
 }
