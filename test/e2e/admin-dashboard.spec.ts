@@ -12,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Browser, Page } from 'playwright-core';
 import { JobQueue, JobState, type JobRecord } from '../../lib/index.js';
 import { monthlyReport } from '../../sample-app/reports/report.pipeline.js';
+import { openAdminApp, type AdminTestApp } from '../helpers/admin-app.js';
 import { collectPageErrors, HAS_CHROMIUM, launchChromium, NO_CHROMIUM, screenshot } from '../helpers/browser.js';
 import { runNode } from '../helpers/child-process.js';
 import { DB_KINDS } from '../helpers/databases.js';
@@ -154,6 +155,7 @@ suite(title, (kind) => {
 
   it("shows a failed job's stack, retries it after a confirmation, and a consumer with a new token completes it", async () => {
     await page.getByRole('link', { name: 'Failed', exact: true }).click();
+    await page.getByRole('button', { name: 'Retry all' }).waitFor(); // bulk retry, offered on the failed jobs
     await page.locator(`[data-testid=jobs] tr[data-job-id="${crm.id}"] a`).click();
     const stack = page.locator('[data-testid=stack]');
     await stack.waitFor();
@@ -201,3 +203,34 @@ suite(title, (kind) => {
     expect(errors).toEqual([]);
   });
 });
+
+suite(
+  HAS_CHROMIUM ? 'dashboard with allowUnauthenticated at a nested path on %s' : `dashboard open on %s (${NO_CHROMIUM})`,
+  (kind) => {
+    let admin: AdminTestApp;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      admin = await openAdminApp(kind, { allowUnauthenticated: true, path: 'ops/jobs' });
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await admin?.close();
+    });
+
+    it('opens without a login form, from the path without its trailing slash, and keeps no token', async () => {
+      await admin.queue.enqueue('test.echo', { value: 1 });
+      const page = await browser.newPage();
+      page.setDefaultTimeout(20_000);
+      const errors = collectPageErrors(page);
+      await page.goto(admin.api.replace(/\/api$/, '')); // http://127.0.0.1:<port>/ops/jobs
+      await page.locator('[data-testid=queues] tr[data-queue=default]').waitFor();
+      expect(await page.getByLabel('Admin token').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(errors).toEqual([]);
+    });
+  },
+);

@@ -114,6 +114,14 @@ for (const name of wanted) {
 console.log(`pack-check: linked ${wanted.join(', ')}; MikroORM ${semver.minVersion(pkg.peerDependencies['@mikro-orm/core']).version}, the lowest supported`);
 JS
 
+# The dashboard finds its bundle inside the installed package (dist/lib/admin/dashboard -> dist/dashboard).
+node --input-type=module -e "
+  const m = await import(process.argv[1]);
+  const assets = new m.DashboardAssets();
+  if (!assets.read('app.js') || !assets.read('app.css')) throw new Error('the packed dashboard finds no bundle');
+  console.log('pack-check: dashboard bundle in ' + m.findDashboardDir());
+" "$APP/node_modules/nestjs-job-pipelines/dist/lib/admin/dashboard/dashboard.assets.js"
+
 step "tsc"
 (cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json) # both variants, one program
 

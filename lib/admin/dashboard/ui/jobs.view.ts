@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
-import { apiGet } from './api.client.js';
+import { apiGet, apiPost } from './api.client.js';
 import type { JobPage, JobSummary } from './api.types.js';
+import { ConfirmButton } from './confirm-button.view.js';
 import { formatTime, runTime } from './format.util.js';
 import { JobFilters, type JobFilter } from './job-filters.view.js';
 import { usePoll } from './poll.hook.js';
@@ -9,6 +10,18 @@ import { StateBadge } from './state-badge.view.js';
 
 /** Rows per page: one page is all the dashboard ever loads, however large the table. */
 export const PAGE_SIZE = 50;
+
+/** On the failed jobs: retry every one the name and queue filters match (`POST api/jobs/retry`), not only this page. */
+function RetryAll({ filter, done }: { filter: JobFilter; done: () => void }) {
+  const which = [filter.name && `named ${filter.name}`, filter.queue && `in queue ${filter.queue}`].filter(Boolean);
+  return html`<${ConfirmButton}
+    label="Retry all"
+    question=${`Retry every failed job${which.length ? ` ${which.join(' ')}` : ''}, on every page?`}
+    action=${() =>
+      apiPost('jobs/retry', { state: 'failed', name: filter.name || undefined, queue: filter.queue || undefined })}
+    done=${done}
+  />`;
+}
 
 function JobRow({ job }: { job: JobSummary }) {
   return html`<tr data-job-id=${job.id}>
@@ -35,7 +48,7 @@ export function JobsView({ route }: { route: Route }) {
     queue: route.query.get('queue') ?? '',
   };
   const after = route.query.get('after') ?? '';
-  const { data, error } = usePoll(
+  const { data, error, reload } = usePoll(
     () => apiGet<JobPage>('jobs', { ...filter, after, limit: PAGE_SIZE }),
     [filter.state, filter.name, filter.queue, after],
   );
@@ -43,6 +56,12 @@ export function JobsView({ route }: { route: Route }) {
   return html`<div>
     <h1>Jobs</h1>
     <${JobFilters} filter=${filter} apply=${(f: JobFilter) => navigate('jobs', { ...f })} />
+    ${
+      filter.state === 'failed' &&
+      data &&
+      data.jobs.length > 0 &&
+      html`<div class="actions"><${RetryAll} filter=${filter} done=${reload} /></div>`
+    }
     <section class="panel">
       ${error && html`<p class="error" role="alert">${error}</p>`}
       ${data && data.jobs.length === 0 && html`<p class="muted">No jobs match.</p>`}
