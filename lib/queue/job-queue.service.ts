@@ -86,7 +86,11 @@ export class JobQueue {
       if (item !== null && typeof item === 'object')
         assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
     });
-    return inProducerSpan(enqueueSpanName(items), () => this.write(items, options.em), enqueueAttributes);
+    return inProducerSpan(
+      () => enqueueSpanName(items),
+      () => this.write(items, options.em),
+      enqueueAttributes,
+    );
   }
 
   /** Builds and inserts the rows of `enqueueMany`, in the enqueue's span (whose context they store). */
