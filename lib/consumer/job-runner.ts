@@ -61,17 +61,21 @@ export class JobRunner {
 
   /** Runs the attempt in its CONSUMER span (when tracing) and records its metrics. */
   async execute(job: ClaimedJob, controller: AbortController): Promise<RunOutcome> {
-    const startedAt = Date.now();
-    recordStart(job, startedAt);
+    const startedAt = recordStart(job);
     const run = startRunSpan(job);
     const outcome = await (run
       ? inRunContext(run, () => this.runWithHooks(job, controller))
       : this.runWithHooks(job, controller));
     if (run) endRunSpan(run, outcome);
-    const final = outcome.kind === 'failed' && isFinalFailure(job, outcome);
-    const ended =
-      outcome.kind === 'completed' ? 'completed' : outcome.kind === 'failed' ? (final ? 'failed' : 'retried') : 'other';
-    recordEnd(job, ended, Date.now() - startedAt);
+    if (startedAt !== undefined) {
+      const { kind } = outcome;
+      const final = kind === 'failed' && isFinalFailure(job, outcome);
+      recordEnd(
+        job,
+        kind === 'completed' ? kind : kind === 'failed' ? (final ? 'failed' : 'retried') : 'other',
+        startedAt,
+      );
+    }
     if (outcome.kind === 'completed' && outcome.effects?.children.length) countEnqueued(outcome.effects.children);
     return outcome;
   }

@@ -60,7 +60,7 @@ export class Pipelines {
     // One producer span for the whole pipeline: every step stores its context, so the steps' runs
     // (and the children they spawn) make one trace.
     return inProducerSpan(
-      `enqueue pipeline ${def.name ?? 'unnamed'}`,
+      () => `enqueue pipeline ${def.name ?? 'unnamed'}`,
       () => this.write(def, plan, workspace, options.em),
       (p) => ({ [JobTelemetry.attributes.pipelineId]: p.id, [JobTelemetry.attributes.batchCount]: p.progress.total }),
     );

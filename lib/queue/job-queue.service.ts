@@ -69,7 +69,11 @@ export class JobQueue {
   /** Stores many jobs in one statement, all or nothing; returns them in the order given. */
   async enqueueMany(items: EnqueueManyItem<JobName>[], options: { em?: EntityManager } = {}): Promise<JobRecord[]> {
     if (!assertEnqueueBatch(items, this.options.maxBatchSize)) return [];
-    return inProducerSpan(enqueueSpanName(items), () => this.write(items, options.em), enqueueAttributes);
+    return inProducerSpan(
+      () => enqueueSpanName(items),
+      () => this.write(items, options.em),
+      enqueueAttributes,
+    );
   }
 
   /** Builds and inserts the rows of `enqueueMany`, in the enqueue's span (whose context they store). */

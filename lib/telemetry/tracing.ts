@@ -35,17 +35,18 @@ function activeTracer(): Tracer | undefined {
 }
 
 /**
- * Runs an enqueue in a PRODUCER span named `name`, active while `fn` runs (so `stampTraceContext`
- * finds it); `describe` gives the span's attributes from the result, asked only while it records.
+ * Runs an enqueue in a PRODUCER span named `name()`, active while `fn` runs (so `stampTraceContext`
+ * finds it). `name` is asked only when a tracer provider is registered, `describe` (the span's
+ * attributes, from the result) only while the span records.
  */
 export async function inProducerSpan<T>(
-  name: string,
+  name: () => string,
   fn: () => Promise<T>,
   describe: (result: T) => Attributes,
 ): Promise<T> {
   const tracer = activeTracer();
   if (!otel || !tracer) return fn();
-  const span = tracer.startSpan(name, { kind: otel.SpanKind.PRODUCER });
+  const span = tracer.startSpan(name(), { kind: otel.SpanKind.PRODUCER });
   if (!span.isRecording()) {
     span.end();
     return fn();
