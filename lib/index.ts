@@ -42,11 +42,6 @@ export type { ConsumerOptions } from './interfaces/consumer-options.js';
 export type { JobsModuleOptions } from './interfaces/jobs-module-options.js';
 export type { BackoffOptions } from './interfaces/backoff-options.js';
 export type { ThreadJobOptions, ThreadJobContext, ThreadJobHandler } from './threads/thread-job.types.js';
-export {
-  JobsTesting,
-  drainJobs,
-  type EnqueuedFilter,
-  type DrainOptions,
-} from './testing/jobs-testing.service.js';
+export { JobsTesting, drainJobs, type EnqueuedFilter, type DrainOptions } from './testing/jobs-testing.service.js';
 export type { InputMatcher } from './testing/input.matcher.js';
 export * from './errors/index.js';

@@ -88,129 +88,141 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
     }, what);
   }
 
-  it(`${kind}: each occurrence is enqueued and run once across two processes, never before its time`, async () => {
-    await startConsumers();
-    // A catch-up wide enough that a consumer frozen for a few seconds loses no occurrence either.
-    await t.queue.schedule('tick', '* * * * * *', 'test.ledger', { ms: 0 }, { missed: { catchUp: 100 } });
-    await waitForRuns('tick', 6);
-    expect(await t.queue.unschedule('tick')).toBe(true);
-    const jobs = await jobsOf('tick');
-    await waitUntil(async () => (await startsByJob()).size >= jobs.length, 'every enqueued tick to start');
-    await stopConsumers();
+  it(
+    `${kind}: each occurrence is enqueued and run once across two processes, never before its time`,
+    async () => {
+      await startConsumers();
+      // A catch-up wide enough that a consumer frozen for a few seconds loses no occurrence either.
+      await t.queue.schedule('tick', '* * * * * *', 'test.ledger', { ms: 0 }, { missed: { catchUp: 100 } });
+      await waitForRuns('tick', 6);
+      expect(await t.queue.unschedule('tick')).toBe(true);
+      const jobs = await jobsOf('tick');
+      await waitUntil(async () => (await startsByJob()).size >= jobs.length, 'every enqueued tick to start');
+      await stopConsumers();
 
-    const starts = await startsByJob();
-    const times = jobs.map((j) => j.runAfter.getTime());
-    // One job per second, no second twice and none left out between the first and the last.
-    expect(new Set(times).size).toBe(times.length);
-    expect(times.every((ms) => ms % 1000 === 0)).toBe(true);
-    expect((times.at(-1)! - times[0]!) / 1000).toBe(times.length - 1);
-    for (const job of jobs) {
-      expect(job.uniqueKey).toBe(`schedule:tick:${job.runAfter.toISOString()}`);
-      const runs = starts.get(job.id) ?? [];
-      expect(runs).toHaveLength(1);
-      expect(runs[0]!.getTime()).toBeGreaterThanOrEqual(job.runAfter.getTime());
-    }
-    expect(await t.queue.schedules()).toEqual([]);
-  }, PROCESS_TEST_MS);
+      const starts = await startsByJob();
+      const times = jobs.map((j) => j.runAfter.getTime());
+      // One job per second, no second twice and none left out between the first and the last.
+      expect(new Set(times).size).toBe(times.length);
+      expect(times.every((ms) => ms % 1000 === 0)).toBe(true);
+      expect((times.at(-1)! - times[0]!) / 1000).toBe(times.length - 1);
+      for (const job of jobs) {
+        expect(job.uniqueKey).toBe(`schedule:tick:${job.runAfter.toISOString()}`);
+        const runs = starts.get(job.id) ?? [];
+        expect(runs).toHaveLength(1);
+        expect(runs[0]!.getTime()).toBeGreaterThanOrEqual(job.runAfter.getTime());
+      }
+      expect(await t.queue.schedules()).toEqual([]);
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it(`${kind}: a change and a removal made at run time hold in both processes`, async () => {
-    await startConsumers();
-    // The sentinel proves that both runners have looked again after the removal.
-    await t.queue.schedule('sentinel', '* * * * * *', 'test.echo', { sentinel: true });
-    await t.queue.schedule('a', '* * * * * *', 'test.ledger', { ms: 0, v: 1 });
-    await waitForRuns('a', 2);
+  it(
+    `${kind}: a change and a removal made at run time hold in both processes`,
+    async () => {
+      await startConsumers();
+      // The sentinel proves that both runners have looked again after the removal.
+      await t.queue.schedule('sentinel', '* * * * * *', 'test.echo', { sentinel: true });
+      await t.queue.schedule('a', '* * * * * *', 'test.ledger', { ms: 0, v: 1 });
+      await waitForRuns('a', 2);
 
-    const changed = await t.queue.schedule('a', '*/2 * * * * *', 'test.ledger', { ms: 0, v: 2 });
-    expect(changed.cron).toBe('*/2 * * * * *');
-    expect(changed.input).toEqual({ ms: 0, v: 2 });
-    const switchAt = changed.nextRunAt.getTime();
-    expect(switchAt % 2000).toBe(0);
-    await waitUntil(async () => {
-      const v2 = (await jobsOf('a')).filter((j) => (j.input as { v: number }).v === 2);
-      return v2.length >= 3;
-    }, 'three runs of the changed schedule');
+      const changed = await t.queue.schedule('a', '*/2 * * * * *', 'test.ledger', { ms: 0, v: 2 });
+      expect(changed.cron).toBe('*/2 * * * * *');
+      expect(changed.input).toEqual({ ms: 0, v: 2 });
+      const switchAt = changed.nextRunAt.getTime();
+      expect(switchAt % 2000).toBe(0);
+      await waitUntil(async () => {
+        const v2 = (await jobsOf('a')).filter((j) => (j.input as { v: number }).v === 2);
+        return v2.length >= 3;
+      }, 'three runs of the changed schedule');
 
-    expect(await t.queue.unschedule('a')).toBe(true);
-    expect(await t.queue.unschedule('a')).toBe(false);
-    const removedAt = Date.now();
-    await waitUntil(async () => {
-      const sentinel = await jobsOf('sentinel');
-      return sentinel.filter((j) => j.runAfter.getTime() > removedAt + 1000).length >= 2;
-    }, 'two sentinel occurrences after the removal');
-    await stopConsumers();
+      expect(await t.queue.unschedule('a')).toBe(true);
+      expect(await t.queue.unschedule('a')).toBe(false);
+      const removedAt = Date.now();
+      await waitUntil(async () => {
+        const sentinel = await jobsOf('sentinel');
+        return sentinel.filter((j) => j.runAfter.getTime() > removedAt + 1000).length >= 2;
+      }, 'two sentinel occurrences after the removal');
+      await stopConsumers();
 
-    const jobs = await jobsOf('a');
-    for (const job of jobs) {
-      const { v } = job.input as { v: number };
-      const at = job.runAfter.getTime();
-      // Before the change: the old definition; from it on: the new one (even seconds only).
-      expect(v).toBe(at < switchAt ? 1 : 2);
-      if (v === 2) expect(at % 2000).toBe(0);
-      expect(at).toBeLessThanOrEqual(removedAt);
-    }
-    expect(new Set(jobs.map((j) => j.runAfter.getTime())).size).toBe(jobs.length);
-    expect((await t.queue.schedules()).map((s) => s.key)).toEqual(['sentinel']);
-  }, PROCESS_TEST_MS);
+      const jobs = await jobsOf('a');
+      for (const job of jobs) {
+        const { v } = job.input as { v: number };
+        const at = job.runAfter.getTime();
+        // Before the change: the old definition; from it on: the new one (even seconds only).
+        expect(v).toBe(at < switchAt ? 1 : 2);
+        if (v === 2) expect(at % 2000).toBe(0);
+        expect(at).toBeLessThanOrEqual(removedAt);
+      }
+      expect(new Set(jobs.map((j) => j.runAfter.getTime())).size).toBe(jobs.length);
+      expect((await t.queue.schedules()).map((s) => s.key)).toEqual(['sentinel']);
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it(`${kind}: occurrences missed while no consumer ran follow each schedule's policy, in its time zone`, async () => {
-    // Every 5 seconds during the one minute that began three minutes ago: twelve occurrences, all
-    // missed by more than the grace, and the next one is tomorrow.
-    const minute = new Date(Math.floor((Date.now() - 180_000) / 60_000) * 60_000);
-    const utcCron = `*/5 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * *`;
-    const kolkata = new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Asia/Kolkata',
-      hour: 'numeric',
-      minute: 'numeric',
-      hourCycle: 'h23',
-    }).formatToParts(minute);
-    const part = (type: string) => Number(kolkata.find((p) => p.type === type)!.value);
-    // The same instants written in India's local time (UTC+5:30 all year: no daylight saving).
-    const kolkataCron = `*/5 ${part('minute')} ${part('hour')} * * *`;
-    const policies = {
-      skip: { cron: utcCron, missed: 'skip' as const },
-      once: { cron: utcCron, missed: 'once' as const },
-      catch3: { cron: utcCron, missed: { catchUp: 3 } },
-      kolkata: { cron: kolkataCron, missed: { catchUp: 2 }, timeZone: 'Asia/Kolkata' },
-    };
-    const conn = t.orm.em.fork().getConnection();
-    for (const [key, p] of Object.entries(policies)) {
-      const { cron, ...options } = p;
-      const s = await t.queue.schedule(key, cron, 'test.ledger', { key }, options);
-      // Stored as if the last consumer had stopped just before that minute.
-      expect(s.nextRunAt.getTime()).toBe(minute.getTime() + 86_400_000);
-      await conn.execute(`update queue_schedule set next_run_at = ? where schedule_key = ?`, [
-        dbTime(kind, minute),
-        key,
-      ]);
-    }
-    expect((await t.queue.schedules()).map((s) => s.nextRunAt.getTime())).toEqual(
-      Object.keys(policies).map(() => minute.getTime()),
-    );
+  it(
+    `${kind}: occurrences missed while no consumer ran follow each schedule's policy, in its time zone`,
+    async () => {
+      // Every 5 seconds during the one minute that began three minutes ago: twelve occurrences, all
+      // missed by more than the grace, and the next one is tomorrow.
+      const minute = new Date(Math.floor((Date.now() - 180_000) / 60_000) * 60_000);
+      const utcCron = `*/5 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * *`;
+      const kolkata = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Kolkata',
+        hour: 'numeric',
+        minute: 'numeric',
+        hourCycle: 'h23',
+      }).formatToParts(minute);
+      const part = (type: string) => Number(kolkata.find((p) => p.type === type)!.value);
+      // The same instants written in India's local time (UTC+5:30 all year: no daylight saving).
+      const kolkataCron = `*/5 ${part('minute')} ${part('hour')} * * *`;
+      const policies = {
+        skip: { cron: utcCron, missed: 'skip' as const },
+        once: { cron: utcCron, missed: 'once' as const },
+        catch3: { cron: utcCron, missed: { catchUp: 3 } },
+        kolkata: { cron: kolkataCron, missed: { catchUp: 2 }, timeZone: 'Asia/Kolkata' },
+      };
+      const conn = t.orm.em.fork().getConnection();
+      for (const [key, p] of Object.entries(policies)) {
+        const { cron, ...options } = p;
+        const s = await t.queue.schedule(key, cron, 'test.ledger', { key }, options);
+        // Stored as if the last consumer had stopped just before that minute.
+        expect(s.nextRunAt.getTime()).toBe(minute.getTime() + 86_400_000);
+        await conn.execute(`update queue_schedule set next_run_at = ? where schedule_key = ?`, [
+          dbTime(kind, minute),
+          key,
+        ]);
+      }
+      expect((await t.queue.schedules()).map((s) => s.nextRunAt.getTime())).toEqual(
+        Object.keys(policies).map(() => minute.getTime()),
+      );
 
-    await startConsumers();
-    const tomorrow = minute.getTime() + 86_400_000;
-    await waitUntil(
-      async () => (await t.queue.schedules()).every((s) => s.nextRunAt.getTime() === tomorrow),
-      'every schedule to move on to tomorrow',
-    );
-    await waitForRuns('catch3', 3);
-    await waitForRuns('kolkata', 2);
-    await waitForRuns('once', 1);
-    await stopConsumers();
+      await startConsumers();
+      const tomorrow = minute.getTime() + 86_400_000;
+      await waitUntil(
+        async () => (await t.queue.schedules()).every((s) => s.nextRunAt.getTime() === tomorrow),
+        'every schedule to move on to tomorrow',
+      );
+      await waitForRuns('catch3', 3);
+      await waitForRuns('kolkata', 2);
+      await waitForRuns('once', 1);
+      await stopConsumers();
 
-    const at = (...seconds: number[]) => seconds.map((s) => new Date(minute.getTime() + s * 1000).toISOString());
-    const runAfter = async (key: string) => (await jobsOf(key)).map((j) => j.runAfter.toISOString());
-    expect(await runAfter('skip')).toEqual([]);
-    expect(await runAfter('once')).toEqual(at(55));
-    expect(await runAfter('catch3')).toEqual(at(45, 50, 55));
-    expect(await runAfter('kolkata')).toEqual(at(50, 55));
-    const starts = await startsByJob();
-    for (const key of Object.keys(policies))
-      for (const job of await jobsOf(key)) expect(starts.get(job.id)).toHaveLength(1);
-    const byKey = Object.fromEntries((await t.queue.schedules()).map((s) => [s.key, s]));
-    expect(byKey.skip!.lastRunAt).toBeNull();
-    expect(byKey.catch3!.lastRunAt!.toISOString()).toBe(at(55)[0]);
-  }, PROCESS_TEST_MS);
+      const at = (...seconds: number[]) => seconds.map((s) => new Date(minute.getTime() + s * 1000).toISOString());
+      const runAfter = async (key: string) => (await jobsOf(key)).map((j) => j.runAfter.toISOString());
+      expect(await runAfter('skip')).toEqual([]);
+      expect(await runAfter('once')).toEqual(at(55));
+      expect(await runAfter('catch3')).toEqual(at(45, 50, 55));
+      expect(await runAfter('kolkata')).toEqual(at(50, 55));
+      const starts = await startsByJob();
+      for (const key of Object.keys(policies))
+        for (const job of await jobsOf(key)) expect(starts.get(job.id)).toHaveLength(1);
+      const byKey = Object.fromEntries((await t.queue.schedules()).map((s) => [s.key, s]));
+      expect(byKey.skip!.lastRunAt).toBeNull();
+      expect(byKey.catch3!.lastRunAt!.toISOString()).toBe(at(55)[0]);
+    },
+    PROCESS_TEST_MS,
+  );
 
   it(`${kind}: computes the next run in the schedule's time zone`, async () => {
     const kolkata = await t.queue.schedule('morning', '0 30 9 * * *', 'test.echo', null, { timeZone: 'Asia/Kolkata' });
@@ -232,7 +244,11 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
 
   it(`${kind}: refuses a bad schedule with a typed error and writes nothing`, async () => {
     const bad: [() => Promise<unknown>, new (...args: any[]) => Error, RegExp][] = [
-      [() => t.queue.schedule('k', 'every tuesday', 'test.echo'), InvalidScheduleError, /cron 'every tuesday' is invalid/],
+      [
+        () => t.queue.schedule('k', 'every tuesday', 'test.echo'),
+        InvalidScheduleError,
+        /cron 'every tuesday' is invalid/,
+      ],
       [() => t.queue.schedule('k', '0 0 30 2 *', 'test.echo'), InvalidScheduleError, /cron '0 0 30 2 \*' is invalid/],
       [
         () => t.queue.schedule('k', '* * * * *', 'test.echo', null, { timeZone: 'Mars/Olympus' }),

@@ -21,7 +21,9 @@ const EXPECTED: Partial<Record<keyof typeof CronExpression, string[]>> = {
 };
 
 const inReadme = [
-  ...new Set([...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/CronExpression\.([A-Z0-9_]+)/g)].map((m) => m[1]!)),
+  ...new Set(
+    [...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/CronExpression\.([A-Z0-9_]+)/g)].map((m) => m[1]!),
+  ),
 ];
 
 describe('CronExpression constants in the README', () => {
@@ -35,7 +37,7 @@ describe('CronExpression constants in the README', () => {
     expect(typeof expression).toBe('string');
     const next = await occurrencesOf(expression, 'UTC', 'test');
     const times: string[] = [];
-    for (let at = FROM; times.length < 3; ) times.push((at = next(at)).toISOString());
+    for (let at = FROM; times.length < 3;) times.push((at = next(at)).toISOString());
     expect(times).toEqual(EXPECTED[name as keyof typeof CronExpression]);
   });
 });

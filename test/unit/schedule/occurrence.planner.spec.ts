@@ -33,7 +33,8 @@ describe('planOccurrences', () => {
   it('applies the policy to occurrences missed for ten minutes', () => {
     const from = new Date('2026-01-01T00:00:00.000Z');
     const now = new Date('2026-01-01T00:10:30.000Z'); // 00:10 is 30 s late: due, not missed
-    const plan = (policy: Parameters<typeof planOccurrences>[3]) => iso(planOccurrences(everyMinute, from, now, policy, GRACE).runs);
+    const plan = (policy: Parameters<typeof planOccurrences>[3]) =>
+      iso(planOccurrences(everyMinute, from, now, policy, GRACE).runs);
     expect(plan('skip')).toEqual(['2026-01-01T00:10:00.000Z']);
     expect(plan('once')).toEqual(['2026-01-01T00:09:00.000Z', '2026-01-01T00:10:00.000Z']);
     expect(plan({ catchUp: 3 })).toEqual([
@@ -59,7 +60,10 @@ describe('planOccurrences', () => {
   it('finds the last occurrences of a schedule missed for a month without walking every second', () => {
     const from = Date.parse('2026-01-01T00:00:00.000Z');
     const to = Date.parse('2026-02-01T00:00:00.000Z');
-    expect(iso(lastOccurrences(everySecond, from, to, 2))).toEqual(['2026-01-31T23:59:59.000Z', '2026-02-01T00:00:00.000Z']);
+    expect(iso(lastOccurrences(everySecond, from, to, 2))).toEqual([
+      '2026-01-31T23:59:59.000Z',
+      '2026-02-01T00:00:00.000Z',
+    ]);
     expect(lastOccurrences(everySecond, to, from, 2)).toEqual([]);
   });
 });
