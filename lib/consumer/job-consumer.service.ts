@@ -185,7 +185,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
       );
       return summary;
     } finally {
-      recurring?.();
+      await recurring?.();
       await scheduler?.stop();
       await pruner?.stop();
       process.off('unhandledRejection', onRejection);
@@ -195,7 +195,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
   }
 
   /** Keeps the next occurrence of every `cron` job this consumer handles enqueued; returns what stops that. */
-  private async startRecurring(names: string[], enabled: boolean): Promise<(() => void) | undefined> {
+  private async startRecurring(names: string[], enabled: boolean): Promise<(() => Promise<void>) | undefined> {
     const jobs: RecurringJob[] = names
       .map((n) => this.registry.get(n))
       .filter((j) => j.options.cron !== undefined)

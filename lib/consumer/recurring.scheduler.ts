@@ -66,7 +66,7 @@ export class RecurringScheduler {
   ) {}
 
   /** Starts (or shares) the timers of `jobs`; returns what gives them back when the consumer stops. */
-  async acquire(jobs: RecurringJob[]): Promise<() => void> {
+  async acquire(jobs: RecurringJob[]): Promise<() => Promise<void>> {
     const { CronJob } = await loadCronLib(WHY);
     const started: Promise<void>[] = [];
     for (const job of jobs) {
@@ -88,7 +88,7 @@ export class RecurringScheduler {
     }
     await Promise.all(started);
     const names = jobs.map((j) => j.name);
-    return () => void this.release(names);
+    return () => this.release(names);
   }
 
   private async start(timer: Timer): Promise<void> {

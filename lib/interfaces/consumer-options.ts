@@ -18,7 +18,7 @@ export interface ConsumerOptions {
   untilEmpty?: boolean;
   /** Running jobs get this long to finish after `stop()` or a signal, then they are aborted and handed back. @default 30000 (ms) */
   shutdownGraceMs?: number;
-  /** Keep the next occurrence of each `cron` job this consumer handles enqueued. @default true */
+  /** Keep the next occurrence of each `cron` job this consumer handles enqueued, and enqueue the occurrences of run-time schedules (`JobQueue.schedule`). @default true */
   schedule?: boolean;
   /** Listen for `SIGINT`/`SIGTERM` and stop gracefully (a second signal stops at once). @default true when run from `consumer.ts` helpers, false for `run()` */
   handleSignals?: boolean;

@@ -7,7 +7,8 @@
  *   given are ignored), arrays element by element with the same length, other values by
  *   `Object.is`. Asymmetric matchers may sit anywhere inside.
  */
-export type InputMatcher = ((input: any) => boolean) | { asymmetricMatch(value: unknown): boolean } | unknown;
+// `never`: a predicate typed for the job's input (`(input: { userId: number }) => ...`) is accepted.
+export type InputMatcher = ((input: never) => boolean) | { asymmetricMatch(value: unknown): boolean } | unknown;
 
 export function matchesInput(input: unknown, matcher: InputMatcher): boolean {
   if (typeof matcher === 'function') return (matcher as (input: unknown) => boolean)(input) === true;
@@ -15,7 +16,11 @@ export function matchesInput(input: unknown, matcher: InputMatcher): boolean {
 }
 
 function isAsymmetric(value: unknown): value is { asymmetricMatch(v: unknown): boolean } {
-  return value !== null && typeof value === 'object' && typeof (value as any).asymmetricMatch === 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { asymmetricMatch?: unknown }).asymmetricMatch === 'function'
+  );
 }
 
 function partialMatch(actual: unknown, expected: unknown): boolean {

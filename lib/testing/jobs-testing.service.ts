@@ -70,10 +70,10 @@ export class JobsTesting {
 
   /**
    * Runs every due job in this process, with the application's handlers and database, until none is
-   * due and none is running: jobs that the jobs run enqueue (pipeline steps, children, retries due
-   * at once) run too; jobs whose `runAfter` is ahead stay. One at a time in claim order by default
-   * (priority, then `runAfter`, then id), so a test sees the same order every time. Recurring and
-   * run-time schedules are not started. Returns what ran.
+   * due and none is running: jobs that the jobs run enqueue (pipeline steps, children) run too, and
+   * a job failing here is retried after its backoff; other jobs whose `runAfter` is ahead stay. One
+   * at a time in claim order by default (priority, then `runAfter`, then id), so a test sees the
+   * same order every time. Recurring and run-time schedules are not started. Returns what ran.
    */
   drain(options: DrainOptions = {}): Promise<ConsumerSummary> {
     return this.consumer.run({

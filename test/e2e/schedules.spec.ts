@@ -8,11 +8,20 @@ import { CronTime } from 'cron';
 import {
   InvalidJobOptionsError,
   InvalidScheduleError,
+  JOB_ENTITIES,
+  jobsSchemaSql,
   NonJsonValueError,
   UnknownJobError,
   type JobRecord,
 } from '../../lib/index.js';
-import { DB_KINDS, testDbEnv, type DbKind, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  DB_KINDS,
+  openOrm,
+  testDbEnv,
+  type DbKind,
+  type TestDatabase,
+} from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows, ledgerRows } from '../helpers/job-rows.js';
 import { killAll, spawnNode, waitUntil, type NodeChild } from '../helpers/spawned-process.js';
@@ -291,5 +300,23 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
     expect(kept.options).toEqual({ queue: 'reports', priority: 5 });
     await expect(t.queue.schedule('k', 'nope', 'test.echo', { n: 2 })).rejects.toBeInstanceOf(InvalidScheduleError);
     expect(await t.queue.schedules()).toEqual([kept]);
+  });
+
+  it(`${kind}: jobsSchemaSql creates queue_schedule as the entity declares it, from version 2 too`, async () => {
+    const fresh = await createTestDatabase(kind);
+    const orm = await openOrm(fresh, [...JOB_ENTITIES]);
+    try {
+      const conn = orm.em.getConnection();
+      for (const sql of jobsSchemaSql(kind, 0).filter((q) => !/queue_schedule/.test(q))) await conn.execute(sql);
+      // An app at version 2 migrates with jobsSchemaSql(kind, 2): only the new table.
+      const v3 = jobsSchemaSql(kind, 2);
+      expect(v3.every((q) => /queue_schedule/.test(q))).toBe(true);
+      for (const sql of v3) await conn.execute(sql);
+      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+      expect(diff.split('\n').filter((line: string) => /queue_schedule/.test(line))).toEqual([]);
+    } finally {
+      await orm.close(true);
+      await fresh.drop();
+    }
   });
 });
