@@ -2,7 +2,9 @@
  * `npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only id,id]`: the workloads of
  * issue 5 for this library, graphile-worker and pg-boss on one PostgreSQL (DATABASE_URL, else an
  * embedded one), alternating systems, repeated, printed as medians with min-max; this library alone
- * on SQLite and on MariaDB (MARIADB_URL, default 127.0.0.1:3306). Not part of `npm test`.
+ * on SQLite and on MariaDB (MARIADB_URL, default 127.0.0.1:3306). `--only` naming a MariaDB figure
+ * measures its PostgreSQL sibling too (this library only; bench/mariadb.report.ts), and the two are
+ * printed side by side after the table. Not part of `npm test`.
  */
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
@@ -19,7 +21,8 @@ import { sleepJobs } from './workloads/sleep.workload.js';
 import { latency } from './workloads/latency.workload.js';
 import { largeTable } from './workloads/large-table.workload.js';
 import { sqliteDrain } from './workloads/sqlite.workload.js';
-import { mariadbDrain, mariadbLatency, mariadbLimit } from './workloads/mariadb.workload.js';
+import { mariadbDrain, mariadbLatency } from './workloads/mariadb.workload.js';
+import { mariadbFloors } from './workloads/mariadb-floor.workload.js';
 import { consumerRss } from './workloads/rss.workload.js';
 import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
 import { pgFloors } from './workloads/pg-floor.workload.js';
@@ -29,6 +32,7 @@ import { pipelineSteps } from './workloads/pipeline.workload.js';
 import { retentionDrain } from './workloads/retention.workload.js';
 import { adminList } from './workloads/admin-list.workload.js';
 import { formatRatios, formatTable, toResults, writeJson, type Collected } from './report.js';
+import { formatMariadbBeside, siblingsToMeasure } from './mariadb.report.js';
 
 const WORKLOADS: Workload[] = [
   bulkEnqueue,
@@ -46,7 +50,7 @@ const WORKLOADS: Workload[] = [
   noopDrainProcesses,
   mariadbDrain,
   mariadbLatency,
-  mariadbLimit,
+  mariadbFloors,
   retentionDrain,
   adminList,
 ];
@@ -78,11 +82,15 @@ log(
   `bench: ${args.jobs} jobs, ${args.reps} repetition(s), ${pg.description}, ${cpus().length} cores, node ${process.version}`,
 );
 
+const siblings = siblingsToMeasure(args.only);
 const collected: Collected[] = [];
 const started = performance.now();
 try {
   for (const w of WORKLOADS) {
-    if (args.only && !w.figures.some((f) => args.only!.includes(f.id))) continue;
+    const named = !args.only || w.figures.some((f) => args.only!.includes(f.id));
+    // Measured only as the PostgreSQL sibling of a MariaDB figure: this library alone.
+    const sibling = !named && w.figures.some((f) => siblings.has(f.id));
+    if (!named && !sibling) continue;
     const entries = w.figures.map((figure): Collected => ({
       figure,
       values: {},
@@ -90,7 +98,7 @@ try {
       bound: w.bound?.(ctx),
     }));
     collected.push(...entries);
-    const systems = (w.systems === 'all' ? SYSTEMS : [ours]).filter(
+    const systems = (w.systems === 'all' && !sibling ? SYSTEMS : [ours]).filter(
       (s) => !args.systems || args.systems.includes(s.id),
     );
     for (let rep = 0; rep < args.reps; rep++) {
@@ -118,6 +126,8 @@ const results = toResults(collected);
 console.log(`\n${formatTable(results)}\n`);
 const ratios = formatRatios(results);
 if (ratios) console.log(`${ratios}\n`);
+const mariadb = formatMariadbBeside(results);
+if (mariadb) console.log(`${mariadb}\n`);
 const settings = Object.fromEntries(SYSTEMS.map((s) => [s.id, s.settings]));
 const context = {
   jobs: args.jobs,

@@ -165,20 +165,21 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
   if (kind === 'mariadb')
     it('without NOTIFY, jobs another process enqueues while jobs flow are found by the adaptive poll, not at the poll interval', async () => {
       // A 10-minute poll interval: only the adaptive poll can find the other process's jobs within
-      // the test's time.
-      const run = t.consumer.run({ pollIntervalMs: 600_000 });
-      const first = await t.queue.enqueue('test.echo', 0); // wakes the idle consumer: jobs flow
-      expect((await t.queue.waitFor(first.id, { timeoutMs: 10_000 })).state).toBe(JobState.Completed);
-      // Another process (no consumer of its own) enqueues five jobs, each once the one before it has
-      // finished: the consumer here hears nothing of them and must find each by polling.
+      // the test's time. Another process (no consumer of its own) waits, booted, for the first job
+      // to finish, then enqueues five, each once the one before it has finished: the consumer here
+      // hears nothing of them and must find each by polling while jobs flow.
+      const first = await t.queue.enqueue('test.echo', 0);
       const producer = spawnNode(RELIABILITY_CONSUMER, {
         env: {
           ...testDbEnv(db),
           CONSUMER_OPTIONS: 'none',
+          ENQUEUE_AFTER: first.id,
           ENQUEUE: JSON.stringify([1, 2, 3, 4, 5].map((i) => ({ name: 'test.echo', input: i }))),
           ENQUEUE_ONE_BY_ONE: '1',
         },
       });
+      await producer.waitFor(/^WAITING$/m, 100_000);
+      const run = t.consumer.run({ pollIntervalMs: 600_000 }); // its first claim finds the first job
       try {
         const ids = JSON.parse((await producer.waitFor(/ENQUEUED (\[.*\])/, 100_000))[1]!) as string[];
         const done = await Promise.all(ids.map((id) => t.queue.get(id)));
@@ -188,7 +189,7 @@ describe.each(DB_KINDS)('consumer run options on %s', (kind) => {
       }
       await t.consumer.stop();
       expect((await run).completed).toBe(6); // all six ran here
-    }, 120_000);
+    }, 240_000);
 
   it('stop() called in the same tick as run() still stops it', async () => {
     const job = await t.queue.enqueue('test.echo', 1);
