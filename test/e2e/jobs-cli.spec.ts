@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobState, jobsSchemaSql, type JobRecord } from '../../lib/index.js';
+import { JobsInspector, JobState, jobsSchemaSql, type JobRecord } from '../../lib/index.js';
 import { runNode, type ChildResult } from '../helpers/child-process.js';
 import { createTestDatabase, DB_KINDS, testDbEnv, type DbKind, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
@@ -51,35 +51,66 @@ describe.each(DB_KINDS)('jobs command line on %s', (kind) => {
     return jobs;
   };
 
-  it('depths: unfinished jobs per queue, as the database counts them; --queue narrows; a table by default', async () => {
+  it('depths: each queue at a glance, as JobsInspector.queueOverview reads it; --queue narrows; a table by default', async () => {
+    await failedJobs(1);
     await t.queue.enqueueMany([
       { name: 'test.echo', input: 1 },
       { name: 'test.echo', input: 2 },
       { name: 'test.echo', input: 3, queue: 'mail', runAfter: new Date(Date.now() + DAY_MS) },
     ]);
     await t.queue.pauseQueue('idle');
-    const all = await json<{ queues: Record<string, unknown>[] }>('depths');
+    const zero = { due: 0, scheduled: 0, running: 0, blocked: 0, failed: 0, completedLastHour: 0, failedLastHour: 0 };
+    const all = await json('depths');
     expect(all).toEqual({
       queues: [
-        { queue: 'default', pending: 2, due: 2, scheduled: 0, running: 0, blocked: 0, paused: false },
-        { queue: 'idle', pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0, paused: true },
-        { queue: 'mail', pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0, paused: false },
+        { ...zero, queue: 'default', due: 2, failed: 1, failedLastHour: 1, paused: false },
+        { ...zero, queue: 'idle', paused: true },
+        { ...zero, queue: 'mail', scheduled: 1, paused: false },
       ],
     });
-    const depths = await t.queue.queueDepths();
-    for (const q of all.queues) expect(depths[q.queue as string]).toMatchObject({ pending: q.pending, due: q.due });
+    expect(all.queues).toEqual(await t.app.get(JobsInspector).queueOverview());
 
     expect(await json('depths', '--queue', 'mail', 'other')).toEqual({
       queues: [
-        { queue: 'mail', pending: 1, due: 0, scheduled: 1, running: 0, blocked: 0, paused: false },
-        { queue: 'other', pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0, paused: false },
+        { ...zero, queue: 'mail', scheduled: 1, paused: false },
+        { ...zero, queue: 'other', paused: false },
       ],
     });
     const human = await cli('depths');
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/│ queue\s+│ due\s+│ scheduled │ running │ blocked │ paused │/);
-    expect(human.stdout).toMatch(/│ default\s+│ 2\s+│ 0\s+│ 0\s+│ 0\s+│\s+│/);
-    expect(human.stdout).toMatch(/│ idle\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ yes\s+│/);
+    expect(human.stdout).toMatch(
+      /│ queue\s+│ due │ scheduled │ running │ blocked │ failed │ paused │ completed 1h │ failed 1h │/,
+    );
+    expect(human.stdout).toMatch(/│ default\s+│ 2\s+│ 0\s+│ 0\s+│ 0\s+│ 1\s+│\s+│ 0\s+│ 1\s+│/);
+    expect(human.stdout).toMatch(/│ idle\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ yes\s+│/);
+  });
+
+  it('list: pages newest first with filters, and the next cursor; the same page as JobsInspector.listJobs', async () => {
+    await failedJobs(2);
+    const echo = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo', input: n, queue: 'mail' })));
+    const ids = async (filter: object) => (await t.app.get(JobsInspector).listJobs(filter)).jobs.map((j) => j.id);
+
+    const first = await json('list', '--limit', '2');
+    expect(first.jobs.map((j: { id: string }) => j.id)).toEqual([echo[2]!.id, echo[1]!.id]);
+    expect(first).toEqual(JSON.parse(JSON.stringify(await t.app.get(JobsInspector).listJobs({ limit: 2 }))));
+    expect(first.next).toBe(echo[1]!.id);
+    const second = await json('list', '--limit', '2', '--after', first.next);
+    expect(second.jobs.map((j: { id: string }) => j.id)).toEqual(await ids({ limit: 2, after: first.next }));
+    expect(second.jobs).toHaveLength(2);
+
+    const failed = await json('list', '--state', 'failed', '--name', 'test.throwString', '--queue', 'default');
+    expect(failed.jobs.map((j: { id: string }) => j.id)).toEqual(await ids({ state: 'failed' }));
+    expect(failed.jobs).toHaveLength(2);
+    expect(failed.next).toBeNull();
+    expect(failed.jobs[0].errorMessage).toMatch(/not an error object/);
+    const none = await json('list', '--created-after', '2999-01-01');
+    expect(none).toEqual({ jobs: [], next: null });
+
+    const human = await cli('list', '--queue', 'mail', '--limit', '1');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/│ id\s+│ name\s+│ queue\s+│ state\s+│ attempts │ created\s+│ finished │ error │/);
+    expect(human.stdout).toMatch(new RegExp(`│ ${echo[2]!.id}\\s+│ test\\.echo\\s+│ mail\\s+│ pending`));
+    expect(human.stdout).toMatch(new RegExp(`\nNext page: --after ${echo[2]!.id}\n$`));
   });
 
   it('show: the job as JobQueue.get reads it (error, stack, attempt log); an unknown id exits 1', async () => {
@@ -226,6 +257,9 @@ describe.each(DB_KINDS)('jobs command line on %s', (kind) => {
       [['retry', '--name', 'test.echo', '--batch-size', '0'], "'0' is not a whole number from 1 to 10000"],
       [['schema', '--database', 'oracle'], "argument 'oracle' is invalid. Allowed choices are"],
       [['pause'], "error: missing required argument 'queue'"],
+      [['list', '--state', 'finished'], "'finished' is not a job state"],
+      [['list', '--limit', '501'], "'501' is not a whole number from 1 to 500"],
+      [['list', '--created-after', 'yesterday'], "'yesterday' is not a time"],
       [[], 'Usage:'],
       [['retry', '--name', 'test.throwString', '--bogus'], "error: unknown option '--bogus'"],
     ];
@@ -268,15 +302,27 @@ describe.each(DB_KINDS)('sample-app/jobs-cli.js on %s', (kind) => {
     const sample = (...args: string[]) => runNode('sample-app/jobs-cli.ts', { args, env: { ...env, NO_COLOR: '1' } });
     try {
       const empty = await sample('depths');
-      expect(empty).toMatchObject({ code: 0, stdout: 'No unfinished jobs in any queue.\n', stderr: '' });
+      expect(empty).toMatchObject({ code: 0, stdout: 'No queue has jobs.\n', stderr: '' });
       expect(await sample('pause', 'media', '--json')).toMatchObject({ code: 0, stderr: '' });
       const run = await sample('depths', '--json');
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(run.stdout)).toEqual({
-        queues: [{ queue: 'media', pending: 0, due: 0, scheduled: 0, running: 0, blocked: 0, paused: true }],
+        queues: [
+          {
+            queue: 'media',
+            due: 0,
+            scheduled: 0,
+            running: 0,
+            blocked: 0,
+            failed: 0,
+            paused: true,
+            completedLastHour: 0,
+            failedLastHour: 0,
+          },
+        ],
       });
       const human = await sample('depths');
-      expect(human.stdout).toMatch(/│ media\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ yes\s+│/);
+      expect(human.stdout).toMatch(/│ media\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ yes\s+│/);
     } finally {
       await drop();
     }
