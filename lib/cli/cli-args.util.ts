@@ -65,3 +65,12 @@ export function wholeNumber(min: number, max: number): (text: string) => number 
     return n;
   };
 }
+
+/** A point in time in ISO 8601 (`2026-11-30`, `2026-11-30T08:00:00Z`). */
+export function parseTime(text: string): Date {
+  const date = new Date(text);
+  if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError(`'${text}' is not a time: write ISO 8601, e.g. 2026-11-30 or 2026-11-30T08:00:00Z.`);
+  }
+  return date;
+}

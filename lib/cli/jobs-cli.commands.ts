@@ -1,11 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { JobState } from '../interfaces/job-state.js';
 import { JobQueue } from '../queue/job-queue.service.js';
+import { JobsInspector } from '../queue/jobs-inspector.service.js';
+import type { JobListFilter, QueueOverview } from '../interfaces/jobs-inspector.types.js';
 import { JobStore } from '../persistence/job.store.js';
 import { jobsSchemaSql, type DatabaseName } from '../persistence/schema-ddl.js';
-import { CliOutput, table } from './cli-output.js';
+import { CliOutput, table, text } from './cli-output.js';
 import { formatJob, jobLine } from './job-format.util.js';
 import { ProgressBar } from './progress-bar.util.js';
+import { assertNameList } from '../validation/options.validator.js';
 
 /** What a command runs with: the app (created on first use, after the arguments were read) and stdout. */
 export interface CliContext {
@@ -15,20 +18,56 @@ export interface CliContext {
 
 const queueOf = async (c: CliContext) => (await c.app()).get(JobQueue);
 
-/** `depths`: unfinished jobs per queue. */
+/** `depths`: each queue at a glance (JobsInspector.queueOverview); `queues`: only these, each listed. */
 export async function depthsCommand(c: CliContext, queues?: string[]): Promise<void> {
-  const depths = await (await queueOf(c)).queueDepths(queues);
-  const rows = Object.entries(depths)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([queue, d]) => ({ queue, ...d, paused: d.paused === true }));
+  assertNameList(queues, '--queue', false);
+  const all = await (await c.app()).get(JobsInspector).queueOverview();
+  const rows = queues ? queues.map((q) => all.find((o) => o.queue === q) ?? emptyQueue(q)) : all;
   c.out.emit({ queues: rows }, () =>
     rows.length === 0
-      ? 'No unfinished jobs in any queue.'
+      ? 'No queue has jobs.'
       : table(
-          ['queue', 'due', 'scheduled', 'running', 'blocked', 'paused'],
-          rows.map((r) => [r.queue, r.due, r.scheduled, r.running, r.blocked, r.paused ? 'yes' : '']),
+          ['queue', 'due', 'scheduled', 'running', 'blocked', 'failed', 'paused', 'completed 1h', 'failed 1h'],
+          rows.map((r) => [
+            r.queue,
+            r.due,
+            r.scheduled,
+            r.running,
+            r.blocked,
+            r.failed,
+            r.paused ? 'yes' : '',
+            r.completedLastHour,
+            r.failedLastHour,
+          ]),
         ),
   );
+}
+
+function emptyQueue(queue: string): QueueOverview {
+  const zero = { due: 0, scheduled: 0, running: 0, blocked: 0, failed: 0, completedLastHour: 0, failedLastHour: 0 };
+  return { queue, ...zero, paused: false };
+}
+
+/** `list`: one page of jobs, newest first, and the cursor of the next page. */
+export async function listCommand(c: CliContext, filter: JobListFilter): Promise<void> {
+  const page = await (await c.app()).get(JobsInspector).listJobs(filter);
+  c.out.emit(page, () => {
+    const rows = page.jobs.map((j) => [
+      j.id,
+      j.name,
+      j.queue,
+      j.state,
+      `${j.attempts}/${j.maxAttempts}`,
+      text(j.createdAt),
+      text(j.finishedAt),
+      j.errorMessage && j.errorMessage.length > 60 ? `${j.errorMessage.slice(0, 59)}…` : j.errorMessage,
+    ]);
+    const list = page.jobs.length
+      ? table(['id', 'name', 'queue', 'state', 'attempts', 'created', 'finished', 'error'], rows)
+      : 'No jobs match.';
+    return `${list}
+${page.next ? `Next page: --after ${page.next}` : 'Last page.'}`;
+  });
 }
 
 /** `show <id>`: one job with its input, output, error and attempt log. */

@@ -1,7 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Command, Option } from 'commander';
 import { DATABASE_NAMES } from '../persistence/schema-ddl.js';
-import { collect, parseDuration, parseJobId, parseJobState, wholeNumber } from './cli-args.util.js';
+import type { JobListFilter } from '../interfaces/jobs-inspector.types.js';
+import { collect, parseDuration, parseJobId, parseJobState, parseTime, wholeNumber } from './cli-args.util.js';
 import { CliOutput } from './cli-output.js';
 import * as run from './jobs-cli.commands.js';
 
@@ -24,10 +25,26 @@ export function jobsCliProgram(app: () => Promise<INestApplicationContext>): Com
 
   program
     .command('depths')
-    .description('unfinished jobs per queue: due, scheduled, running, blocked, paused')
+    .description('each queue: due, scheduled, running, blocked, failed, paused, completed and failed in the last hour')
     .addOption(queues())
     .addOption(json())
     .action((o: Json & { queue?: string[] }) => run.depthsCommand(context(o), o.queue));
+
+  program
+    .command('list')
+    .description('one page of jobs, newest first, and the cursor of the next page')
+    .addOption(new Option('--state <state>', 'only jobs in this state').argParser((s) => parseJobState(s)))
+    .option('--name <name>', 'only jobs of this name')
+    .option('--queue <queue>', 'only jobs of this queue')
+    .addOption(new Option('--created-after <time>', 'created at or after (ISO 8601)').argParser(parseTime))
+    .addOption(new Option('--created-before <time>', 'created before (ISO 8601)').argParser(parseTime))
+    .addOption(new Option('--limit <n>', 'jobs per page (default 50)').argParser(wholeNumber(1, 500)))
+    .option('--after <cursor>', "the previous page's next cursor")
+    .addOption(json())
+    .action((o: Json & JobListFilter) => {
+      const { json: _json, ...filter } = o;
+      return run.listCommand(context(o), filter);
+    });
 
   program
     .command('show')

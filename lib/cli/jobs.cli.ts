@@ -6,6 +6,8 @@ import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 import { CliLogger } from './cli.logger.js';
 import { jobsCliProgram } from './jobs-cli.program.js';
 
+type EntryModule = Parameters<typeof NestFactory.createApplicationContext>[0];
+
 /** Exit codes of `runJobsCli`. */
 export const JobsCliExit = Object.freeze({ Ok: 0, Failed: 1, BadArguments: 2 } as const);
 export type JobsCliExit = (typeof JobsCliExit)[keyof typeof JobsCliExit];
@@ -20,7 +22,7 @@ export type JobsCliExit = (typeof JobsCliExit)[keyof typeof JobsCliExit];
 export async function runJobsCli(module: unknown, argv: readonly string[] = process.argv): Promise<JobsCliExit> {
   let app: INestApplicationContext | undefined;
   const open = async () =>
-    (app ??= await NestFactory.createApplicationContext(module as any, {
+    (app ??= await NestFactory.createApplicationContext(module as EntryModule, {
       logger: new CliLogger(),
       abortOnError: false,
     }));

@@ -1,6 +1,13 @@
 /** The command line's argument parsers: durations, job states, ids, whole numbers, repeatable options. */
 import { InvalidArgumentError } from 'commander';
-import { collect, parseDuration, parseJobId, parseJobState, wholeNumber } from '../../../lib/cli/cli-args.util.js';
+import {
+  collect,
+  parseDuration,
+  parseJobId,
+  parseJobState,
+  parseTime,
+  wholeNumber,
+} from '../../../lib/cli/cli-args.util.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -76,5 +83,16 @@ describe('parseJobId and wholeNumber', () => {
     const limit = wholeNumber(1, 500);
     expect(limit('50')).toBe(50);
     for (const bad of ['0', '501', '5.5', 'x', '-1']) expect(() => limit(bad)).toThrow(/from 1 to 500/);
+  });
+});
+
+describe('parseTime', () => {
+  it('takes ISO 8601 dates and times', () => {
+    expect(parseTime('2026-11-30').toISOString()).toBe('2026-11-30T00:00:00.000Z');
+    expect(parseTime('2026-11-30T08:00:00Z').toISOString()).toBe('2026-11-30T08:00:00.000Z');
+  });
+
+  it.each(['yesterday', '30/11/2026', '2026-13-45', '1700000000000', ''])('refuses %p', (text) => {
+    expect(() => parseTime(text)).toThrow(/is not a time: write ISO 8601/);
   });
 });
