@@ -159,15 +159,15 @@ export class JobStore {
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Map<string, string>> {
     let unblocked = 0;
+    let ended: EndedRow[] = [];
     const result = await this.transaction(async (tx) => {
-      const { applied, ended } = await writeFinishBatch(this.dialect, tx, consumerId, batch, () =>
-        this.effectsContext(),
-      );
+      const written = await writeFinishBatch(this.dialect, tx, consumerId, batch, () => this.effectsContext());
+      ended = written.ended;
       unblocked = await this.settle(tx, ended);
-      await this.monitor.announce(tx, batch, applied, ended);
-      return applied;
+      return written.applied;
     }, true);
     if (unblocked > 0) this.localWakes.wake();
+    this.monitor.announce(batch, result, ended);
     return result;
   }
 

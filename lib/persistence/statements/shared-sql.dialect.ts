@@ -55,7 +55,7 @@ export abstract class SharedSqlDialect implements JobsDialect {
   abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
 
   /** Where the database has no notifications: nothing to tell, nothing to hear. */
-  async notifyFinished(_tx: Executor, _payloads: readonly string[]): Promise<void> {}
+  async notifyFinished(_ex: Executor, _payloads: readonly string[]): Promise<void> {}
 
   async listenFinished(
     _orm: MikroORM,
