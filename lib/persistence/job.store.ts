@@ -254,8 +254,9 @@ export class JobStore {
 
   /** Health checks and events: ping, oldest due job, ended pipelines, finished jobs of other processes. */
   get monitor(): MonitorStore {
-    const warn = (m: string) => new Logger('JobsNotifier').warn(m);
-    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, warn));
+    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, (m) =>
+      new Logger('JobsNotifier').warn(m),
+    ));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

@@ -47,7 +47,7 @@ export class MonitorStore {
    * After a finish committed: tells other processes which jobs it ended, in a statement of its own
    * on the pool, not awaited (nothing where they cannot hear). Not in the finish transaction: a
    * NOTIFY takes a lock that serialises the commits of every notifying transaction of the server
-   * until its commit is flushed, and the drain measured slower with it there (bench noop-drain, see
+   * until its commit is flushed, and a 20,000-job no-op drain measured slower with it there (A/B in
    * the commit that moved it). A notice lost to an outage only delays a wait to its next poll.
    */
   announce(batch: FinishBatch, applied: ReadonlyMap<string, string>, ended: readonly EndedRow[]): void {
