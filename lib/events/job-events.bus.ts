@@ -97,6 +97,8 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Results this process's consumer wrote. */
   written(results: readonly WrittenResult[]): void {
+    // The drain's hot path: nothing per job when no one listens or waits in this process.
+    if (!this.emitter && this.waiters.size === 0) return;
     const pipelines = new Set<string>();
     for (const { job, outcome, state } of results) {
       this.waiters.wake(`job:${job.id}`);

@@ -109,15 +109,15 @@ export class JobStore extends BoundStore {
    */
   async finish(consumerId: string, batch: FinishBatch): Promise<Map<string, string>> {
     let unblocked = 0;
+    let ended: EndedRow[] = [];
     const result = await this.transaction(async (tx) => {
-      const { applied, ended } = await writeFinishBatch(this.dialect, tx, consumerId, batch, () =>
-        this.effectsContext(),
-      );
+      const written = await writeFinishBatch(this.dialect, tx, consumerId, batch, () => this.effectsContext());
+      ended = written.ended;
       unblocked = await this.settle(tx, ended);
-      await this.monitor.announce(tx, batch, applied, ended);
-      return applied;
+      return written.applied;
     }, true);
     if (unblocked > 0) this.localWakes.wake();
+    this.monitor.announce(batch, result, ended);
     return result;
   }
 
@@ -226,8 +226,9 @@ export class JobStore extends BoundStore {
 
   /** Health checks and events: ping, oldest due job, ended pipelines, finished jobs of other processes. */
   get monitor(): MonitorStore {
-    const warn = (m: string) => new Logger('JobsNotifier').warn(m);
-    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, warn));
+    return (this.monitorOf ??= new MonitorStore(this.dialect, this.bound.db, this.orm, this.wakesOtherProcesses, (m) =>
+      new Logger('JobsNotifier').warn(m),
+    ));
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

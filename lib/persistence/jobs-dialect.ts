@@ -270,8 +270,8 @@ export interface JobsDialect {
   /** Calls `onWake` on every notification, on a connection of its own; reconnects if it drops. */
   listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
 
-  /** Tells listeners of finished jobs, when `tx` commits, each payload (text under 8,000 bytes) in one notification. */
-  notifyFinished(tx: Executor, payloads: readonly string[]): Promise<void>;
+  /** Tells listeners of finished jobs (when `ex` commits), each payload (text under 8,000 bytes) in one notification. */
+  notifyFinished(ex: Executor, payloads: readonly string[]): Promise<void>;
   /**
    * `listen` for `notifyFinished`: calls `onPayload` with each payload, and with undefined once
    * (re)connected (anything told meanwhile was missed).

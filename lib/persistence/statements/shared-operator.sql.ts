@@ -16,7 +16,7 @@ export abstract class SharedOperatorSql {
   constructor(protected readonly syntax: SqlSyntax) {}
 
   /** Where the database has no notifications: nothing to tell, nothing to hear. */
-  async notifyFinished(_tx: Executor, _payloads: readonly string[]): Promise<void> {}
+  async notifyFinished(_ex: Executor, _payloads: readonly string[]): Promise<void> {}
 
   async listenFinished(
     _orm: MikroORM,

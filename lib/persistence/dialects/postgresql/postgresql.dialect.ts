@@ -122,11 +122,11 @@ export class PostgresqlDialect extends SharedSqlDialect {
     return listenOn(orm, CHANNEL, () => onWake(), warn);
   }
 
-  /** One statement for all payloads, sent in the finish transaction (delivered when it commits). */
-  override async notifyFinished(tx: Executor, payloads: readonly string[]): Promise<void> {
+  /** One statement for all payloads (sent after the finish committed, see `MonitorStore.announce`). */
+  override async notifyFinished(ex: Executor, payloads: readonly string[]): Promise<void> {
     if (payloads.length === 0) return;
     const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
-    await run(tx, { sql: `SELECT ${calls}`, params: [FINISHED_CHANNEL, ...payloads] });
+    await run(ex, { sql: `SELECT ${calls}`, params: [FINISHED_CHANNEL, ...payloads] });
   }
 
   override listenFinished(
