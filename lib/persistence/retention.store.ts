@@ -13,9 +13,18 @@ export class RetentionStore {
     private readonly transaction: Transaction,
   ) {}
 
-  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read once per round. */
-  pruneBoundary(state: string, keepLast: number) {
-    return this.d.pruneBoundary(this.db, state, keepLast);
+  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read afresh or moved on from the last (`advance`). */
+  pruneBoundary(
+    state: string,
+    keepLast: number,
+    advance?: { from: { finishedAt: unknown; id: string }; skip: number },
+  ) {
+    return this.d.pruneBoundary(this.db, state, keepLast, advance);
+  }
+
+  /** Plain jobs of `state` finished at or after `from`, and the newest finish (see `JobsDialect.finishedSince`). */
+  finishedSince(state: string, from?: unknown) {
+    return this.d.finishedSince(this.db, state, from);
   }
 
   /** Deletes jobs finished over `olderThanMs` ago in these states, and pipelines whose every step is one (whole), 500 per transaction; returns how many jobs. */

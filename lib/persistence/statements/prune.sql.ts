@@ -29,6 +29,40 @@ export function pruneBoundarySql(syntax: SqlSyntax, state: string, keepLast: num
 }
 
 /**
+ * `pruneBoundarySql` moved on from a known boundary `from` (a job it named) by `skip` jobs of the
+ * same kind in (finished_at, id) order: when `skip` jobs finished since `from` was read, this is the
+ * newest `keepLast`-th again. Reads `skip` index entries, where `pruneBoundarySql` reads `keepLast`.
+ * No row when fewer remain (the caller then reads the boundary afresh).
+ */
+export function advanceBoundarySql(
+  syntax: SqlSyntax,
+  state: string,
+  from: { finishedAt: unknown; id: string },
+  skip: number,
+): Sql {
+  const p = syntax.params();
+  const at = p.add(from.finishedAt);
+  const sql = `SELECT finished_at, id FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL
+      AND (finished_at > ${at} OR (finished_at = ${at} AND id >= ${p.add(from.id)}))
+    ORDER BY finished_at, id LIMIT 1 OFFSET ${p.add(skip)}`;
+  return p.sql(sql);
+}
+
+/**
+ * How many plain jobs of `state` finished at or after `from` (`n`; the finished index's newest
+ * entries only), and the newest `finished_at` among them. Without `from`: only the newest, `n` 0.
+ */
+export function finishedSinceSql(syntax: SqlSyntax, state: string, from?: unknown): Sql {
+  const p = syntax.params();
+  const since = from === undefined ? '' : ` AND finished_at >= ${p.add(from)}`;
+  const n = from === undefined ? '0' : 'count(*)';
+  const sql = `SELECT ${n} AS n, max(finished_at) AS newest FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL${since}`;
+  return p.sql(sql);
+}
+
+/**
  * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past the rule, oldest first (the
  * finished index). Pipeline steps are left to `prunePipelinesSql`, which takes a pipeline whole.
  */

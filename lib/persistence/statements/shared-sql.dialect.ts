@@ -16,6 +16,8 @@ import type {
 import { selectPausedQueues, setQueuePaused } from './queue-control.sql.js';
 import {
   deletePipelinesSql,
+  advanceBoundarySql,
+  finishedSinceSql,
   pruneBoundarySql,
   pruneJobsSql,
   selectPrunablePipelines,
@@ -209,9 +211,22 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return (await run<{ queue: string }>(ex, selectPausedQueues())).map((r) => r.queue);
   }
 
-  async pruneBoundary(ex: Executor, state: string, keepLast: number) {
-    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, pruneBoundarySql(this.syntax, state, keepLast));
+  async pruneBoundary(
+    ex: Executor,
+    state: string,
+    keepLast: number,
+    advance?: { from: { finishedAt: unknown; id: string }; skip: number },
+  ) {
+    const q = advance
+      ? advanceBoundarySql(this.syntax, state, advance.from, advance.skip)
+      : pruneBoundarySql(this.syntax, state, keepLast);
+    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, q);
     return row ? { finishedAt: row.finished_at, id: String(row.id) } : undefined;
+  }
+
+  async finishedSince(ex: Executor, state: string, from?: unknown) {
+    const [row] = await run<{ n: unknown; newest: unknown }>(ex, finishedSinceSql(this.syntax, state, from));
+    return { n: Number(row?.n ?? 0), newest: row?.newest ?? undefined };
   }
 
   async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
