@@ -2,24 +2,29 @@ import type { RetentionStore } from '../persistence/retention.store.js';
 
 type Boundary = { finishedAt: unknown; id: string };
 
-/**
- * Read the `maxCount` boundary afresh at least this often (rounds): in between it is moved on by the
- * jobs finished since, which misses a job whose finish committed after a newer one was counted (it is
- * kept until the next fresh read; the table runs over by that many, never under).
- */
+/** Read the `maxCount` boundary afresh at least this often (rounds), whatever happened in between. */
 const FRESH_EVERY_ROUNDS = 30;
+/**
+ * How far back from the newest finish seen a round counts again. A finish stamped at its
+ * transaction's start may commit after newer ones were counted: counting again from this far back,
+ * and taking off what was counted there last time, finds such a late job unless it committed more
+ * than this long after its stamp. One missed is kept until the next fresh read: never under size.
+ */
+const LATE_COMMIT_MS = 5_000;
 
 /**
  * Where a `maxCount` rule cuts, kept between rounds. Reading the newest N-th job reads N entries of
- * the finished index (1,000,000 at a `maxCount` of 1M, each round): the pruner read it so at every
- * round of a catch-up, and fell behind a fast drain (bench retention-drain). Instead, after one fresh
- * read, each round counts the jobs finished since the newest one seen (the index's newest entries)
- * and moves the boundary on by that many, reading that many entries.
+ * the finished index (1,000,000 at a `maxCount` of 1M): the pruner read it so at every round,
+ * every 100 ms while catching up, competing with the drain (bench retention-drain). Instead,
+ * after one fresh read, each round counts the jobs finished since a mark (the index's newest
+ * entries) and moves the boundary on by the new ones, reading that many entries.
  */
 export class RetentionBoundary {
   private boundary: Boundary | undefined;
-  /** The newest finish seen, as stored (a Date, or epoch ms on SQLite). */
-  private newest: unknown;
+  /** The newest finish seen, and a mark at or before it with the jobs finished at or after it when last counted. */
+  private newest: Date | number | undefined;
+  private mark: Date | number | undefined;
+  private seen = 0;
   private rounds = 0;
 
   constructor(
@@ -30,36 +35,47 @@ export class RetentionBoundary {
 
   /** The boundary for this round: jobs before it go. */
   async next(): Promise<Boundary | undefined> {
-    const from = this.boundary && this.rounds++ < FRESH_EVERY_ROUNDS ? afterMs(this.newest) : undefined;
-    if (from !== undefined) {
-      // Counted first, moved on after: a job finishing in between is kept one more round (never one too many deleted).
-      const since = await this.store.finishedSince(this.state, from);
-      if (since.n === 0) return this.boundary;
-      const moved = await this.store.pruneBoundary(this.state, this.keepLast, { from: this.boundary!, skip: since.n });
-      if (moved) {
-        this.boundary = moved;
-        this.newest = since.newest;
-        return moved;
-      }
+    if (this.boundary && this.rounds++ < FRESH_EVERY_ROUNDS) {
+      const moved = await this.moveOn(this.boundary);
+      if (moved) return moved;
     }
-    // Fresh: the boundary first, then the newest, so a job finishing in between is not counted twice.
+    // Fresh: the boundary first, then the mark, so a job finishing in between is counted as new
+    // next round and kept one round longer, never counted twice.
     this.rounds = 0;
     this.boundary = await this.store.pruneBoundary(this.state, this.keepLast);
-    this.newest = (await this.store.finishedSince(this.state)).newest;
+    this.newest = this.mark = shifted((await this.store.finishedSince(this.state, [])).newest, 0);
+    this.seen = this.mark === undefined ? 0 : (await this.store.finishedSince(this.state, [this.mark])).counts[0]!;
     return this.boundary;
+  }
+
+  /** The boundary moved on by the jobs finished since the mark was counted; undefined to read afresh. */
+  private async moveOn(boundary: Boundary): Promise<Boundary | undefined> {
+    const { mark } = this;
+    const back = shifted(this.newest, -LATE_COMMIT_MS);
+    if (mark === undefined || back === undefined) return undefined;
+    // The next mark: `LATE_COMMIT_MS` before the newest seen, never before the current one. One
+    // read counts both: what is new since the current mark, and what to take off next time.
+    const next = Number(back) > Number(mark) ? back : mark;
+    const since = await this.store.finishedSince(this.state, [mark, next]);
+    const fresh = since.counts[0]! - this.seen;
+    if (fresh < 0) return undefined; // recent jobs deleted by other means: start over
+    const moved =
+      fresh === 0
+        ? boundary
+        : await this.store.pruneBoundary(this.state, this.keepLast, { from: boundary, skip: fresh });
+    if (!moved) return undefined;
+    this.boundary = moved;
+    this.mark = next;
+    this.seen = since.counts[1]!;
+    this.newest = shifted(since.newest, 0) ?? this.newest;
+    return moved;
   }
 }
 
-/**
- * The first millisecond after a stored finish time: jobs finished from then on are new. A time read
- * back to the millisecond (PostgreSQL keeps microseconds) is rounded down, so counting from it would
- * count again jobs of that millisecond already seen; from the next one, a job finished later in the
- * same millisecond is missed instead, and kept (the safe side). Undefined for a value of another
- * shape: the boundary is then read afresh.
- */
-function afterMs(value: unknown): unknown {
-  if (value instanceof Date) return new Date(value.getTime() + 1);
-  if (typeof value === 'number' || typeof value === 'bigint') return Number(value) + 1;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value) + 1;
+/** A stored finish time moved by `ms`, in its own shape (a Date, or epoch ms on SQLite); undefined for another shape or none. */
+function shifted(value: unknown, ms: number): Date | number | undefined {
+  if (value instanceof Date) return new Date(value.getTime() + ms);
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value) + ms;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value) + ms;
   return undefined;
 }

@@ -224,8 +224,11 @@ export interface JobsDialect {
     keepLast: number,
     advance?: { from: { finishedAt: unknown; id: string }; skip: number },
   ): Promise<{ finishedAt: unknown; id: string } | undefined>;
-  /** Plain jobs of `state` finished at or after `from` (`n`, 0 without `from`), and the newest `finished_at` as stored. */
-  finishedSince(ex: Executor, state: string, from?: unknown): Promise<{ n: number; newest: unknown }>;
+  /**
+   * Plain jobs of `state` finished at or after each time of `since` (ascending: the first is the
+   * earliest), and the newest `finished_at` as stored (of those, or of all without `since`).
+   */
+  finishedSince(ex: Executor, state: string, since: readonly unknown[]): Promise<{ counts: number[]; newest: unknown }>;
   /**
    * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` finished more than
    * `rule.olderThanMs` ago or before `rule.before`, oldest first; returns how many.

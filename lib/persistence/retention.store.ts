@@ -22,9 +22,9 @@ export class RetentionStore {
     return this.d.pruneBoundary(this.db, state, keepLast, advance);
   }
 
-  /** Plain jobs of `state` finished at or after `from`, and the newest finish (see `JobsDialect.finishedSince`). */
-  finishedSince(state: string, from?: unknown) {
-    return this.d.finishedSince(this.db, state, from);
+  /** Plain jobs of `state` finished at or after each time of `since`, and the newest finish (see `JobsDialect.finishedSince`). */
+  finishedSince(state: string, since: readonly unknown[]) {
+    return this.d.finishedSince(this.db, state, since);
   }
 
   /** Deletes jobs finished over `olderThanMs` ago in these states, and pipelines whose every step is one (whole), 500 per transaction; returns how many jobs. */

@@ -50,15 +50,14 @@ export function advanceBoundarySql(
 }
 
 /**
- * How many plain jobs of `state` finished at or after `from` (`n`; the finished index's newest
- * entries only), and the newest `finished_at` among them. Without `from`: only the newest, `n` 0.
+ * How many plain jobs of `state` finished at or after each of `since` (`n0`, `n1`...; the finished
+ * index's newest entries only), and the newest `finished_at` of them all.
  */
-export function finishedSinceSql(syntax: SqlSyntax, state: string, from?: unknown): Sql {
+export function finishedSinceSql(syntax: SqlSyntax, state: string, since: readonly unknown[]): Sql {
   const p = syntax.params();
-  const since = from === undefined ? '' : ` AND finished_at >= ${p.add(from)}`;
-  const n = from === undefined ? '0' : 'count(*)';
-  const sql = `SELECT ${n} AS n, max(finished_at) AS newest FROM ${JOB_TABLE}
-    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL${since}`;
+  const counts = since.map((at, i) => `sum(CASE WHEN finished_at >= ${p.add(at)} THEN 1 ELSE 0 END) AS n${i}`);
+  const sql = `SELECT ${[...counts, 'max(finished_at) AS newest'].join(', ')} FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL${since.length ? ` AND finished_at >= ${p.add(since[0])}` : ''}`;
   return p.sql(sql);
 }
 

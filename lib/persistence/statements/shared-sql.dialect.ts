@@ -224,9 +224,9 @@ export abstract class SharedSqlDialect implements JobsDialect {
     return row ? { finishedAt: row.finished_at, id: String(row.id) } : undefined;
   }
 
-  async finishedSince(ex: Executor, state: string, from?: unknown) {
-    const [row] = await run<{ n: unknown; newest: unknown }>(ex, finishedSinceSql(this.syntax, state, from));
-    return { n: Number(row?.n ?? 0), newest: row?.newest ?? undefined };
+  async finishedSince(ex: Executor, state: string, since: readonly unknown[]) {
+    const [row] = await run<Record<string, unknown>>(ex, finishedSinceSql(this.syntax, state, since));
+    return { counts: since.map((_, i) => Number(row?.[`n${i}`] ?? 0)), newest: row?.newest ?? undefined };
   }
 
   async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
