@@ -1,9 +1,18 @@
 import type { ResolvedRetention } from '../interfaces/jobs-module-options.js';
 import type { RetentionStore } from '../persistence/retention.store.js';
 import type { LoopLogger } from './consumer.types.js';
+import { RetentionBoundary } from './retention.boundary.js';
 
 /** Most batches of one kind in one round: a round ends even if jobs finish faster than it deletes them. */
 const MAX_BATCHES_PER_ROUND = 1_000;
+/**
+ * A batch that came back full is followed by one twice as large, up to this many times `batchSize`:
+ * a backlog goes in fewer, larger transactions (each costs a round trip, a lock and a commit), while
+ * an idle table is still pruned `batchSize` at a time.
+ */
+const MAX_BATCH_GROWTH = 8;
+/** ... and never past this many rows (a large configured `batchSize` is not multiplied). */
+const MAX_GROWN_BATCH = 4_000;
 /** The pause between rounds while retention is behind (jobs finish faster than one round per interval deletes). */
 const CATCH_UP_MS = 100;
 
@@ -19,10 +28,12 @@ export class RetentionPruner {
   private timer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
   private stopped = false;
+  /** The `maxCount` boundary of each state, kept between rounds. */
+  private readonly boundaries = new Map<string, RetentionBoundary>();
 
   constructor(
     private readonly retention: ResolvedRetention,
-    private readonly store: Pick<RetentionStore, 'pruneBatch' | 'pruneBoundary'>,
+    private readonly store: Pick<RetentionStore, 'pruneBatch' | 'pruneBoundary' | 'finishedSince'>,
     private readonly logger: LoopLogger,
   ) {}
 
@@ -52,22 +63,31 @@ export class RetentionPruner {
     await this.pruning;
   }
 
+  private boundaryOf(state: string, keepLast: number): RetentionBoundary {
+    let b = this.boundaries.get(state);
+    if (!b) this.boundaries.set(state, (b = new RetentionBoundary(this.store, state, keepLast)));
+    return b;
+  }
+
   /** One round; returns how many jobs it deleted, or undefined when another process was pruning. */
   async round(): Promise<number | undefined> {
     const { rules, batchSize } = this.retention;
     let deleted = 0;
     try {
       for (const given of rules) {
-        // maxCount as a boundary, read once per round: finding the newest N-th job reads N index entries.
+        // maxCount as a boundary, once per round (see RetentionBoundary).
         const before =
-          given.keepLast === undefined ? undefined : await this.store.pruneBoundary(given.state, given.keepLast);
+          given.keepLast === undefined ? undefined : await this.boundaryOf(given.state, given.keepLast).next();
         const rule = { ...given, before };
         if (rule.olderThanMs === undefined && !before) continue;
+        let size = batchSize;
+        const largest = Math.max(batchSize, Math.min(batchSize * MAX_BATCH_GROWTH, MAX_GROWN_BATCH));
         for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
-          const n = await this.store.pruneBatch({ rule }, batchSize);
+          const n = await this.store.pruneBatch({ rule }, size);
           if (n === undefined) return undefined;
           deleted += n;
-          if (n < batchSize) break;
+          if (n < size) break;
+          size = Math.min(size * 2, largest);
         }
       }
       for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {

@@ -231,12 +231,22 @@ export interface JobsDialect {
    * MariaDB: `GET_LOCK(…, 0)`, released by its `transaction` once this transaction has ended.
    */
   tryPrunerLock(tx: Executor): Promise<boolean>;
-  /** The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when there are fewer. */
+  /**
+   * The newest `keepLast`-th plain job of `state` by (finished_at, id), as stored; undefined when
+   * there are fewer. With `advance`: the job `skip` places after `from` in that order instead (the
+   * boundary again once `skip` jobs finished since `from` was read), undefined when fewer remain.
+   */
   pruneBoundary(
     ex: Executor,
     state: string,
     keepLast: number,
+    advance?: { from: { finishedAt: unknown; id: string }; skip: number },
   ): Promise<{ finishedAt: unknown; id: string } | undefined>;
+  /**
+   * Plain jobs of `state` finished at or after each time of `since` (ascending: the first is the
+   * earliest), and the newest `finished_at` as stored (of those, or of all without `since`).
+   */
+  finishedSince(ex: Executor, state: string, since: readonly unknown[]): Promise<{ counts: number[]; newest: unknown }>;
   /**
    * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` finished more than
    * `rule.olderThanMs` ago or before `rule.before`, oldest first; returns how many.

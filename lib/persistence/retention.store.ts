@@ -43,9 +43,18 @@ export class RetentionStore {
     return this.d.countJobs(this.db, { states, finishedOverMs: olderThanMs });
   }
 
-  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read once per round. */
-  pruneBoundary(state: string, keepLast: number) {
-    return this.d.pruneBoundary(this.db, state, keepLast);
+  /** Where `keepLast` of a retention rule cuts (see PruneRule.before), read afresh or moved on from the last (`advance`). */
+  pruneBoundary(
+    state: string,
+    keepLast: number,
+    advance?: { from: { finishedAt: unknown; id: string }; skip: number },
+  ) {
+    return this.d.pruneBoundary(this.db, state, keepLast, advance);
+  }
+
+  /** Plain jobs of `state` finished at or after each time of `since`, and the newest finish (see `JobsDialect.finishedSince`). */
+  finishedSince(state: string, since: readonly unknown[]) {
+    return this.d.finishedSince(this.db, state, since);
   }
 
   /** Deletes jobs finished over `olderThanMs` ago in these states, and pipelines whose every step is one (whole), 500 per transaction; returns how many jobs. */

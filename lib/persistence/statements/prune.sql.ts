@@ -29,6 +29,39 @@ export function pruneBoundarySql(syntax: SqlSyntax, state: string, keepLast: num
 }
 
 /**
+ * `pruneBoundarySql` moved on from a known boundary `from` (a job it named) by `skip` jobs of the
+ * same kind in (finished_at, id) order: when `skip` jobs finished since `from` was read, this is the
+ * newest `keepLast`-th again. Reads `skip` index entries, where `pruneBoundarySql` reads `keepLast`.
+ * No row when fewer remain (the caller then reads the boundary afresh).
+ */
+export function advanceBoundarySql(
+  syntax: SqlSyntax,
+  state: string,
+  from: { finishedAt: unknown; id: string },
+  skip: number,
+): Sql {
+  const p = syntax.params();
+  const at = p.add(from.finishedAt);
+  const sql = `SELECT finished_at, id FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL
+      AND (finished_at > ${at} OR (finished_at = ${at} AND id >= ${p.add(from.id)}))
+    ORDER BY finished_at, id LIMIT 1 OFFSET ${p.add(skip)}`;
+  return p.sql(sql);
+}
+
+/**
+ * How many plain jobs of `state` finished at or after each of `since` (`n0`, `n1`...; the finished
+ * index's newest entries only), and the newest `finished_at` of them all.
+ */
+export function finishedSinceSql(syntax: SqlSyntax, state: string, since: readonly unknown[]): Sql {
+  const p = syntax.params();
+  const counts = since.map((at, i) => `sum(CASE WHEN finished_at >= ${p.add(at)} THEN 1 ELSE 0 END) AS n${i}`);
+  const sql = `SELECT ${[...counts, 'max(finished_at) AS newest'].join(', ')} FROM ${JOB_TABLE}
+    WHERE state = ${p.add(state)} AND pipeline_id IS NULL AND finished_at IS NOT NULL${since.length ? ` AND finished_at >= ${p.add(since[0])}` : ''}`;
+  return p.sql(sql);
+}
+
+/**
  * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past the rule, oldest first (the
  * finished index). Pipeline steps are left to `prunePipelinesSql`, which takes a pipeline whole.
  */

@@ -16,6 +16,8 @@ import type {
 } from '../store.types.js';
 import {
   deletePipelinesSql,
+  advanceBoundarySql,
+  finishedSinceSql,
   pruneBoundarySql,
   pruneJobsSql,
   selectPrunablePipelines,
@@ -204,9 +206,22 @@ export abstract class SharedSqlDialect extends SharedOperatorSql implements Jobs
     await run(ex, reads.updateProgress(this.syntax, id, progress));
   }
 
-  async pruneBoundary(ex: Executor, state: string, keepLast: number) {
-    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, pruneBoundarySql(this.syntax, state, keepLast));
+  async pruneBoundary(
+    ex: Executor,
+    state: string,
+    keepLast: number,
+    advance?: { from: { finishedAt: unknown; id: string }; skip: number },
+  ) {
+    const q = advance
+      ? advanceBoundarySql(this.syntax, state, advance.from, advance.skip)
+      : pruneBoundarySql(this.syntax, state, keepLast);
+    const [row] = await run<{ finished_at: unknown; id: unknown }>(ex, q);
     return row ? { finishedAt: row.finished_at, id: String(row.id) } : undefined;
+  }
+
+  async finishedSince(ex: Executor, state: string, since: readonly unknown[]) {
+    const [row] = await run<Record<string, unknown>>(ex, finishedSinceSql(this.syntax, state, since));
+    return { counts: since.map((_, i) => Number(row?.[`n${i}`] ?? 0)), newest: row?.newest ?? undefined };
   }
 
   async pruneJobs(tx: Executor, rule: PruneRule, limit: number) {
