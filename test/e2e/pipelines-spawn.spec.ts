@@ -265,7 +265,7 @@ describe.each(DB_KINDS)('pipeline spawn and workspace limits on %s', (kind) => {
       released: [],
     });
     store.onWarning(restoreWarnings);
-    expect([...applied]).toEqual([job!.id]);
+    expect([...applied.keys()]).toEqual([job!.id]);
     expect(warnings).toEqual([
       expect.stringMatching(
         new RegExp(

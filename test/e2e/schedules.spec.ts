@@ -307,13 +307,14 @@ describe.each(DB_KINDS)('run-time schedules on %s', (kind) => {
     const orm = await openOrm(fresh, [...JOB_ENTITIES]);
     try {
       const conn = orm.em.getConnection();
-      for (const sql of jobsSchemaSql(kind, 0).filter((q) => !/queue_schedule/.test(q))) await conn.execute(sql);
-      // An app at version 2 migrates with jobsSchemaSql(kind, 2): only the new table.
+      // A database at version 2: everything from version 0 except what version 3 adds.
       const v3 = jobsSchemaSql(kind, 2);
-      expect(v3.every((q) => /queue_schedule/.test(q))).toBe(true);
+      for (const sql of jobsSchemaSql(kind, 0).filter((q) => !v3.includes(q))) await conn.execute(sql);
+      expect(v3.some((q) => /create table .?queue_schedule/.test(q))).toBe(true);
+      // An app at version 2 migrates with jobsSchemaSql(kind, 2); then the tables are as the entities declare.
       for (const sql of v3) await conn.execute(sql);
       const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
-      expect(diff.split('\n').filter((line: string) => /queue_schedule/.test(line))).toEqual([]);
+      expect(diff.trim()).toBe('');
     } finally {
       await orm.close(true);
       await fresh.drop();
