@@ -127,7 +127,7 @@ describe.each(DB_KINDS)('snooze on %s', (kind) => {
       released: [],
       snoozed: [{ id: claimed!.id, attempt: 1, delay_ms: 1000, log }],
     });
-    expect([...applied]).toEqual([job.id]);
+    expect([...applied.keys()]).toEqual([job.id]);
     expect(await t.queue.get(job.id)).toMatchObject({ state: JobState.Cancelled, attempts: 1 });
   });
 });
