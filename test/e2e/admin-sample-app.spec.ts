@@ -5,29 +5,12 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JobQueue } from '../../lib/index.js';
 import { AppModule } from '../../sample-app/app.module.js';
-import { createTestDatabase, DB_KINDS, type DbKind } from '../helpers/databases.js';
-
-/** The sample app reads its database from the environment: a SQLite file, or DATABASE_URL. */
-async function sampleAppEnv(kind: DbKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (kind !== 'sqlite') {
-    const db = await createTestDatabase(kind);
-    return { env: { DATABASE_URL: db.options.clientUrl!, SAMPLE_APP_SQLITE: '' }, drop: () => db.drop() };
-  }
-  const file = join(tmpdir(), `sample-admin-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
-  return {
-    env: { DATABASE_URL: '', SAMPLE_APP_SQLITE: file },
-    drop: async () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(file + suffix, { force: true });
-    },
-  };
-}
+import { DB_KINDS } from '../helpers/databases.js';
+import { sampleAppTarget, type SampleAppTarget } from '../helpers/sample-app.env.js';
 
 describe.each(DB_KINDS)('sample app console guard on %s', (kind) => {
   const saved = {
@@ -35,12 +18,12 @@ describe.each(DB_KINDS)('sample app console guard on %s', (kind) => {
     SAMPLE_APP_SQLITE: process.env.SAMPLE_APP_SQLITE,
     JOBS_ADMIN_TOKEN: process.env.JOBS_ADMIN_TOKEN,
   };
-  let target: Awaited<ReturnType<typeof sampleAppEnv>>;
+  let target: SampleAppTarget;
   let app: INestApplication;
   let api: string;
 
   beforeAll(async () => {
-    target = await sampleAppEnv(kind);
+    target = await sampleAppTarget(kind);
     Object.assign(process.env, target.env);
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');

@@ -4,41 +4,23 @@
  * failed job (`POST /jobs/:id/retry`), with the app's own consumer running the jobs in between.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JobConsumer, JobQueue, JobState } from '../../lib/index.js';
 import { AppModule } from '../../sample-app/app.module.js';
-import { createTestDatabase, DB_KINDS, type DbKind } from '../helpers/databases.js';
-
-/** As in sample-app.spec.ts: the sample app reads its database from the environment. */
-async function sampleAppEnv(kind: DbKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (kind !== 'sqlite') {
-    const db = await createTestDatabase(kind);
-    return { env: { DATABASE_URL: db.options.clientUrl!, SAMPLE_APP_SQLITE: '' }, drop: () => db.drop() };
-  }
-  const file = join(tmpdir(), `sample-http-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
-  return {
-    env: { DATABASE_URL: '', SAMPLE_APP_SQLITE: file },
-    drop: async () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(file + suffix, { force: true });
-    },
-  };
-}
+import { DB_KINDS } from '../helpers/databases.js';
+import { sampleAppTarget, type SampleAppTarget } from '../helpers/sample-app.env.js';
 
 describe.each(DB_KINDS)('sample app HTTP on %s', (kind) => {
-  let target: Awaited<ReturnType<typeof sampleAppEnv>>;
+  let target: SampleAppTarget;
   let app: INestApplication;
   let queue: JobQueue;
   let base: string;
   const saved = { DATABASE_URL: process.env.DATABASE_URL, SAMPLE_APP_SQLITE: process.env.SAMPLE_APP_SQLITE };
 
   beforeAll(async () => {
-    target = await sampleAppEnv(kind);
+    target = await sampleAppTarget(kind);
     Object.assign(process.env, target.env);
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
