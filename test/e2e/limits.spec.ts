@@ -31,6 +31,8 @@ describe.each(DB_KINDS)('limits across processes on %s', (kind) => {
   /**
    * 'a' runs one job at a time and starts first; 'b' (room for 6) starts once 'a' runs a job, so
    * both take part whoever is quicker to claim afterwards: 'a' cannot take every place a limit leaves.
+   * The first job (the one 'a' claims) carries `until: 'b'`: it holds its place until 'b' has started
+   * a job, so the two processes run side by side however slowly 'b' boots on a loaded machine.
    */
   const startTwo = async () => {
     await startConsumer(db, {
@@ -52,7 +54,7 @@ describe.each(DB_KINDS)('limits across processes on %s', (kind) => {
     const jobs = await t.queue.enqueueMany([
       ...keys.map((k, i) => ({
         name: 'lim.keyed' as const,
-        input: { ms: 200, i },
+        input: i === 0 ? { ms: 200, i, until: 'b' } : { ms: 200, i },
         concurrencyKey: k,
       })),
       ...[1, 2, 3].map((i) => ({
@@ -80,7 +82,7 @@ describe.each(DB_KINDS)('limits across processes on %s', (kind) => {
     const jobs = await t.queue.enqueueMany(
       Array.from({ length: 12 }, (_, i) => ({
         name: 'lim.capped' as const,
-        input: { ms: 300, i },
+        input: i === 0 ? { ms: 300, i, until: 'b' } : { ms: 300, i },
       })),
     );
     await startTwo();
