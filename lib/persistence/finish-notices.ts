@@ -10,6 +10,9 @@ export interface FinishedNotice {
   pipelineId: string | null;
 }
 
+/** Sent on the consumers' wake-up channel by a process that starts listening for finished jobs. */
+export const LISTENER_HELLO = 'finished-listener';
+
 const CODE: Record<FinishOutcome, string> = { completed: 'c', failed: 'f', retrying: 'r', cancelled: 'x' };
 const OUTCOME = Object.fromEntries(Object.entries(CODE).map(([k, v]) => [v, k])) as Record<string, FinishOutcome>;
 

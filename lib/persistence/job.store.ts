@@ -18,6 +18,7 @@ import { RetentionStore } from './retention.store.js';
 import { JobBrowseStore } from './job-browse.store.js';
 import { ScheduleStore } from './schedule.store.js';
 import { MonitorStore } from './monitor.store.js';
+import { LISTENER_HELLO } from './finish-notices.js';
 import { claimRows } from './claim-rows.js';
 import { readPipeline, readStepInputs } from './pipeline.reader.js';
 import type { Executor } from './sql.util.js';
@@ -245,7 +246,8 @@ export class JobStore extends BoundStore {
       return Promise.resolve(this.localWakes.listen(onWake));
     }
     if (!this.wakesOtherProcesses) return Promise.resolve({ close: async () => undefined });
-    return this.dialect.listen(this.orm, onWake, (m) => new Logger('JobsNotifier').warn(m));
+    const heard = (payload?: string) => (payload === LISTENER_HELLO ? this.monitor.listenerHeard() : onWake());
+    return this.dialect.listen(this.orm, heard, (m) => new Logger('JobsNotifier').warn(m));
   }
 
   /**

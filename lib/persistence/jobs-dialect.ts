@@ -277,15 +277,14 @@ export interface JobsDialect {
 
   /** Wakes listeners when `tx` commits. */
   notify(tx: Executor): Promise<void>;
-  /** Calls `onWake` on every notification, on a connection of its own; reconnects if it drops. */
-  listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+  /** Calls `onWake` (with its payload) on every notification, on a connection of its own; reconnects if it drops. */
+  listen(orm: MikroORM, onWake: (payload?: string) => void, warn: (message: string) => void): Promise<Listener>;
 
   /** Tells listeners of finished jobs (when `ex` commits), each payload (text under 8,000 bytes) in one notification. */
   notifyFinished(ex: Executor, payloads: readonly string[]): Promise<void>;
-  /**
-   * `listen` for `notifyFinished`: calls `onPayload` with each payload, and with undefined once
-   * (re)connected (anything told meanwhile was missed).
-   */
+  /** Whether any connection may listen for `notifyFinished` now (true where the database cannot tell). */
+  finishedHeard(ex: Executor): Promise<boolean>;
+  /** `listen` for `notifyFinished`: `onPayload` gets each payload, and undefined once (re)connected (missed meanwhile). */
   listenFinished(
     orm: MikroORM,
     onPayload: (payload: string | undefined) => void,

@@ -8,6 +8,9 @@ import type { EndedRow, FinishBatch } from './store.types.js';
 
 export type { FinishedNotice, FinishOutcome } from './finish-notices.js';
 
+/** How long `announce` trusts its last look at who listens. */
+const LISTENERS_TTL_MS = 1_000;
+
 /**
  * What events and health checks ask of the database: a ping, the age of the oldest due job, which
  * pipelines have ended, and the notices of jobs other processes finished (where the database can
@@ -16,6 +19,9 @@ export type { FinishedNotice, FinishOutcome } from './finish-notices.js';
 export class MonitorStore {
   /** Tags this process's notices, so that its own listener skips what it emitted already. */
   private readonly source = randomBytes(6).toString('hex');
+  /** Whether other processes listen for finished jobs, and when that was learnt (heard until first asked). */
+  private listeners = { heard: true, at: 0 };
+  private asking = false;
 
   constructor(
     private readonly dialect: JobsDialect,
@@ -53,12 +59,40 @@ export class MonitorStore {
    */
   announce(batch: FinishBatch, applied: ReadonlyMap<string, string>, ended: readonly EndedRow[]): void {
     if (!this.hearsOtherProcesses || batch.completed.length + batch.failed.length === 0) return;
+    if (!this.anyoneListens()) return;
     const pipelineOf = new Map(ended.map((r) => [String(r.id), toId(r.pipeline_id)]));
     const notices = finishNotices(batch, applied, pipelineOf);
     if (notices.length === 0) return;
     this.dialect
       .notifyFinished(this.db, encodeNotices(this.source, notices))
       .catch((err: Error) => this.warn(`telling other processes about finished jobs failed (${err.message})`));
+  }
+
+  /** A process started listening for finished jobs (its hello): announce from now on. */
+  listenerHeard(): void {
+    this.listeners = { heard: true, at: Date.now() };
+  }
+
+  /**
+   * Whether another process listens for finished jobs, as last asked (at most `LISTENERS_TTL_MS`
+   * ago; asked again in the background when older). A drain nobody waits on sends no notices:
+   * measured, they cost it about 4% (commit log). A listener's hello (`listenerHeard`) turns them
+   * on at once; a lapse costs a waiter at most its safety-net poll.
+   */
+  private anyoneListens(): boolean {
+    const now = Date.now();
+    if (now - this.listeners.at > LISTENERS_TTL_MS && !this.asking) {
+      this.asking = true;
+      this.listeners.at = now;
+      void this.dialect
+        .finishedHeard(this.db)
+        .then(
+          (heard) => (this.listeners = { heard, at: Date.now() }),
+          () => (this.listeners = { heard: true, at: Date.now() }),
+        )
+        .finally(() => (this.asking = false));
+    }
+    return this.listeners.heard;
   }
 
   /**

@@ -4,6 +4,7 @@
  * and while they run), and pipelines that complete and fail. On PostgreSQL, a producer process
  * hears the completions of jobs a child consumer process ran, and `waitFor()` wakes on them.
  */
+import pg from 'pg';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { JobEvents, pipeline } from '../../lib/index.js';
 import { runNode } from '../helpers/child-process.js';
@@ -168,6 +169,52 @@ onPostgres('events across processes on postgresql', () => {
         remote: true,
         output: { i },
       });
+    }
+  });
+});
+
+onPostgres('finished-job notices on postgresql', () => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  // No EventEmitterModule and no waitFor: this app never listens for finished jobs itself.
+  beforeEach(async () => void ({ db, t } = await openJobsEnv('postgresql', {})));
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  it('a consumer sends them only while a process listens, as a listener announces itself (hello, then LISTEN)', async () => {
+    const raw = new pg.Client((t.orm.em.getConnection() as any).mapOptions({}));
+    await raw.connect();
+    const heard: string[] = [];
+    raw.on('notification', (m) => m.channel === 'queue_job_finished' && heard.push(m.payload ?? ''));
+    // Listening, but its last statement is not the LISTEN: the consumer's look at who listens does not see it.
+    await raw.query('LISTEN queue_job_finished');
+    await raw.query('SELECT 1');
+    const running = t.consumer.run({ pollIntervalMs: 20, schedule: false });
+    try {
+      const done = async (id: string) =>
+        waitUntil(async () => (await t.queue.get(id)).state === 'completed', `job ${id} completed`);
+      const warmUp = await t.queue.enqueue('test.echo', { i: 0 }); // its finish asks who listens
+      await done(warmUp.id);
+      await new Promise((r) => setTimeout(r, 300));
+      heard.length = 0;
+      const unheard = await t.queue.enqueue('test.echo', { i: 1 });
+      await done(unheard.id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard).toEqual([]);
+
+      await raw.query(`SELECT pg_notify('queue_job_ready', 'finished-listener')`);
+      await raw.query('LISTEN queue_job_finished');
+      const told = await t.queue.enqueue('test.echo', { i: 2 });
+      await done(told.id);
+      await waitUntil(
+        () => heard.some((p) => p.includes(`"${told.id}"`)),
+        'the notice of the job finished after the hello',
+      );
+      expect(heard.join()).not.toContain(`"${unheard.id}"`);
+    } finally {
+      await t.consumer.stop();
+      await running;
+      await raw.end();
     }
   });
 });

@@ -18,6 +18,10 @@ export abstract class SharedOperatorSql {
   /** Where the database has no notifications: nothing to tell, nothing to hear. */
   async notifyFinished(_ex: Executor, _payloads: readonly string[]): Promise<void> {}
 
+  async finishedHeard(_ex: Executor): Promise<boolean> {
+    return false;
+  }
+
   async listenFinished(
     _orm: MikroORM,
     _onPayload: (payload: string | undefined) => void,

@@ -52,7 +52,11 @@ export abstract class SharedSqlDialect extends SharedOperatorSql implements Jobs
   abstract rescue(tx: Executor, limit: number): Promise<(EndedRow & { name: string })[]>;
   abstract notify(tx: Executor): Promise<void>;
   abstract tryPrunerLock(tx: Executor): Promise<boolean>;
-  abstract listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener>;
+  abstract listen(
+    orm: MikroORM,
+    onWake: (payload?: string) => void,
+    warn: (message: string) => void,
+  ): Promise<Listener>;
 
   selectByUniqueKeys(ex: Executor, keys: readonly string[]) {
     return run<JobRow>(ex, reads.selectByUniqueKeys(this.syntax, keys));

@@ -6,12 +6,16 @@ import { inTransaction, run, type Executor } from '../../sql.util.js';
 import type { ClaimFilter, ClaimUnit, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { listenOn } from './postgresql.listener.js';
+import { LISTENER_HELLO } from '../../finish-notices.js';
 import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './postgresql.statements.js';
 import { postgresqlSyntax } from './postgresql.syntax.js';
 
 const CHANNEL = 'queue_job_ready';
 /** Jobs finished (see `finish-notices.ts`): heard by processes that emit events or wait for jobs. */
 const FINISHED_CHANNEL = 'queue_job_finished';
+const FINISHED_HEARD = `SELECT current_setting('track_activities') = 'off' OR EXISTS (SELECT 1 FROM pg_stat_activity
+  WHERE datname = current_database() AND pid <> pg_backend_pid()
+    AND query IN ('LISTEN ${FINISHED_CHANNEL}', '<insufficient privilege>')) AS heard`;
 
 /**
  * The advisory lock (two int4 keys: this class, 0) every claim of limited names takes first, for
@@ -118,8 +122,8 @@ export class PostgresqlDialect extends SharedSqlDialect {
     await run(tx, { sql: `SELECT pg_notify('${CHANNEL}', '')`, params: [] });
   }
 
-  listen(orm: MikroORM, onWake: () => void, warn: (message: string) => void): Promise<Listener> {
-    return listenOn(orm, CHANNEL, () => onWake(), warn);
+  listen(orm: MikroORM, onWake: (payload?: string) => void, warn: (message: string) => void): Promise<Listener> {
+    return listenOn(orm, CHANNEL, onWake, warn);
   }
 
   /** One statement for all payloads (sent after the finish committed, see `MonitorStore.announce`). */
@@ -134,7 +138,18 @@ export class PostgresqlDialect extends SharedSqlDialect {
     onPayload: (payload: string | undefined) => void,
     warn: (message: string) => void,
   ): Promise<Listener> {
-    return listenOn(orm, FINISHED_CHANNEL, onPayload, warn);
+    // Before each LISTEN, a hello on the consumers' channel: they announce finishes again at once.
+    const hello = { sql: `SELECT pg_notify('${CHANNEL}', $1)`, params: [LISTENER_HELLO] };
+    return listenOn(orm, FINISHED_CHANNEL, onPayload, warn, hello);
+  }
+
+  /**
+   * Whether a session other than this one is (or may be) listening for finished jobs: an idle
+   * session whose last statement was that LISTEN, or one whose statement this role may not see.
+   */
+  override async finishedHeard(ex: Executor): Promise<boolean> {
+    const [row] = await run<{ heard: boolean }>(ex, { sql: FINISHED_HEARD, params: [] });
+    return row?.heard !== false;
   }
 }
 

@@ -11,6 +11,8 @@ export async function listenOn(
   channel: string,
   onWake: (payload?: string) => void,
   warn: (message: string) => void,
+  /** Run on each (re)connect before the LISTEN, which stays the connection's last statement. */
+  before?: { sql: string; params: unknown[] },
 ): Promise<Listener> {
   const pg = (await import('pg')).default;
   const connectionOptions = (orm.em.getConnection() as any).mapOptions({});
@@ -32,6 +34,7 @@ export async function listenOn(
     });
     try {
       await c.connect();
+      if (before) await c.query(before.sql, before.params);
       await c.query(`LISTEN ${channel}`);
       if (closed) {
         await c.end().catch(() => undefined);
