@@ -23,6 +23,7 @@ export interface LoopCollaborators {
   listen?(wake: () => void): Promise<{ close(): Promise<void> }>;
   /** Told the results each write applied (events, waiters). */
   written?: ResultWriterCollaborators['written'];
+  wantsWritten?: ResultWriterCollaborators['wantsWritten'];
   logger: LoopLogger;
 }
 
@@ -63,7 +64,7 @@ export class ConsumerLoop {
     });
     this.writer = new ResultWriter(
       { consumerId, defaultBackoff: settings.defaultBackoff },
-      { store, wake, logger, written: collaborators.written },
+      { store, wake, logger, written: collaborators.written, wantsWritten: collaborators.wantsWritten },
     );
     this.slots = new JobSlots(settings.concurrency, {
       execute: (job, controller) => collaborators.execute(job, controller),

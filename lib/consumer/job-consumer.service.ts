@@ -155,6 +155,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
           return runner.execute(job, controller);
         },
         written: (results) => this.events.written(results),
+        wantsWritten: () => this.events.wantsResults,
         forget: (job) => runner.forget(job),
         listen: (wake) => this.store.listen(wake),
         logger: this.logger,

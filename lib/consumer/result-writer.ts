@@ -5,12 +5,13 @@ import type { RunOutcome } from './job-runner.js';
 import type { ConsumerSummary, LoopLogger } from './consumer.types.js';
 import { isFinalFailure, retryDelayMs } from './retry.policy.js';
 
-/** A result whose write took effect, with the state it left the job in. */
-export interface WrittenResult {
-  job: ClaimedJob;
-  outcome: RunOutcome;
-  state: string;
-}
+/**
+ * A result whose write took effect, with the state it left the job in. Without `outcome` (and with
+ * only the job's id): a result not kept, because no one wanted results when it was recorded.
+ */
+export type WrittenResult =
+  | { job: ClaimedJob; outcome: RunOutcome; state: string }
+  | { job: Pick<ClaimedJob, 'id' | 'pipelineId'>; outcome?: undefined; state: string };
 
 export interface ResultWriterSettings {
   consumerId: string;
@@ -23,6 +24,8 @@ export interface ResultWriterCollaborators {
   wake(): void;
   /** Told the results each write applied (events, waiters); without it, nothing is kept for it. */
   written?(results: WrittenResult[]): void;
+  /** Whether `written` has a use for results now (else a drain keeps none: see `record`). @default always */
+  wantsWritten?(): boolean;
   logger: LoopLogger;
 }
 
@@ -137,7 +140,11 @@ export class ResultWriter {
       }
     }
     this.unflushed.set(job.id, job.attempts);
-    if (this.collaborators.written) this.results.set(job.id, { job, outcome });
+    // Kept for `written` only while it has a use for them (an emitter, a waiter), and always for a
+    // pipeline's step (its pipeline's waiters need its pipeline): the drain's hot path keeps nothing.
+    if (this.collaborators.written && (job.pipelineId !== null || this.wanted())) {
+      this.results.set(job.id, { job, outcome });
+    }
     void this.flush();
   }
 
@@ -198,6 +205,10 @@ export class ResultWriter {
     return this.flushing;
   }
 
+  private wanted(): boolean {
+    return this.collaborators.wantsWritten?.() ?? true;
+  }
+
   /** After a write: its jobs are no longer ours; `applied` holds those whose write took effect. */
   private written(batch: FinishBatch, applied: ReadonlyMap<string, string>): void {
     // The database set each retry's runAfter from its clock when this write ran, which can be well
@@ -206,14 +217,15 @@ export class ResultWriter {
       if (applied.has(f.id)) this.localRetryUntil = Math.max(this.localRetryUntil, Date.now() + f.delay_ms);
     }
     const told: WrittenResult[] = [];
+    // A waiter that came after the record finds no kept result: it is still woken, by id.
+    const wanted = this.collaborators.written !== undefined && this.wanted();
     for (const j of [...batch.completed, ...batch.failed, ...batch.snoozed, ...batch.released]) {
       this.unflushed.delete(j.id);
       const result = this.results.get(j.id);
-      if (result) {
-        this.results.delete(j.id);
-        const state = applied.get(j.id);
-        if (state !== undefined) told.push({ ...result, state });
-      }
+      const state = applied.get(j.id);
+      if (result) this.results.delete(j.id);
+      if (state !== undefined && wanted)
+        told.push(result ? { ...result, state } : { job: { id: j.id, pipelineId: null }, state });
       if (!applied.has(j.id)) {
         const why = 'this consumer no longer holds its lease (another consumer rescued it)';
         this.collaborators.logger.warn(`job ${j.id}: result not written, ${why}`);

@@ -95,15 +95,20 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
     if (job.pipelineId) this.pipelineMayHaveEnded([job.pipelineId], false);
   }
 
-  /** Results this process's consumer wrote. */
+  /** Whether results written here have a use: an emitter, or a waiter of this process. */
+  get wantsResults(): boolean {
+    return this.emitter !== undefined || this.waiters.size > 0;
+  }
+
+  /** Results this process's consumer wrote (those without `outcome` only wake their waiters). */
   written(results: readonly WrittenResult[]): void {
     // The drain's hot path: nothing per job when no one listens or waits in this process.
-    if (!this.emitter && this.waiters.size === 0) return;
+    if (!this.wantsResults) return;
     const pipelines = new Set<string>();
     for (const { job, outcome, state } of results) {
       this.waiters.wake(`job:${job.id}`);
       if (job.pipelineId) this.waiters.wake(`pipeline:${job.pipelineId}`);
-      if (!this.emitter) continue;
+      if (!this.emitter || !outcome) continue;
       const error = outcome.kind === 'failed' || outcome.kind === 'aborted' ? outcome.error : null;
       const b = base(job, job.attempts, false);
       if (state === 'completed' && outcome.kind === 'completed')
