@@ -22,8 +22,8 @@ const LATE_COMMIT_MS = 5_000;
 export class RetentionBoundary {
   private boundary: Boundary | undefined;
   /** The newest finish seen, and a mark at or before it with the jobs finished at or after it when last counted. */
-  private newest: Date | number | undefined;
-  private mark: Date | number | undefined;
+  private newest: Stamp | undefined;
+  private mark: Stamp | undefined;
   private seen = 0;
   private rounds = 0;
 
@@ -55,7 +55,7 @@ export class RetentionBoundary {
     if (mark === undefined || back === undefined) return undefined;
     // The next mark: `LATE_COMMIT_MS` before the newest seen, never before the current one. One
     // read counts both: what is new since the current mark, and what to take off next time.
-    const next = Number(back) > Number(mark) ? back : mark;
+    const next = later(back, mark);
     const since = await this.store.finishedSince(this.state, [mark, next]);
     const fresh = since.counts[0]! - this.seen;
     if (fresh < 0) return undefined; // recent jobs deleted by other means: start over
@@ -72,10 +72,32 @@ export class RetentionBoundary {
   }
 }
 
-/** A stored finish time moved by `ms`, in its own shape (a Date, or epoch ms on SQLite); undefined for another shape or none. */
-function shifted(value: unknown, ms: number): Date | number | undefined {
+type Stamp = Date | number | string;
+
+/**
+ * A stored finish time moved by `ms`, in its own shape: a Date, epoch ms (SQLite), a timestamp text
+ * with its offset (PostgreSQL's timestamptz as the raw driver returns it: a Date then), or one
+ * without (MariaDB's DATETIME: text again, moved as if in UTC so that no daylight saving change
+ * gets in). Texts are cut to the millisecond: earlier, never later, so a mark taken from one counts
+ * no job less. Undefined for another shape or none (the boundary is then read afresh every round).
+ */
+export function shifted(value: unknown, ms: number): Stamp | undefined {
   if (value instanceof Date) return new Date(value.getTime() + ms);
   if (typeof value === 'number' || typeof value === 'bigint') return Number(value) + ms;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value) + ms;
-  return undefined;
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value)) return Number(value) + ms;
+  const m = TIMESTAMP.exec(value);
+  if (!m) return undefined;
+  const at = Date.parse(m[2] ? value : `${value.replace(' ', 'T')}Z`);
+  if (Number.isNaN(at)) return undefined;
+  return m[2] ? new Date(at + ms) : new Date(at + ms).toISOString().replace('T', ' ').replace('Z', '');
 }
+
+/** The later of two stamps of one shape (see `shifted`). */
+function later(a: Stamp, b: Stamp): Stamp {
+  const time = (s: Stamp) => (typeof s === 'string' ? Date.parse(`${s.replace(' ', 'T')}Z`) : Number(s));
+  return time(a) > time(b) ? a : b;
+}
+
+/** `2026-11-30 11:42:56.948033+00`, `...+05:30`, `...Z` (group 2: the offset), or with none. */
+const TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(?::?\d\d)?)?$/;

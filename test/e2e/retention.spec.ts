@@ -2,6 +2,8 @@ import { chain, JobNotFoundError, type JobsModuleOptions } from '../../lib/index
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { waitUntil } from '../helpers/spawned-process.js';
+import { JobStore } from '../../lib/persistence/job.store.js';
+import { RetentionBoundary } from '../../lib/consumer/retention.boundary.js';
 
 /**
  * Retention (issue 11) and purge(): finished plain jobs go by their state's rule; a pipeline goes
@@ -107,5 +109,30 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
     await expect(t.queue.getPipeline(done.id)).rejects.toThrow(JobNotFoundError);
     expect(Object.keys((await t.queue.getPipeline(unfinished.id)).steps)).toHaveLength(2);
     expect(await count('queue_job', `WHERE pipeline_id IS NULL`)).toBe(1); // the failed job: kept 7 days
+  });
+  it('a maxCount boundary moves on from round to round on the real store, landing where a fresh read does', async () => {
+    await open({ retention: false });
+    const store = t.app.get(JobStore).retention;
+    const reads = { fresh: 0, moved: 0 };
+    const counted: ConstructorParameters<typeof RetentionBoundary>[0] = {
+      pruneBoundary: (state, keepLast, advance) => {
+        reads[advance ? 'moved' : 'fresh']++;
+        return store.pruneBoundary(state, keepLast, advance);
+      },
+      finishedSince: (state, since) => store.finishedSince(state, since),
+    };
+    const boundary = new RetentionBoundary(counted, 'completed', 5);
+    const finish = async (n: number) => {
+      await t.queue.enqueueMany(Array.from({ length: n }, (_, i) => ({ name: 'test.echo' as const, input: { i } })));
+      await drain();
+    };
+    await finish(8);
+    const first = await boundary.next();
+    await finish(4);
+    const second = await boundary.next();
+    // The second round counted the 4 new jobs and moved on by them: no second read of the newest 5.
+    expect(reads).toEqual({ fresh: 1, moved: 1 });
+    expect(second).toEqual(await store.pruneBoundary('completed', 5));
+    expect(second?.id).not.toBe(first?.id);
   });
 });

@@ -1,5 +1,5 @@
 /** RetentionBoundary: the maxCount boundary moved on by the jobs finished since, against a fake store. */
-import { RetentionBoundary } from '../../../lib/consumer/retention.boundary.js';
+import { RetentionBoundary, shifted } from '../../../lib/consumer/retention.boundary.js';
 
 /** Finished jobs as (finishedAt epoch ms, id), and the store's reads over them. */
 function fakeStore() {
@@ -66,5 +66,21 @@ describe('RetentionBoundary', () => {
     for (let i = 0; i < 60; i++) f.add(2_000 + i);
     expect(f.kept(await b.next())).toBe(50);
     expect(f.reads.fresh).toBe(2);
+  });
+});
+
+describe('shifted (a finish time as each database returns it, moved by ms)', () => {
+  it('moves a Date, epoch ms, PostgreSQL text with its offset (to a Date) and MariaDB text without one (to text)', () => {
+    expect(shifted(new Date('2026-11-30T11:42:56.948Z'), -1_000)).toEqual(new Date('2026-11-30T11:42:55.948Z'));
+    expect(shifted(1_796_038_976_948, 5)).toBe(1_796_038_976_953);
+    expect(shifted('1796038976948', 5)).toBe(1_796_038_976_953);
+    expect(shifted('2026-11-30 11:42:56.948033+00', -1_000)).toEqual(new Date('2026-11-30T11:42:55.948Z'));
+    expect(shifted('2026-11-30 11:42:56.948+05:30', 0)).toEqual(new Date('2026-11-30T06:12:56.948Z'));
+    expect(shifted('2026-11-30 00:00:00.500', -1_000)).toBe('2026-11-29 23:59:59.500');
+    expect(shifted('2026-11-30 11:42:56', 0)).toBe('2026-11-30 11:42:56.000');
+  });
+
+  it('gives undefined for what it cannot read, so the boundary is read afresh', () => {
+    for (const v of [undefined, null, 'yesterday', '2026-11-30', {}]) expect(shifted(v, 0)).toBeUndefined();
   });
 });
