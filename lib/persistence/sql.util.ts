@@ -55,6 +55,12 @@ export interface SqlSyntax {
    * database clock.
    */
   appendLog(log: string, entry: string): string;
+  /**
+   * `column` among the values `select` returns. PostgreSQL plans `id IN (SELECT ... LIMIT n)` in a
+   * DELETE as a hash semi-join over a sequential scan of the whole table (1,500 ms for 50 batches of
+   * 4,000 on 400,000 rows); `= ANY(ARRAY(...))` collects the values once and finds each by index (215 ms).
+   */
+  inSelect(column: string, select: string): string;
   /** Appends `forUpdate` to a SELECT that locks its row until the transaction ends (`''` where the transaction holds the write lock already). */
   readonly forUpdate: string;
   /** The jobs table as an UPDATE's target, and the prefix its columns are referred to with. */

@@ -75,10 +75,10 @@ export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number):
     past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
   }
   if (past.length === 0) past.push('1 = 0');
-  const sql = `DELETE FROM ${JOB_TABLE} WHERE id IN (SELECT id FROM ${JOB_TABLE}
+  const oldest = `SELECT id FROM ${JOB_TABLE}
       WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})
-      ORDER BY finished_at LIMIT ${p.add(limit)})
-    RETURNING id`;
+      ORDER BY finished_at LIMIT ${p.add(limit)}`;
+  const sql = `DELETE FROM ${JOB_TABLE} WHERE ${syntax.inSelect('id', oldest)} RETURNING id`;
   return p.sql(sql);
 }
 
@@ -108,7 +108,7 @@ export function deletePipelinesSql(syntax: SqlSyntax, ids: readonly string[]): S
   return [
     of(
       (list) =>
-        `DELETE FROM ${DEPENDENCY_TABLE} WHERE job_id IN (SELECT id FROM ${JOB_TABLE} WHERE pipeline_id ${list})`,
+        `DELETE FROM ${DEPENDENCY_TABLE} WHERE ${syntax.inSelect('job_id', `SELECT id FROM ${JOB_TABLE} WHERE pipeline_id ${list}`)}`,
     ),
     of((list) => `DELETE FROM ${JOB_TABLE} WHERE pipeline_id ${list} RETURNING id`),
     of((list) => `DELETE FROM ${PIPELINE_TABLE} WHERE id ${list}`),

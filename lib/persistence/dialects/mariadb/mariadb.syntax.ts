@@ -67,6 +67,7 @@ export const mariadbSyntax: SqlSyntax = {
   fromEpochMs: (ms) => `(TIMESTAMP'1970-01-01 00:00:00.000' + INTERVAL (${ms} * 1000) MICROSECOND)`,
   json: (placeholder) => placeholder,
   appendLog: (log, entry) => `JSON_ARRAY_APPEND(${log}, '$', JSON_SET(${entry}, '$.at', ${NOW_ISO}))`,
+  inSelect: (column, select) => `${column} IN (${select})`,
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

@@ -22,6 +22,7 @@ export const postgresqlSyntax: SqlSyntax = {
   fromEpochMs: (ms) => `to_timestamp(${ms}::bigint / 1000.0)`,
   json: (placeholder) => `${placeholder}::jsonb`,
   appendLog: (log, entry) => `${log} || jsonb_build_array(jsonb_set(${entry}, '{at}', to_jsonb(now())))`,
+  inSelect: (column, select) => `${column} = ANY(ARRAY(${select}))`,
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

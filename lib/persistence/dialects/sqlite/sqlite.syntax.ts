@@ -37,6 +37,7 @@ export const sqliteSyntax: SqlSyntax = {
   fromEpochMs: (ms) => ms,
   json: (placeholder) => placeholder,
   appendLog: (log, entry) => `json_insert(${log}, '$[#]', json(json_set(${entry}, '$.at', ${NOW})))`,
+  inSelect: (column, select) => `${column} IN (${select})`,
   forUpdate: '',
   // SQLite's UPDATE ... FROM cannot alias its target.
   target: { table: JOB_TABLE, ref: `${JOB_TABLE}.` },
