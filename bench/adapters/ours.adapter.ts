@@ -1,14 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Countdown, waitUntilZero, withTimeout } from '../drain.util.js';
-
-/** Due or running jobs (a workload may hold jobs scheduled for later, which the drain leaves). */
-const UNFINISHED = `SELECT count(*) AS n FROM queue_job
-  WHERE state IN ('running', 'blocked') OR (state = 'pending' AND run_after <= now())`;
 import { probe } from '../probe.js';
 import { createOursApp, enqueueAll, type OursDb } from '../ours/bench.app.js';
 import type { QueueSystem } from './queue-system.js';
 import type { JobsModuleOptions } from '../../lib/index.js';
+
+/**
+ * Any due or running job left, read through the partial indexes (claim: pending; leased: running
+ * jobs hold a lease), so that the look stays cheap on a table of a million finished rows. Called
+ * once every handler ran: a step left blocked would have had no handler run, so it is not looked for.
+ */
+const UNFINISHED = `SELECT CASE WHEN EXISTS (SELECT 1 FROM queue_job WHERE lease_until IS NOT NULL)
+  OR EXISTS (SELECT 1 FROM queue_job WHERE state = 'pending' AND run_after <= now()) THEN 1 ELSE 0 END AS n`;
 
 /** This library, driven through a Nest application context with its defaults (no tuning). */
 export const ours: QueueSystem = {
