@@ -1,4 +1,4 @@
-import { ResultWriter } from '../../../lib/consumer/result-writer.js';
+import { ResultWriter, type WrittenResult } from '../../../lib/consumer/result-writer.js';
 import type { RunOutcome } from '../../../lib/consumer/job-runner.js';
 import type { ClaimedJob } from '../../../lib/persistence/row.mapper.js';
 import { FakeJobStore, Gate } from '../fakes/fake-job.store.js';
@@ -45,6 +45,36 @@ describe('ResultWriter', () => {
     expect(store.finishes.map((f) => f.completed.length + f.failed.length)).toEqual([1, 2]);
     store.finishGate.release();
     await until(() => writer.isSettled());
+  });
+
+  it('keeps results for `written` only while it wants them; one that came to want them is told by id', async () => {
+    const store = new FakeJobStore();
+    let wants = false;
+    const told: WrittenResult[] = [];
+    const writer = new ResultWriter(
+      { consumerId: CONSUMER, defaultBackoff: { baseMs: 1_000, maxMs: 60_000, jitter: false } },
+      {
+        store,
+        wake: () => undefined,
+        logger: new FakeLogger(),
+        written: (results) => void told.push(...results),
+        wantsWritten: () => wants,
+      },
+    );
+    const [a, b] = await claim(store, 2);
+    store.finishGate = new Gate();
+    writer.record(a!, completed(1), 5); // no emitter, no waiter: nothing kept
+    await until(() => store.finishGate!.held === 1);
+    wants = true; // a waiter came while a's write ran
+    writer.record(b!, completed(2), 5);
+    store.finishGate.release();
+    await until(() => store.finishGate!.held === 1);
+    store.finishGate.release();
+    await until(() => writer.isSettled());
+    expect(told).toEqual([
+      { job: { id: a!.id, pipelineId: null }, state: 'completed' },
+      { job: b, outcome: completed(2), state: 'completed' },
+    ]);
   });
 
   it('keeps a job in `unflushed` (its lease renewed) until its result is written', async () => {
