@@ -88,14 +88,19 @@ export function shifted(value: unknown, ms: number): Stamp | undefined {
   if (/^\d+$/.test(value)) return Number(value) + ms;
   const m = TIMESTAMP.exec(value);
   if (!m) return undefined;
-  const at = Date.parse(m[2] ? value : `${value.replace(' ', 'T')}Z`);
+  const at = m[2] ? Date.parse(value) : asUtc(value);
   if (Number.isNaN(at)) return undefined;
   return m[2] ? new Date(at + ms) : new Date(at + ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** A timestamp text without an offset (MariaDB's), read as UTC: epoch ms, NaN if unreadable. */
+function asUtc(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}
+
 /** The later of two stamps of one shape (see `shifted`). */
 function later(a: Stamp, b: Stamp): Stamp {
-  const time = (s: Stamp) => (typeof s === 'string' ? Date.parse(`${s.replace(' ', 'T')}Z`) : Number(s));
+  const time = (s: Stamp) => (typeof s === 'string' ? asUtc(s) : Number(s));
   return time(a) > time(b) ? a : b;
 }
 
