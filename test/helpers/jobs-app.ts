@@ -12,6 +12,7 @@ import { FixtureJobs } from '../fixtures/fixture-jobs.js';
 import {
   createTestDatabase,
   MARIADB_ORM_OPTIONS,
+  withAdminClient,
   type DbKind,
   type TestDatabase,
   type TestOrmOptions,
@@ -92,8 +93,49 @@ export async function openJobsEnv(
   return { db, t: await createJobsApp(db.options, options) };
 }
 
-/** Per test (`afterEach`): closes the app and drops its database (whatever of them was opened). */
+/** After this long, a close that has not finished is described on stderr (see `closeJobsEnv`). */
+const CLOSE_STALL_MS = 15_000;
+
+/**
+ * Per test (`afterEach`): closes the app and drops its database (whatever of them was opened). A
+ * close still under way after `CLOSE_STALL_MS` is reported with what this process and the database
+ * are doing; on PostgreSQL the database is then dropped with its sessions (FORCE), which ends any
+ * statement the server holds, and the close is awaited again: a close that still hangs fails the
+ * hook at its timeout, with the report above it.
+ */
 export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
-  await env.t?.close();
+  const closing = env.t?.close();
+  if (closing && (await stalls(closing, CLOSE_STALL_MS))) {
+    console.error(`closeJobsEnv: the app's close() has run for ${CLOSE_STALL_MS} ms: ${await describe(env.db)}`);
+    await env.db?.drop();
+    await closing;
+    console.error('closeJobsEnv: the close finished once the database was dropped');
+    return;
+  }
   await env.db?.drop();
+}
+
+async function stalls(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([work.then(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** This process's open resources and, on PostgreSQL, the sessions of the test database. */
+async function describe(db: TestDatabase | undefined): Promise<string> {
+  const resources = JSON.stringify(process.getActiveResourcesInfo());
+  if (db?.kind !== 'postgresql') return `active resources ${resources}`;
+  const name = new URL(db.options.clientUrl!).pathname.slice(1);
+  const sessions = await withAdminClient((c) =>
+    c.query(
+      `SELECT pid, state, wait_event_type, wait_event, now() - query_start AS running, left(query, 200) AS query
+       FROM pg_stat_activity WHERE datname = $1`,
+      [name],
+    ),
+  ).catch((err: Error) => ({ rows: [`(pg_stat_activity unreadable: ${err.message})`] }));
+  return `active resources ${resources}; sessions ${JSON.stringify(sessions.rows)}`;
 }
