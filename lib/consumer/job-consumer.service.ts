@@ -37,6 +37,9 @@ export interface ConsumerStatus {
   pollIntervalMs: number;
 }
 
+/** How long shutdown waits for a background notice or check to end before the ORM closes anyway. */
+const SETTLE_ON_SHUTDOWN_MS = 5_000;
+
 /**
  * Runs consumers in this process. `run()` resolves when the consumer stops (its `maxJobs`,
  * `timeoutMs` or `untilEmpty` was reached, `stop()` was called, or a signal arrived).
@@ -46,6 +49,8 @@ export interface ConsumerStatus {
 export class JobConsumer implements BeforeApplicationShutdown {
   private readonly logger = new Logger('JobConsumer');
   private readonly loops = new Set<ConsumerLoop>();
+  /** Each `run()` until its clean-up (timers, schedules, retention) has ended: the ORM closes after. */
+  private readonly runs = new Set<Promise<unknown>>();
   /** The recurring jobs' timers, shared by this application's consumers. */
   private recurring?: RecurringScheduler;
 
@@ -98,7 +103,15 @@ export class JobConsumer implements BeforeApplicationShutdown {
     return names;
   }
 
-  async run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
+  run(options: ConsumerOptions = {}): Promise<ConsumerSummary> {
+    const running = this.runLoop(options);
+    const settled = running.catch(() => undefined);
+    this.runs.add(settled);
+    void settled.finally(() => this.runs.delete(settled));
+    return running;
+  }
+
+  private async runLoop(options: ConsumerOptions): Promise<ConsumerSummary> {
     assertConsumerOptions(options);
     const names = this.claimableNames(options);
     const threadJobs = names.map((n) => this.registry.get(n)).filter((j) => j.thread !== undefined);
@@ -220,10 +233,13 @@ export class JobConsumer implements BeforeApplicationShutdown {
   /** Stops every consumer of this process: no new claims; running jobs get `graceMs`, then are handed back. */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     await Promise.all([...this.loops].map((l) => l.stop(options.graceMs)));
+    await Promise.all(this.runs);
   }
 
+  /** Before the ORM closes: consumers stopped, and the statements they left in the background settled. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
+    await this.store.monitor.settle(SETTLE_ON_SHUTDOWN_MS);
   }
 
   private handleSignals(loop: ConsumerLoop): () => void {

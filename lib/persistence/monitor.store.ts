@@ -22,6 +22,9 @@ export class MonitorStore {
   /** Whether other processes listen for finished jobs, and when that was learnt (heard until first asked). */
   private listeners = { heard: true, at: 0 };
   private asking = false;
+  /** Statements sent in the background (notices, the look at who listens), until they end. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     private readonly dialect: JobsDialect,
@@ -59,13 +62,34 @@ export class MonitorStore {
    */
   announce(batch: FinishBatch, applied: ReadonlyMap<string, string>, ended: readonly EndedRow[]): void {
     if (!this.hearsOtherProcesses || batch.completed.length + batch.failed.length === 0) return;
-    if (!this.anyoneListens()) return;
+    if (this.closing || !this.anyoneListens()) return;
     const pipelineOf = new Map(ended.map((r) => [String(r.id), toId(r.pipeline_id)]));
     const notices = finishNotices(batch, applied, pipelineOf);
     if (notices.length === 0) return;
-    this.dialect
-      .notifyFinished(this.db, encodeNotices(this.source, notices))
-      .catch((err: Error) => this.warn(`telling other processes about finished jobs failed (${err.message})`));
+    this.background(
+      this.dialect
+        .notifyFinished(this.db, encodeNotices(this.source, notices))
+        .catch((err: Error) => this.warn(`telling other processes about finished jobs failed (${err.message})`)),
+    );
+  }
+
+  /**
+   * Sends no more notices and waits (at most `ms`) for those under way: the pool must not close
+   * under them (a pool waits for every statement it lent a connection to, however long).
+   */
+  async settle(ms: number): Promise<void> {
+    this.closing = true;
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.race([Promise.all(this.inFlight), late]);
+    clearTimeout(timer);
+    if (this.inFlight.size) this.warn(`${this.inFlight.size} finished-job notices still under way at shutdown`);
+  }
+
+  private background(statement: Promise<unknown>): void {
+    this.inFlight.add(statement);
+    void statement.finally(() => this.inFlight.delete(statement));
   }
 
   /** A process started listening for finished jobs (its hello): announce from now on. */
@@ -84,13 +108,15 @@ export class MonitorStore {
     if (now - this.listeners.at > LISTENERS_TTL_MS && !this.asking) {
       this.asking = true;
       this.listeners.at = now;
-      void this.dialect
-        .finishedHeard(this.db)
-        .then(
-          (heard) => (this.listeners = { heard, at: Date.now() }),
-          () => (this.listeners = { heard: true, at: Date.now() }),
-        )
-        .finally(() => (this.asking = false));
+      this.background(
+        this.dialect
+          .finishedHeard(this.db)
+          .then(
+            (heard) => (this.listeners = { heard, at: Date.now() }),
+            () => (this.listeners = { heard: true, at: Date.now() }),
+          )
+          .finally(() => (this.asking = false)),
+      );
     }
     return this.listeners.heard;
   }

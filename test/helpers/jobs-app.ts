@@ -112,7 +112,13 @@ export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
     console.error('closeJobsEnv: the close finished once the database was dropped');
     return;
   }
-  await env.db?.drop();
+  const dropping = env.db?.drop();
+  if (dropping && (await stalls(dropping, CLOSE_STALL_MS))) {
+    console.error(
+      `closeJobsEnv: dropping the database has run for ${CLOSE_STALL_MS} ms: ${await describe(env.db, true)}`,
+    );
+    await dropping;
+  }
 }
 
 async function stalls(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -125,16 +131,19 @@ async function stalls(work: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-/** This process's open resources and, on PostgreSQL, the sessions of the test database. */
-async function describe(db: TestDatabase | undefined): Promise<string> {
+/**
+ * This process's open resources and, on PostgreSQL, the sessions of the test database (`server`:
+ * every active session of the server, the drop's own and the checkpointer's included).
+ */
+async function describe(db: TestDatabase | undefined, server = false): Promise<string> {
   const resources = JSON.stringify(process.getActiveResourcesInfo());
   if (db?.kind !== 'postgresql') return `active resources ${resources}`;
   const name = new URL(db.options.clientUrl!).pathname.slice(1);
   const sessions = await withAdminClient((c) =>
     c.query(
-      `SELECT pid, state, wait_event_type, wait_event, now() - query_start AS running, left(query, 200) AS query
-       FROM pg_stat_activity WHERE datname = $1`,
-      [name],
+      `SELECT pid, datname, backend_type, state, wait_event_type, wait_event, now() - query_start AS running, left(query, 200) AS query
+       FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND (datname = $1 OR ($2 AND state IS DISTINCT FROM 'idle'))`,
+      [name, server],
     ),
   ).catch((err: Error) => ({ rows: [`(pg_stat_activity unreadable: ${err.message})`] }));
   return `active resources ${resources}; sessions ${JSON.stringify(sessions.rows)}`;
