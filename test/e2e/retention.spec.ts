@@ -4,6 +4,7 @@ import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app
 import { waitUntil } from '../helpers/spawned-process.js';
 import { JobStore } from '../../lib/persistence/job.store.js';
 import { RetentionBoundary } from '../../lib/consumer/retention.boundary.js';
+import pg from 'pg';
 
 /**
  * Retention (issue 11) and purge(): finished plain jobs go by their state's rule; a pipeline goes
@@ -135,4 +136,63 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
     expect(second).toEqual(await store.pruneBoundary('completed', 5));
     expect(second?.id).not.toBe(first?.id);
   });
+
+  // PostgreSQL re-reads a row another transaction changed while a DELETE waited for its lock, and
+  // keeps it if it still matches the DELETE's own conditions: those must say "finished and past the
+  // rule", not only "one of these ids" (SQLite has one writer; MariaDB's locking reads see the latest row).
+  if (kind === 'postgresql')
+    it('a batch that waited on a job retried meanwhile leaves it alone', async () => {
+      await open({ retention: false });
+      const failed = await t.queue.enqueue('test.throwString');
+      await drain();
+      const other = new pg.Client({ connectionString: db.options.clientUrl });
+      await other.connect();
+      try {
+        // What retry writes, held open: the batch picks the job from its snapshot, then waits for the row.
+        await other.query('BEGIN');
+        await other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [failed.id]);
+        const pruning = t.app.get(JobStore).retention.pruneBatch({ rule: { state: 'failed', olderThanMs: 0 } }, 10);
+        await waitUntil(
+          async () =>
+            (
+              await other.query(
+                `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rowCount! > 0,
+          'the batch to wait for the retried row',
+          10_000,
+        );
+        await other.query('COMMIT');
+        expect(await pruning).toBe(0);
+        expect((await t.queue.get(failed.id)).state).toBe('pending');
+      } finally {
+        await other.end();
+      }
+    });
+
+  if (kind === 'postgresql')
+    it('a pipeline batch keeps a pipeline whose step a retry is re-opening', async () => {
+      await open({ retention: false });
+      // The first step fails for good; the second then fails too, without running (its dependency failed).
+      const p = await t.queue.enqueuePipeline(chain([{ job: 'test.throwString' }, { job: 'test.echo' }]));
+      await drain();
+      expect((await t.queue.getPipeline(p.id)).state).toBe('failed');
+      const first = Object.values((await t.queue.getPipeline(p.id)).steps).find((s) => s.name === 'test.throwString')!;
+      const other = new pg.Client({ connectionString: db.options.clientUrl });
+      await other.connect();
+      const rules = ['completed', 'failed', 'cancelled'].map((state) => ({ state, olderThanMs: 0 }));
+      try {
+        // What retry() does, held open: it locks the pipeline's steps, then re-opens the failed one.
+        await other.query('BEGIN');
+        await other.query('SELECT id FROM queue_job WHERE pipeline_id = $1 FOR UPDATE', [p.id]);
+        await other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [first.id]);
+        // The batch's snapshot still sees every step finished; the steps it cannot lock keep the pipeline.
+        expect(await t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10)).toBe(0);
+        await other.query('COMMIT');
+      } finally {
+        await other.end();
+      }
+      expect(Object.keys((await t.queue.getPipeline(p.id)).steps)).toHaveLength(2);
+      expect(await t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10)).toBe(0);
+    });
 });

@@ -75,10 +75,11 @@ export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number):
     past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
   }
   if (past.length === 0) past.push('1 = 0');
-  const oldest = `SELECT id FROM ${JOB_TABLE}
-      WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})
-      ORDER BY finished_at LIMIT ${p.add(limit)}`;
-  const sql = `DELETE FROM ${JOB_TABLE} WHERE ${syntax.inSelect('id', oldest)} RETURNING id`;
+  const prunable = `state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})`;
+  const oldest = `SELECT id FROM ${JOB_TABLE} WHERE ${prunable} ORDER BY finished_at LIMIT ${p.add(limit)}`;
+  // The rule again on the rows themselves: a job retried while this waited for its row lock is read
+  // again by PostgreSQL against these conditions (the ids alone would still match it), and stays.
+  const sql = `DELETE FROM ${JOB_TABLE} WHERE ${syntax.inSelect('id', oldest)} AND ${prunable} RETURNING id`;
   return p.sql(sql);
 }
 
@@ -97,6 +98,26 @@ export function selectPrunablePipelines(syntax: SqlSyntax, rules: readonly Prune
     WHERE NOT EXISTS (SELECT 1 FROM ${JOB_TABLE} s WHERE s.pipeline_id = pl.id AND (s.finished_at IS NULL OR NOT (${past.join(' OR ')})))
     ORDER BY pl.id LIMIT ${p.add(limit)}${syntax.forUpdate}`;
   return p.sql(sql);
+}
+
+/** How many steps each of these pipelines has. */
+export function countSteps(syntax: SqlSyntax, ids: readonly string[]): Sql {
+  const p = syntax.params();
+  return p.sql(
+    `SELECT pipeline_id, COUNT(*) AS n FROM ${JOB_TABLE} WHERE pipeline_id ${p.list(ids, 'bigint')} GROUP BY pipeline_id`,
+  );
+}
+
+/**
+ * The steps of these pipelines as they are now, locked, leaving out those another transaction
+ * holds (a retry re-opening them locks them first). Run after `selectPrunablePipelines` locked the
+ * pipelines: a pipeline goes only if every one of its steps came back (`countSteps`) finished.
+ * Its first read's snapshot may predate a retry that committed since; these rows do not.
+ */
+export function lockStepsToPrune(syntax: SqlSyntax, ids: readonly string[]): Sql {
+  const p = syntax.params();
+  const lock = syntax.forUpdate ? `${syntax.forUpdate} SKIP LOCKED` : '';
+  return p.sql(`SELECT pipeline_id, finished_at FROM ${JOB_TABLE} WHERE pipeline_id ${p.list(ids, 'bigint')}${lock}`);
 }
 
 /** The statements deleting these pipelines with their steps and edges, in this order (the second returns the steps). */

@@ -20,6 +20,8 @@ import {
   finishedSinceSql,
   pruneBoundarySql,
   pruneJobsSql,
+  countSteps,
+  lockStepsToPrune,
   selectPrunablePipelines,
   type PruneRule,
 } from './prune.sql.js';
@@ -233,15 +235,39 @@ export abstract class SharedSqlDialect extends SharedOperatorSql implements Jobs
   }
 
   async prunePipelines(tx: Executor, rules: readonly PruneRule[], limit: number) {
-    const ids = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) =>
+    const locked = (await run<{ id: unknown }>(tx, selectPrunablePipelines(this.syntax, rules, limit))).map((r) =>
       String(r.id),
     );
+    if (locked.length === 0) return 0;
+    const ids = await this.stillWhole(tx, locked);
     if (ids.length === 0) return 0;
     const [edges, steps, pipelines] = deletePipelinesSql(this.syntax, ids);
     await run(tx, edges!);
     const deleted = (await run(tx, steps!)).length;
     await run(tx, pipelines!);
     return deleted;
+  }
+
+  /**
+   * Of these locked pipelines, those whose every step is finished now and held by no one else: the
+   * first read's snapshot may predate a retry that re-opened a step (see `lockStepsToPrune`).
+   */
+  private async stillWhole(tx: Executor, pipelineIds: readonly string[]): Promise<string[]> {
+    const left = new Map(
+      (await run<{ pipeline_id: unknown; n: unknown }>(tx, countSteps(this.syntax, pipelineIds))).map((r) => [
+        String(r.pipeline_id),
+        Number(r.n),
+      ]),
+    );
+    for (const r of await run<{ pipeline_id: unknown; finished_at: unknown }>(
+      tx,
+      lockStepsToPrune(this.syntax, pipelineIds),
+    )) {
+      const id = String(r.pipeline_id);
+      // Counted down to 0 when every step came back finished; an unfinished one makes it negative for good.
+      left.set(id, r.finished_at === null ? -Infinity : left.get(id)! - 1);
+    }
+    return pipelineIds.filter((id) => left.get(id) === 0);
   }
 
   async countJobs(ex: Executor, count: reads.JobCount) {
