@@ -101,7 +101,8 @@ const CLOSE_STALL_MS = 15_000;
  * close still under way after `CLOSE_STALL_MS` is reported with what this process and the database
  * are doing; on PostgreSQL the database is then dropped with its sessions (FORCE), which ends any
  * statement the server holds, and the close is awaited again: a close that still hangs fails the
- * hook at its timeout, with the report above it.
+ * hook at its timeout, with the report above it. A drop still under way after that long is reported
+ * and left to finish on its own.
  */
 export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
   const closing = env.t?.close();
@@ -114,10 +115,12 @@ export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
   }
   const dropping = env.db?.drop();
   if (dropping && (await stalls(dropping, CLOSE_STALL_MS))) {
+    // The app is closed: what is left is the server's cleaning up. The test goes on; the drop
+    // finishes in the background, or global-teardown.ts drops the database with the run's leftovers.
     console.error(
-      `closeJobsEnv: dropping the database has run for ${CLOSE_STALL_MS} ms: ${await describe(env.db, true)}`,
+      `closeJobsEnv: dropping the database has run for ${CLOSE_STALL_MS} ms; not waiting for it: ${await describe(env.db, true)}`,
     );
-    await dropping;
+    dropping.catch((err: Error) => console.error(`closeJobsEnv: the drop failed (${err.message})`));
   }
 }
 
