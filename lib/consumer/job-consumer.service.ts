@@ -232,14 +232,16 @@ export class JobConsumer implements BeforeApplicationShutdown {
 
   /** Stops every consumer of this process: no new claims; running jobs get `graceMs`, then are handed back. */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
+    // The runs of these loops only: a run started meanwhile is not stopped here, so not awaited.
+    const runs = [...this.runs];
     await Promise.all([...this.loops].map((l) => l.stop(options.graceMs)));
-    await Promise.all(this.runs);
+    await Promise.all(runs);
   }
 
   /** Before the ORM closes: consumers stopped, and the statements they left in the background settled. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
-    await this.store.monitor.settle(SETTLE_ON_SHUTDOWN_MS);
+    await this.store.settleBackground(SETTLE_ON_SHUTDOWN_MS);
   }
 
   private handleSignals(loop: ConsumerLoop): () => void {

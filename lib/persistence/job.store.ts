@@ -232,6 +232,11 @@ export class JobStore extends BoundStore {
     ));
   }
 
+  /** At shutdown: the monitor's background statements settled (nothing to wait for if it never started). */
+  settleBackground(ms: number): Promise<void> {
+    return this.monitorOf?.settle(ms) ?? Promise.resolve();
+  }
+
   /** A running job's progress note (serialised JSON), written at once. */
   progress(id: string, progress: string): Promise<void> {
     return this.dialect.progress(this.bound.db, id, progress);

@@ -21,6 +21,19 @@ describe.each(DB_KINDS)('basics on %s', (kind) => {
     expect(done.output).toEqual({ hello: 'world' });
   });
 
+  it('stop() waits for the runs it stopped, clean-up included, not for one started meanwhile', async () => {
+    const first = t.consumer.run({ pollIntervalMs: 20 }); // runs until stopped
+    const stopping = t.consumer.stop();
+    const second = t.consumer.run({ pollIntervalMs: 20 });
+    const late = new Promise((resolve) => setTimeout(() => resolve('stop() still waiting'), 5_000));
+    expect(await Promise.race([stopping.then(() => 'stopped'), late])).toBe('stopped');
+    await first;
+    expect(t.consumer.consumers()).toHaveLength(1);
+    await t.consumer.stop();
+    await second;
+    expect(t.consumer.consumers()).toHaveLength(0);
+  });
+
   it('runs jobs in a real child consumer process', async () => {
     const jobs = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo', input: { n } })));
     const child = await runNode('test/fixtures/consumer.process.ts', {

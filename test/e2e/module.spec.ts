@@ -191,6 +191,20 @@ describe.each(DB_KINDS)('JobsModule on %s', (kind) => {
     expect(error.message).toContain('MikroOrmModule.forRoot');
   });
 
+  it('an application compiled but never initialised closes, and its ORM with it', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()],
+    })
+      .setLogger(silentLogger)
+      .compile();
+    const orm = moduleRef.get(MikroORM);
+    // What Nest runs when an init failed part-way: the queue's database was never set up, and the
+    // consumer's hook has nothing to stop or settle (a throw there would leave the ORM open).
+    await expect(moduleRef.get(JobConsumer).beforeApplicationShutdown()).resolves.toBeUndefined();
+    await moduleRef.close();
+    expect(await orm.isConnected()).toBe(false);
+  });
+
   it('fails the boot with DuplicateJobError naming both handlers of one name', async () => {
     const error = await bootFailure(
       [ormModule(db.options, [...JOB_ENTITIES]), JobsModule.forRoot()],

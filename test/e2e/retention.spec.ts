@@ -170,29 +170,81 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
       }
     });
 
+  // The two races of a pipeline batch with a retry re-opening a step (see lockStepsToPrune), staged
+  // with a second session holding what the retry writes. Each fails without the re-check: the batch
+  // deletes the pipeline, or (steps held) waits on them and runs into `within`.
   if (kind === 'postgresql')
-    it('a pipeline batch keeps a pipeline whose step a retry is re-opening', async () => {
-      await open({ retention: false });
-      // The first step fails for good; the second then fails too, without running (its dependency failed).
-      const p = await t.queue.enqueuePipeline(chain([{ job: 'test.throwString' }, { job: 'test.echo' }]));
-      await drain();
-      expect((await t.queue.getPipeline(p.id)).state).toBe('failed');
-      const first = Object.values((await t.queue.getPipeline(p.id)).steps).find((s) => s.name === 'test.throwString')!;
-      const other = new pg.Client({ connectionString: db.options.clientUrl });
-      await other.connect();
+    describe('a pipeline batch and a retry of one of its steps', () => {
       const rules = ['completed', 'failed', 'cancelled'].map((state) => ({ state, olderThanMs: 0 }));
-      try {
-        // What retry() does, held open: it locks the pipeline's steps, then re-opens the failed one.
+      const pruneBatch = () => t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10);
+      let other: pg.Client;
+      let p: { id: string };
+      let first: { id: string };
+
+      beforeEach(async () => {
+        await open({ retention: false });
+        // The first step fails for good; the second then fails too, without running (its dependency failed).
+        p = await t.queue.enqueuePipeline(chain([{ job: 'test.throwString' }, { job: 'test.echo' }]));
+        await drain();
+        const pipeline = await t.queue.getPipeline(p.id);
+        expect(pipeline.state).toBe('failed');
+        first = Object.values(pipeline.steps).find((s) => s.name === 'test.throwString')!;
+        other = new pg.Client({ connectionString: db.options.clientUrl });
+        await other.connect();
         await other.query('BEGIN');
+      });
+      afterEach(() => other.end());
+
+      const reopen = () =>
+        other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [first.id]);
+      const within = <T>(work: Promise<T>) =>
+        Promise.race([
+          work,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the batch waited')), 5_000)),
+        ]);
+      const whole = async () => expect(Object.keys((await t.queue.getPipeline(p.id)).steps)).toHaveLength(2);
+
+      it('keeps the pipeline while the retry holds its steps', async () => {
         await other.query('SELECT id FROM queue_job WHERE pipeline_id = $1 FOR UPDATE', [p.id]);
-        await other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [first.id]);
+        await reopen();
         // The batch's snapshot still sees every step finished; the steps it cannot lock keep the pipeline.
-        expect(await t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10)).toBe(0);
+        expect(await within(pruneBatch())).toBe(0);
         await other.query('COMMIT');
-      } finally {
-        await other.end();
-      }
-      expect(Object.keys((await t.queue.getPipeline(p.id)).steps)).toHaveLength(2);
-      expect(await t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10)).toBe(0);
+        await whole();
+      });
+
+      it('keeps the pipeline when the retry committed while the batch waited for the pipeline', async () => {
+        await other.query('SELECT id FROM queue_pipeline WHERE id = $1 FOR UPDATE', [p.id]);
+        await reopen();
+        const pruning = pruneBatch();
+        await waitUntil(
+          async () =>
+            (
+              await t.orm.em
+                .fork()
+                .getConnection()
+                .execute(
+                  `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+                )
+            ).length > 0,
+          'the batch to wait for the pipeline',
+          10_000,
+        );
+        await other.query('COMMIT');
+        // Its first read's snapshot predates the commit; the steps it then locks do not.
+        expect(await within(pruning)).toBe(0);
+        await whole();
+      });
+
+      it('still deletes a pipeline without steps', async () => {
+        await other.query('COMMIT');
+        const [{ id }] = (
+          await other.query(
+            `INSERT INTO queue_pipeline (name, workspace, created_at) VALUES ('empty', '{}', now()) RETURNING id`,
+          )
+        ).rows;
+        expect(await pruneBatch()).toBe(2); // the failed pipeline's two steps; the empty one had none
+        expect((await other.query('SELECT 1 FROM queue_pipeline WHERE id = $1', [id])).rowCount).toBe(0);
+      });
     });
 });

@@ -253,12 +253,10 @@ export abstract class SharedSqlDialect extends SharedOperatorSql implements Jobs
    * first read's snapshot may predate a retry that re-opened a step (see `lockStepsToPrune`).
    */
   private async stillWhole(tx: Executor, pipelineIds: readonly string[]): Promise<string[]> {
-    const left = new Map(
-      (await run<{ pipeline_id: unknown; n: unknown }>(tx, countSteps(this.syntax, pipelineIds))).map((r) => [
-        String(r.pipeline_id),
-        Number(r.n),
-      ]),
-    );
+    // A pipeline without steps (none is made so, but older data may have one) has nothing left to wait for.
+    const left = new Map(pipelineIds.map((id) => [id, 0]));
+    for (const r of await run<{ pipeline_id: unknown; n: unknown }>(tx, countSteps(this.syntax, pipelineIds)))
+      left.set(String(r.pipeline_id), Number(r.n));
     for (const r of await run<{ pipeline_id: unknown; finished_at: unknown }>(
       tx,
       lockStepsToPrune(this.syntax, pipelineIds),
