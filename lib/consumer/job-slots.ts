@@ -2,6 +2,7 @@ import { ConsumerShutdownError } from '../errors/shutdown.error.js';
 import type { ClaimedJob } from '../persistence/row.mapper.js';
 import type { RunOutcome } from './job-runner.js';
 import type { LoopLogger } from './consumer.types.js';
+import { waitAtMost } from '../wait.util.js';
 
 /** A job running in one of the consumer's slots. */
 export interface RunningJob {
@@ -75,10 +76,7 @@ export class JobSlots {
   async finish(graceMs: number): Promise<void> {
     if (this.running.size === 0) return;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
-    await Promise.race([all, grace]);
-    clearTimeout(timer);
+    await waitAtMost(all, graceMs);
     this.abortAll(
       (job) =>
         new ConsumerShutdownError(

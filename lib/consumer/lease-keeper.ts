@@ -5,6 +5,7 @@ import type { JobStore } from '../persistence/job.store.js';
 import type { ClaimBuffer } from './claim-buffer.js';
 import type { LoopLogger } from './consumer.types.js';
 import type { RunningJob } from './job-slots.js';
+import { waitAtMost } from '../wait.util.js';
 
 export interface LeaseKeeperSettings {
   consumerId: string;
@@ -56,10 +57,7 @@ export class LeaseKeeper {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     if (!this.current) return;
-    let timer: NodeJS.Timeout | undefined;
-    const lapse = new Promise<void>((r) => (timer = setTimeout(r, this.settings.leaseMs).unref()));
-    await Promise.race([this.current, lapse]);
-    clearTimeout(timer);
+    await waitAtMost(this.current, this.settings.leaseMs, true);
   }
 
   /** One heartbeat, then one rescue; skipped while the previous one still runs. */

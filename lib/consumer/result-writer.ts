@@ -4,6 +4,7 @@ import type { FinishBatch, JobStore } from '../persistence/job.store.js';
 import type { RunOutcome } from './job-runner.js';
 import type { ConsumerSummary, LoopLogger } from './consumer.types.js';
 import { isFinalFailure, retryDelayMs } from './retry.policy.js';
+import { waitAtMost } from '../wait.util.js';
 
 /**
  * A result whose write took effect, with the state it left the job in. Without `outcome` (and with
@@ -161,16 +162,13 @@ export class ResultWriter {
    */
   async writeRemaining(giveUpMs: number): Promise<boolean> {
     this.abandoned = false;
-    let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), giveUpMs)));
     const written = (async () => {
       while (!this.abandoned && (this.flushing || this.pending > 0)) await this.flush();
     })();
-    const result = await Promise.race([written, giveUp]);
-    clearTimeout(timer);
+    const inTime = await waitAtMost(written, giveUpMs);
     // Given up: the retry loop stops too, so a consumer stopped during an outage lets its process exit.
-    if (result === 'timeout') this.abandoned = true;
-    return result !== 'timeout';
+    if (!inTime) this.abandoned = true;
+    return inTime;
   }
 
   /** Group commit: one write in flight at a time; whatever finishes meanwhile goes in the next. */

@@ -5,6 +5,7 @@ import { decodeNotices, encodeNotices, finishNotices, type FinishedNotice } from
 import type { JobsDialect, Listener } from './jobs-dialect.js';
 import { toDate, toId } from './row.mapper.js';
 import type { EndedRow, FinishBatch } from './store.types.js';
+import { waitAtMost } from '../wait.util.js';
 
 export type { FinishedNotice, FinishOutcome } from './finish-notices.js';
 
@@ -80,11 +81,10 @@ export class MonitorStore {
   async settle(ms: number): Promise<void> {
     this.closing = true;
     if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    await Promise.race([Promise.all(this.inFlight), late]);
-    clearTimeout(timer);
-    if (this.inFlight.size) this.warn(`${this.inFlight.size} finished-job notices still under way at shutdown`);
+    if (!(await waitAtMost(Promise.all(this.inFlight), ms)))
+      this.warn(
+        `${this.inFlight.size} background statements (finished-job notices, listener checks) still under way at shutdown`,
+      );
   }
 
   private background(statement: Promise<unknown>): void {

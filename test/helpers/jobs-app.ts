@@ -7,6 +7,7 @@ import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { JOB_ENTITIES, JobConsumer, JobQueue, JobsModule, type JobsModuleOptions } from '../../lib/index.js';
+import { waitAtMost } from '../../lib/wait.util.js';
 import { LedgerEntrySchema } from '../fixtures/ledger.entity.js';
 import { FixtureJobs } from '../fixtures/fixture-jobs.js';
 import {
@@ -106,7 +107,7 @@ const CLOSE_STALL_MS = 15_000;
  */
 export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
   const closing = env.t?.close();
-  if (closing && (await stalls(closing, CLOSE_STALL_MS))) {
+  if (closing && !(await waitAtMost(closing, CLOSE_STALL_MS))) {
     console.error(`closeJobsEnv: the app's close() has run for ${CLOSE_STALL_MS} ms: ${await describe(env.db)}`);
     await env.db?.drop().catch((err: Error) => console.error(`closeJobsEnv: the drop failed (${err.message})`));
     await closing;
@@ -114,23 +115,13 @@ export async function closeJobsEnv(env: Partial<JobsTestEnv>): Promise<void> {
     return;
   }
   const dropping = env.db?.drop();
-  if (dropping && (await stalls(dropping, CLOSE_STALL_MS))) {
+  if (dropping && !(await waitAtMost(dropping, CLOSE_STALL_MS))) {
     // The app is closed: what is left is the server's cleaning up. The test goes on; the drop
     // finishes in the background, or global-teardown.ts drops the database with the run's leftovers.
     console.error(
       `closeJobsEnv: dropping the database has run for ${CLOSE_STALL_MS} ms; not waiting for it: ${await describe(env.db, true)}`,
     );
     dropping.catch((err: Error) => console.error(`closeJobsEnv: the drop failed (${err.message})`));
-  }
-}
-
-async function stalls(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  try {
-    return await Promise.race([work.then(() => false), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

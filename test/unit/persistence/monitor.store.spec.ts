@@ -42,6 +42,8 @@ describe('MonitorStore.settle', () => {
     const { monitor, warnings } = store(() => new Promise<void>(() => undefined));
     announce(monitor, '1');
     await monitor.settle(30);
-    expect(warnings).toEqual(['1 finished-job notices still under way at shutdown']);
+    expect(warnings).toEqual([
+      '1 background statements (finished-job notices, listener checks) still under way at shutdown',
+    ]);
   });
 });
