@@ -4,7 +4,7 @@ import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app
 import { waitUntil } from '../helpers/spawned-process.js';
 import { JobStore } from '../../lib/persistence/job.store.js';
 import { RetentionBoundary } from '../../lib/consumer/retention.boundary.js';
-import pg from 'pg';
+import { openSecondSession, type SecondSession } from '../helpers/second-session.js';
 import { waitAtMost } from '../../lib/wait.util.js';
 
 /**
@@ -140,29 +140,20 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
 
   // PostgreSQL re-reads a row another transaction changed while a DELETE waited for its lock, and
   // keeps it if it still matches the DELETE's own conditions: those must say "finished and past the
-  // rule", not only "one of these ids" (SQLite has one writer; MariaDB's locking reads see the latest row).
-  if (kind === 'postgresql')
+  // rule", not only "one of these ids". MariaDB's DELETE reads the latest row under lock, so the same
+  // conditions keep it there. SQLite has one writer: the race cannot be staged.
+  if (kind !== 'sqlite')
     it('a batch that waited on a job retried meanwhile leaves it alone', async () => {
       await open({ retention: false });
       const failed = await t.queue.enqueue('test.throwString');
       await drain();
-      const other = new pg.Client({ connectionString: db.options.clientUrl });
-      await other.connect();
+      const other = await openSecondSession(db);
       try {
         // What retry writes, held open: the batch picks the job from its snapshot, then waits for the row.
         await other.query('BEGIN');
-        await other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [failed.id]);
+        await other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = ?`, [failed.id]);
         const pruning = t.app.get(JobStore).retention.pruneBatch({ rule: { state: 'failed', olderThanMs: 0 } }, 10);
-        await waitUntil(
-          async () =>
-            (
-              await other.query(
-                `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-              )
-            ).rowCount! > 0,
-          'the batch to wait for the retried row',
-          10_000,
-        );
+        await waitUntil(() => other.someoneWaitsForALock(), 'the batch to wait for the retried row', 10_000);
         await other.query('COMMIT');
         expect(await pruning).toBe(0);
         expect((await t.queue.get(failed.id)).state).toBe('pending');
@@ -174,11 +165,11 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
   // The two races of a pipeline batch with a retry re-opening a step (see lockStepsToPrune), staged
   // with a second session holding what the retry writes. Each fails without the re-check: the batch
   // deletes the pipeline, or (steps held) waits on them and runs into `within`.
-  if (kind === 'postgresql')
+  if (kind !== 'sqlite')
     describe('a pipeline batch and a retry of one of its steps', () => {
       const rules = ['completed', 'failed', 'cancelled'].map((state) => ({ state, olderThanMs: 0 }));
       const pruneBatch = () => t.app.get(JobStore).retention.pruneBatch({ pipelines: rules }, 10);
-      let other: pg.Client;
+      let other: SecondSession;
       let p: { id: string };
       let first: { id: string };
 
@@ -190,14 +181,13 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
         const pipeline = await t.queue.getPipeline(p.id);
         expect(pipeline.state).toBe('failed');
         first = Object.values(pipeline.steps).find((s) => s.name === 'test.throwString')!;
-        other = new pg.Client({ connectionString: db.options.clientUrl });
-        await other.connect();
+        other = await openSecondSession(db);
         await other.query('BEGIN');
       });
       afterEach(() => other.end());
 
       const reopen = () =>
-        other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = $1`, [first.id]);
+        other.query(`UPDATE queue_job SET state = 'pending', finished_at = NULL WHERE id = ?`, [first.id]);
       const within = async <T>(work: Promise<T>) => {
         expect(await waitAtMost(work, 5_000)).toBe(true); // the batch did not wait on what the retry holds
         return work;
@@ -205,7 +195,7 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
       const whole = async () => expect(Object.keys((await t.queue.getPipeline(p.id)).steps)).toHaveLength(2);
 
       it('keeps the pipeline while the retry holds its steps', async () => {
-        await other.query('SELECT id FROM queue_job WHERE pipeline_id = $1 FOR UPDATE', [p.id]);
+        await other.query('SELECT id FROM queue_job WHERE pipeline_id = ? FOR UPDATE', [p.id]);
         await reopen();
         // The batch's snapshot still sees every step finished; the steps it cannot lock keep the pipeline.
         expect(await within(pruneBatch())).toBe(0);
@@ -214,22 +204,10 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
       });
 
       it('keeps the pipeline when the retry committed while the batch waited for the pipeline', async () => {
-        await other.query('SELECT id FROM queue_pipeline WHERE id = $1 FOR UPDATE', [p.id]);
+        await other.query('SELECT id FROM queue_pipeline WHERE id = ? FOR UPDATE', [p.id]);
         await reopen();
         const pruning = pruneBatch();
-        await waitUntil(
-          async () =>
-            (
-              await t.orm.em
-                .fork()
-                .getConnection()
-                .execute(
-                  `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-                )
-            ).length > 0,
-          'the batch to wait for the pipeline',
-          10_000,
-        );
+        await waitUntil(() => other.someoneWaitsForALock(), 'the batch to wait for the pipeline', 10_000);
         await other.query('COMMIT');
         // Its first read's snapshot predates the commit; the steps it then locks do not.
         expect(await within(pruning)).toBe(0);
@@ -238,13 +216,10 @@ describe.each(DB_KINDS)('retention and purge on %s', (kind) => {
 
       it('still deletes a pipeline without steps', async () => {
         await other.query('COMMIT');
-        const [{ id }] = (
-          await other.query(
-            `INSERT INTO queue_pipeline (name, workspace, created_at) VALUES ('empty', '{}', now()) RETURNING id`,
-          )
-        ).rows;
+        await other.query(`INSERT INTO queue_pipeline (name, workspace, created_at) VALUES ('empty', '{}', now())`);
+        const [{ id }] = await other.query(`SELECT max(id) AS id FROM queue_pipeline WHERE name = 'empty'`);
         expect(await pruneBatch()).toBe(2); // the failed pipeline's two steps; the empty one had none
-        expect((await other.query('SELECT 1 FROM queue_pipeline WHERE id = $1', [id])).rowCount).toBe(0);
+        expect(await other.query('SELECT 1 FROM queue_pipeline WHERE id = ?', [id])).toHaveLength(0);
       });
     });
 });
