@@ -220,3 +220,34 @@ onPostgres('finished-job notices on postgresql', () => {
     }
   });
 });
+
+const onMariadb = DB_KINDS.includes('mariadb') ? describe : describe.skip;
+
+// MariaDB has no channel between processes: a producer learns of another process's finishes only by
+// reading the job (waitFor's poll), and its emitter tells nothing it did not see happen itself.
+onMariadb('events across processes on mariadb', () => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    ({ db, t } = await openJobsEnv('mariadb', {
+      imports: [EventEmitterModule.forRoot()],
+      providers: [EventCollector],
+    }));
+  });
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  it("a producer's waitFor sees the completions of jobs a child consumer process ran, by its poll; no remote events", async () => {
+    const seen = t.app.get(EventCollector);
+    const jobs = await t.queue.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ name: 'test.echo', input: { i } })));
+    const waits = jobs.map((j) => t.queue.waitFor(j.id, { pollIntervalMs: 50, timeoutMs: 45_000 }));
+    const child = await runNode('test/fixtures/consumer.process.ts', {
+      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
+      timeoutMs: 60_000,
+    });
+    expect(child.code).toBe(0);
+    const done = await Promise.all(waits);
+    expect(done.map((j) => [j.state, j.output])).toEqual(jobs.map((_, i) => ['completed', { i }]));
+    for (const j of jobs) expect(seen.of(j.id).map((e) => e.event)).toEqual([E.Enqueued]);
+  });
+});

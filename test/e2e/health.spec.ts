@@ -1,8 +1,8 @@
 /**
  * JobsHealthIndicator on every database: up when all is well; the database check down when the
- * database goes away (a private PostgreSQL server stopped, a SQLite file removed, a MariaDB pool
- * closed); the consumer check in producer-only and consumer processes; the oldest-due check over
- * its threshold. And the sample app's GET /health over HTTP.
+ * database goes away (a private PostgreSQL or MariaDB server stopped, then up once it is back; a
+ * SQLite file removed; a MariaDB pool closed); the consumer check in producer-only and consumer
+ * processes; the oldest-due check over its threshold. And the sample app's GET /health over HTTP.
  */
 import { rm } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
@@ -10,7 +10,8 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { InvalidJobOptionsError, JobsHealthIndicator } from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type DbKind, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
-import { startOwnPostgres, type OwnPostgres } from '../helpers/own-postgres.js';
+import { startOwnPostgres } from '../helpers/own-postgres.js';
+import { startOwnMariadb } from '../helpers/own-mariadb.js';
 import { killAll, spawnNode, waitUntil } from '../helpers/spawned-process.js';
 
 /** What an app's health controller would hold. */
@@ -113,19 +114,37 @@ describe.each(DB_KINDS)('health on %s', (kind) => {
   }
 });
 
-const onPostgres = DB_KINDS.includes('postgresql') ? describe : describe.skip;
+interface OwnServer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
 
-onPostgres('health on a private postgresql server', () => {
-  let server: OwnPostgres;
+/** A server of the test's own for each database that has one (stopping the shared one would disturb other suites). */
+const OWN_SERVERS: Partial<Record<DbKind, () => Promise<{ server: OwnServer; options: TestDatabase['options'] }>>> = {
+  postgresql: async () => {
+    const server = await startOwnPostgres();
+    await server.query('CREATE DATABASE health_down');
+    return { server, options: { dialect: 'postgresql', clientUrl: server.url('health_down') } };
+  },
+  mariadb: async () => {
+    const server = await startOwnMariadb();
+    await server.query('CREATE DATABASE health_down');
+    return { server, options: { dialect: 'mariadb', clientUrl: server.url('health_down') } };
+  },
+};
+
+describe.each(DB_KINDS.filter((k) => OWN_SERVERS[k]))('health on %s, a private server', (kind) => {
+  let server: OwnServer;
+  let options: TestDatabase['options'];
 
   beforeAll(async () => {
-    server = await startOwnPostgres();
+    ({ server, options } = await OWN_SERVERS[kind]!());
   }, 60_000);
   afterAll(() => server?.destroy());
 
-  it('postgresql: the database check goes down when the server stops, and up when it is back', async () => {
-    await server.query('CREATE DATABASE health_down');
-    const t = await createJobsApp({ dialect: 'postgresql', clientUrl: server.url('health_down') }, withTerminus);
+  it(`${kind}: the database check goes down when the server stops, and up when it is back`, async () => {
+    const t = await createJobsApp(options, withTerminus);
     try {
       const probe = t.app.get(Probe);
       expect((await probe.jobs.pingCheck()).jobs_database.status).toBe('up');
@@ -138,7 +157,7 @@ onPostgres('health on a private postgresql server', () => {
     } finally {
       await t.close().catch(() => undefined);
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe.each(DB_KINDS)('the sample app on %s', (kind: DbKind) => {
