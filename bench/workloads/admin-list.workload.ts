@@ -42,6 +42,9 @@ async function firstPage(inspector: JobsInspector, filter: JobListFilter, n = 30
   return quantile(times, 0.5);
 }
 
+/** Issue 12: the first page of failed jobs on 1,000,000 finished jobs, on PostgreSQL. */
+const TARGET_MS = 50;
+
 /**
  * Ours only, PostgreSQL: the operations console's first page (50 jobs, newest first) on a table of
  * 1,000,000 finished jobs (100,000 with --quick): failed jobs (the partial index
@@ -78,6 +81,14 @@ export const adminList: Workload = {
         await c.query('DROP INDEX queue_job_ended_badly_idx');
         await c.end();
         const noIndex = await firstPage(inspector, { state: JobState.Failed }, 5);
+        // Issue 12's target, on one line each run: the first page of failed jobs among 1,000,000
+        // finished ones in under 50 ms (a --quick run has a tenth of the rows, so it proves nothing).
+        const verdict = rows < 1_000_000 ? 'not judged: fewer rows' : failed < TARGET_MS ? 'met' : 'MISSED';
+        console.log(
+          `admin-list: first page of failed jobs among ${rows.toLocaleString('en-US')} finished: ` +
+            `p50 ${failed.toFixed(1)} ms, target < ${TARGET_MS} ms: ${verdict} ` +
+            `[all jobs ${all.toFixed(1)} ms, without the index ${noIndex.toFixed(1)} ms]`,
+        );
         return { 'admin-list': failed, 'admin-list-no-index': noIndex, 'admin-list-all': all };
       } finally {
         await app.close();

@@ -8,9 +8,17 @@ import { jobsSchemaSql, type DatabaseName } from '../persistence/schema-ddl.js';
 import { CliOutput, table, text } from './cli-output.js';
 import { formatJob, jobLine } from './job-format.util.js';
 import { ProgressBar } from './progress-bar.util.js';
-import { assertNameList } from '../validation/options.validator.js';
+import { assertNameList, assertQueueName } from '../validation/options.validator.js';
+import { assertPurgeOptions } from '../validation/purge-options.validator.js';
+import { toPageFilter } from '../queue/job-list-filter.validator.js';
+import { assertRetryFilter } from '../queue/retry-filter.validator.js';
+import { InvalidJobOptionsError } from '../errors/invalid-options.error.js';
 
-/** What a command runs with: the app (created on first use, after the arguments were read) and stdout. */
+/**
+ * What a command runs with: the app (created on first use, after the arguments were read) and stdout.
+ * Each command checks its values with the queue's own validators before it first calls `app()`, so a
+ * bad value (a cursor, a name, a queue name too long) exits 2 without connecting to the database.
+ */
 export interface CliContext {
   app(): Promise<INestApplicationContext>;
   out: CliOutput;
@@ -50,6 +58,7 @@ function emptyQueue(queue: string): QueueOverview {
 
 /** `list`: one page of jobs, newest first, and the cursor of the next page. */
 export async function listCommand(c: CliContext, filter: JobListFilter): Promise<void> {
+  toPageFilter(filter); // listJobs() checks it again; this is to refuse a typo before connecting
   const page = await (await c.app()).get(JobsInspector).listJobs(filter);
   c.out.emit(page, () => {
     const rows = page.jobs.map((j) => [
@@ -93,6 +102,8 @@ export async function bulkRetryCommand(
   c: CliContext,
   filter: { name?: string; queue?: string; batchSize?: number },
 ): Promise<void> {
+  // All but the app's own maxBatchSize, known once it is up (--batch-size is at most 10,000 already).
+  assertRetryFilter(filter, Number.MAX_SAFE_INTEGER);
   const queue = await queueOf(c);
   const bar = new ProgressBar(0, { unit: 'jobs', label: 'retry' });
   let retried: number;
@@ -107,6 +118,7 @@ export async function bulkRetryCommand(
 
 /** `pause <queue>` / `resume <queue>`. */
 export async function pauseCommand(c: CliContext, queueName: string, paused: boolean): Promise<void> {
+  assertQueueName(queueName, paused ? 'pauseQueue(queue)' : 'resumeQueue(queue)', InvalidJobOptionsError, true);
   const queue = await queueOf(c);
   await (paused ? queue.pauseQueue(queueName) : queue.resumeQueue(queueName));
   c.out.emit({ queue: queueName, paused }, () => `Queue ${queueName} is ${paused ? 'paused' : 'running'}.`);
@@ -114,6 +126,7 @@ export async function pauseCommand(c: CliContext, queueName: string, paused: boo
 
 /** `purge --older-than 7d [--state ...]`: finished jobs, in batches. */
 export async function purgeCommand(c: CliContext, olderThanMs: number, states?: JobState[]): Promise<void> {
+  assertPurgeOptions({ olderThanMs, states });
   const queue = await queueOf(c);
   const bar = new ProgressBar(0, { unit: 'jobs', label: 'purge' });
   let deleted: number;

@@ -10,7 +10,8 @@ type Json = { json?: boolean };
 
 /**
  * The commands of `runJobsCli`, on commander. Arguments are read and checked (durations, states,
- * ids) before a command creates the app: a bad argument touches no database. Parse errors throw a
+ * ids) before a command creates the app, and each command checks its values (jobs-cli.commands.ts):
+ * a bad argument touches no database. Parse errors throw a
  * `CommanderError` (exitOverride) after commander has written the message to stderr.
  */
 export function jobsCliProgram(app: () => Promise<INestApplicationContext>): Command {

@@ -11,6 +11,11 @@ export interface ProgressBarOptions {
    * @default false
    */
   plainLines?: boolean;
+  /**
+   * Where it draws; a terminal when its `isTTY` is true. Tests pass a fake one.
+   * @default process.stderr
+   */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 /**
@@ -22,11 +27,12 @@ export class ProgressBar {
   private readonly startedAt = Date.now();
 
   constructor(total: number, options: ProgressBarOptions) {
-    const tty = !!process.stderr.isTTY;
+    const stream = options.stream ?? process.stderr;
+    const tty = !!stream.isTTY;
     if (!tty && !options.plainLines) return;
     const label = options.label ? `${options.label} ` : '';
     this.bar = new cliProgress.SingleBar({
-      stream: process.stderr,
+      stream,
       format: `${label}[{bar}] {value}/{total} ${options.unit}  {rate} ${options.unit}/s  {seconds} s`,
       barCompleteChar: '#',
       barIncompleteChar: '.',

@@ -9,11 +9,16 @@ export interface BulkProgress {
 /** Called after each batch of a bulk retry or purge. */
 export type OnBulkProgress = (progress: BulkProgress) => void;
 
-/** Adds each batch's count to `done` and reports it; `total` never falls below `done`. */
+/**
+ * Adds each batch's count to `done` and reports it; `total` never falls below `done`. An empty batch
+ * (the one that ends each state of a purge, or the last of a retry) is not reported: each report
+ * after the first has moved on.
+ */
 function reporter(total: number, onProgress: OnBulkProgress): (n: number) => void {
   let done = 0;
   onProgress({ done, total });
   return (n) => {
+    if (n === 0) return;
     done += n;
     onProgress({ done, total: Math.max(total, done) });
   };

@@ -19,7 +19,7 @@ class ReportRequestBody {
 export class ReportsController {
   constructor(private readonly jobs: JobQueue) {}
 
-  /** `POST /reports {"month":"2026-11"}`: enqueues the pipeline; follow it at `GET /pipelines/:id`. */
+  /** `POST /reports {"month":"2026-11"}`: enqueues the pipeline; follow it at `GET /pipelines/:id` (admin token). */
   @Post()
   @HttpCode(202)
   async create(@Body() body: ReportRequestBody) {

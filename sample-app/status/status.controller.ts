@@ -6,11 +6,19 @@ import {
   NotFoundException,
   Param,
   Post,
+  UseGuards,
 } from '@nestjs/common';
 import { InvalidJobOptionsError, InvalidJobStateError, JobNotFoundError, JobQueue } from '../../lib/index.js';
+import { AdminTokenGuard } from '../admin/admin-token.guard.js';
 
-/** Views of the queue (a job, a pipeline, the depth of each queue), and the retry of a failed job. */
+/**
+ * Views of the queue (a job, a pipeline, the depth of each queue), the retry of a failed job, pause
+ * and resume: the app's own endpoints over `JobQueue`. They read inputs and stacks and change jobs,
+ * so they sit behind the console's guard (`Authorization: Bearer <JOBS_ADMIN_TOKEN>`, everything
+ * refused while the variable is unset), like /jobs-admin/.
+ */
 @Controller()
+@UseGuards(AdminTokenGuard)
 export class StatusController {
   constructor(private readonly jobs: JobQueue) {}
 

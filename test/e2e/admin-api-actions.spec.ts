@@ -147,6 +147,15 @@ describe.each(DB_KINDS)('admin API actions on %s', (kind) => {
     const tooLong = 'q'.repeat(65);
     expect((await post(`/queues/${tooLong}/pause`)).status).toBe(400);
     expect(await snapshot(t.orm)).toEqual(before);
+
+    // resume's bad input: 400 naming what is wrong, and the paused queue stays paused.
+    await post('/queues/mail/pause');
+    const whilePaused = await snapshot(t.orm);
+    const refused = await post(`/queues/${tooLong}/resume`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/at most 64 characters/);
+    expect(await snapshot(t.orm)).toEqual(whilePaused);
+    expect(await t.queue.pausedQueues()).toEqual(['mail']);
   });
 
   it('purges finished jobs older than a limit, in the given states', async () => {

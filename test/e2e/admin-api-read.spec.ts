@@ -53,6 +53,7 @@ describe.each(DB_KINDS)('admin API reads on %s', (kind) => {
           failedLastHour: 0,
         },
       ],
+      readOnly: false, // for the dashboard, which then shows the actions
     });
 
     const hour = await get('/throughput');

@@ -125,6 +125,8 @@ describe.each(DB_KINDS)('admin API security on %s', (kind) => {
     }
     expect(await snapshot(t.orm)).toEqual(before);
     for (const [method, path] of reads) expect((await call(t.api, method as 'GET', path)).status).toBe(200);
+    // The dashboard learns it from GET /queues and shows no action.
+    expect((await call(t.api, 'GET', '/queues')).body.readOnly).toBe(true);
   });
 
   it('refuses actions without X-Jobs-Admin: 1 or from another site; the action guard has its say', async () => {

@@ -2,7 +2,8 @@
  * The dashboard in a real browser (headless Chromium, test/helpers/browser.ts) on the sample app
  * (its AppModule over HTTP on port 0, with JOBS_ADMIN_TOKEN set) on every database: log in with
  * the token, page through the job list, see a failed job's stack, retry it and watch a consumer
- * child process complete it, see a pipeline's graph, pause a queue. Every wait is on page state.
+ * child process complete it, see a pipeline's graph, pause a queue; a read-only console shows no
+ * action button. Every wait is on page state.
  * `DASHBOARD_SCREENSHOTS=1` also writes the README's screenshots (docs/screenshots/*.png).
  */
 import 'reflect-metadata';
@@ -230,6 +231,51 @@ suite(
       expect(await page.getByLabel('Admin token').count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(errors).toEqual([]);
+    });
+  },
+);
+
+suite(
+  HAS_CHROMIUM ? 'dashboard of a read-only console on %s' : `dashboard read-only on %s (${NO_CHROMIUM})`,
+  (kind) => {
+    let admin: AdminTestApp;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      admin = await openAdminApp(kind, { allowUnauthenticated: true, readOnly: true });
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await admin?.close();
+    });
+
+    it('says it is read-only and shows no action (pause, retry, retry all), only the data', async () => {
+      const failed = await admin.queue.enqueue('test.throwString', null);
+      await admin.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
+      expect((await admin.queue.get(failed.id)).state).toBe(JobState.Failed);
+      await admin.queue.enqueue('test.echo', { value: 1 }, { runAfter: new Date(Date.now() + 3_600_000) });
+      const page = await browser.newPage();
+      page.setDefaultTimeout(20_000);
+      const errors = collectPageErrors(page);
+      const root = admin.api.replace(/\/api$/, '/');
+
+      await page.goto(root);
+      const row = page.locator('[data-testid=queues] tr[data-queue=default]');
+      await row.waitFor();
+      await page.locator('[data-testid=read-only]').waitFor();
+      expect(await page.getByRole('button', { name: /^(Pause|Resume)$/ }).count()).toBe(0);
+
+      await page.goto(`${root}#/jobs/${failed.id}`);
+      await page.locator('[data-testid=stack]').waitFor();
+      await page.locator('[data-testid=job-detail] h1 [data-state=failed]').waitFor();
+      expect(await page.getByRole('button', { name: /^(Retry|Discard|Cancel)$/ }).count()).toBe(0);
+
+      await page.goto(`${root}#/jobs?state=failed`);
+      await page.locator(`[data-testid=jobs] tr[data-job-id="${failed.id}"]`).waitFor();
+      expect(await page.getByRole('button', { name: 'Retry all' }).count()).toBe(0);
       expect(errors).toEqual([]);
     });
   },

@@ -1,7 +1,8 @@
 /**
  * Issue 2's packaging acceptance: test/pack/pack-check.sh packs the library and runs a separate app,
  * made of the README's quick-start files, against the tarball on SQLite and (with DATABASE_URL, which
- * the global setup provides) PostgreSQL, on the lowest supported MikroORM. About 20-50 s.
+ * the global setup provides) PostgreSQL, on the lowest supported MikroORM, with the README's three
+ * lines for the operations console and its guard (200 with the token, 403 without). About 20-50 s.
  *
  * Issue 16's: test/pack/quick-start.sh follows the README's quick start to the letter in a new Nest
  * app, installing from the npm registry (so it needs it) with the newest MikroORM the install line
@@ -27,9 +28,13 @@ function runScript(script: string): Promise<{ code: number | null; output: strin
 it('the packed library works in a separate app built from the README', async () => {
   const { code, output } = await runScript('test/pack/pack-check.sh');
   if (code !== 0) throw new Error(`pack-check.sh exited with ${code}:\n${output}`);
-  expect(output).toContain('pack-check sqlite: enqueue, priority, runAfter, exclude/include, typed jobs ok');
-  if (process.env.DATABASE_URL)
-    expect(output).toContain('pack-check postgresql: enqueue, priority, runAfter, exclude/include, typed jobs ok');
+  for (const db of process.env.DATABASE_URL ? ['sqlite', 'postgresql'] : ['sqlite']) {
+    expect(output).toContain(`pack-check ${db}: enqueue, priority, runAfter, exclude/include, typed jobs ok`);
+    // README "Operations console": its three lines and admin.guard.ts in the quick start's app.
+    expect(output).toContain(
+      `pack-check ${db}: README console lines: /jobs-admin/api/queues 200 with the token, 403 without`,
+    );
+  }
   expect(output).toMatch(/pack check passed in \d+ s/);
 }, 180_000);
 

@@ -16,6 +16,8 @@
 #    test/pack/quick-start.sh's, which also follows the quick start with `nest start`.
 # 4. check.ts on a SQLite file, and on a fresh PostgreSQL database (AppModule with the PostgreSQL
 #    driver, as the README's install line says, and step 5's migration SQL) when DATABASE_URL is set.
+#    AppModule carries the README's three lines for the operations console and its admin.guard.ts:
+#    admin-check.ts serves it over HTTP (GET /jobs-admin/api/queues: 200 with the token, 403 without).
 # PACK_CHECK_KEEP=1 keeps the temp dir. Prints `pack check passed in N s` and exits 0 on success.
 set -euo pipefail
 started=$(date +%s)
@@ -68,10 +70,26 @@ for (const m of fs.readFileSync(readme, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g
   fs.writeFileSync(path.join(out, header[1]), m[1]);
   files.push(header[1]);
 }
-const expected = ['app.module.ts', 'mail/mail.jobs.ts', 'signup.controller.ts', 'consumer.ts'];
+const expected = ['app.module.ts', 'mail/mail.jobs.ts', 'signup.controller.ts', 'consumer.ts', 'admin.guard.ts'];
 const missing = expected.filter((f) => !files.includes(f));
 if (missing.length) throw new Error(`README quick start lacks ${missing.join(', ')} (found ${files.join(', ')})`);
-console.log(`pack-check: README files: ${files.join(', ')}`);
+// "Operations console": the three lines for the quick start's app.module.ts, its block's first line
+// `// app.module.ts: ...`. Its imports go after the module's last import, the rest after JobsModule.forRoot().
+const admin = [...fs.readFileSync(readme, 'utf8').matchAll(/```ts\n\/\/ app\.module\.ts: [^\n]*\n([\s\S]*?)```/g)];
+if (admin.length !== 1) throw new Error(`README should show one "// app.module.ts: ..." block (the console's three lines); found ${admin.length}`);
+const lines = admin[0][1].split('\n').filter((l) => l.trim() && !l.trim().startsWith('//'));
+const imports = lines.filter((l) => l.startsWith('import '));
+const rest = lines.filter((l) => !l.startsWith('import '));
+if (lines.length !== 3) throw new Error(`the console's block has ${lines.length} lines of code, the README says three`);
+const modulePath = path.join(out, 'app.module.ts');
+const appModule = fs.readFileSync(modulePath, 'utf8').split('\n');
+const lastImport = appModule.findLastIndex((l) => l.startsWith('import '));
+appModule.splice(lastImport + 1, 0, ...imports);
+const jobsModule = appModule.findIndex((l) => l.includes('JobsModule.forRoot('));
+if (jobsModule < 0) throw new Error("the quick start's app.module.ts has no JobsModule.forRoot() line");
+appModule.splice(jobsModule + 1, 0, ...rest);
+fs.writeFileSync(modulePath, appModule.join('\n'));
+console.log(`pack-check: README files: ${files.join(', ')}; app.module.ts with the console's three lines`);
 JS
 cp -r "$ROOT/test/pack/app/." "$APP/sqlite/src/"
 mv "$APP/sqlite/src/tsconfig.json" "$APP/tsconfig.json"
@@ -99,7 +117,10 @@ const semver = require(path.join(root, 'node_modules/semver'));
 const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/nestjs-job-pipelines/package.json'), 'utf8'));
 const optional = pkg.peerDependenciesMeta ?? {};
 const peers = Object.keys(pkg.peerDependencies ?? {}).filter((p) => !optional[p]?.optional);
-const wanted = [...new Set([...Object.keys(pkg.dependencies ?? {}), ...peers, '@mikro-orm/sqlite', '@mikro-orm/postgresql', '@types/node'])];
+// class-validator and class-transformer: optional peers the console needs (README "Operations console");
+// @nestjs/platform-express: the HTTP server a Nest app has, for admin-check.ts.
+const extra = ['class-validator', 'class-transformer', '@nestjs/platform-express'];
+const wanted = [...new Set([...Object.keys(pkg.dependencies ?? {}), ...peers, ...extra, '@mikro-orm/sqlite', '@mikro-orm/postgresql', '@types/node'])];
 for (const name of wanted) {
   const target = path.join(root, 'node_modules', name);
   const { version } = JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8'));
@@ -127,12 +148,14 @@ step "tsc"
 
 step "run on SQLite"
 (cd "$APP/sqlite" && PACK_DB=sqlite DATABASE_URL='' node ../dist/sqlite/src/check.js)
+(cd "$APP/sqlite" && PACK_DB=sqlite DATABASE_URL='' node ../dist/sqlite/src/admin-check.js)
 if [[ -n "${DATABASE_URL:-}" ]]; then
   step "run on PostgreSQL"
   PG_DB="pack_check_$$_$RANDOM"
   pg_admin "CREATE DATABASE \"$PG_DB\""
   PG_URL=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$DATABASE_URL" "$PG_DB")
   (cd "$APP/postgresql" && PACK_DB=postgresql DATABASE_URL="$PG_URL" node ../dist/postgresql/src/check.js)
+  (cd "$APP/postgresql" && PACK_DB=postgresql DATABASE_URL="$PG_URL" node ../dist/postgresql/src/admin-check.js)
 else
   step "DATABASE_URL is not set: PostgreSQL skipped"
 fi

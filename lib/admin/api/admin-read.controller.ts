@@ -1,8 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { JobRecord } from '../../interfaces/job-record.js';
 import type { JobPage, PipelineGraph, QueueOverview, ThroughputBucket } from '../../interfaces/jobs-inspector.types.js';
 import { JobQueue } from '../../queue/job-queue.service.js';
 import { JobsInspector } from '../../queue/jobs-inspector.service.js';
+import { JOBS_ADMIN_OPTIONS } from '../jobs-admin.constants.js';
+import type { ResolvedJobsAdminOptions } from '../jobs-admin-options.js';
 import { AdminApi } from './admin-api.decorators.js';
 import { JobListQuery, ThroughputQuery } from './job-list.query.js';
 
@@ -13,11 +15,13 @@ export class AdminReadController {
   constructor(
     private readonly inspector: JobsInspector,
     private readonly queue: JobQueue,
+    @Inject(JOBS_ADMIN_OPTIONS) private readonly options: ResolvedJobsAdminOptions,
   ) {}
 
+  /** With `readOnly`, so the dashboard (which asks this first) hides the actions it would be refused. */
   @Get('queues')
-  async queues(): Promise<{ queues: QueueOverview[] }> {
-    return { queues: await this.inspector.queueOverview() };
+  async queues(): Promise<{ queues: QueueOverview[]; readOnly: boolean }> {
+    return { queues: await this.inspector.queueOverview(), readOnly: this.options.readOnly };
   }
 
   @Get('throughput')

@@ -6,10 +6,12 @@ import { JobsView } from './jobs.view.js';
 import { LoginView } from './login.view.js';
 import { PipelineView } from './pipeline.view.js';
 import { QueuesView } from './queues.view.js';
+import { ReadOnly } from './read-only.context.js';
 import { href, useRoute, type Route } from './route.hook.js';
 import { forgetToken, readToken } from './session.store.js';
 
-type Access = { kind: 'checking' } | { kind: 'login'; reason?: string } | { kind: 'in'; open: boolean };
+type Access =
+  { kind: 'checking' } | { kind: 'login'; reason?: string } | { kind: 'in'; open: boolean; readOnly: boolean };
 
 function Page({ route }: { route: Route }) {
   const [section, id] = route.parts;
@@ -21,13 +23,14 @@ function Page({ route }: { route: Route }) {
 
 /**
  * Asks the API once who we are: a 200 without a token means the module runs with
- * `allowUnauthenticated` (no login needed); a 401 or 403 shows the login form.
+ * `allowUnauthenticated` (no login needed); a 401 or 403 shows the login form. The answer also says
+ * whether the console is read-only (no action buttons then).
  */
 async function probe(): Promise<Access> {
   const token = readToken();
   try {
-    await apiGet('queues');
-    return { kind: 'in', open: !token };
+    const { readOnly } = await apiGet<{ readOnly?: boolean }>('queues');
+    return { kind: 'in', open: !token, readOnly: readOnly === true };
   } catch (error) {
     if (error instanceof ApiError && error.refused) {
       if (token) forgetToken();
@@ -65,6 +68,7 @@ export function App() {
         <a href=${href('jobs')} aria-current=${current(section === 'jobs' && !failed)}>Jobs</a>
         <a href=${href('jobs', { state: 'failed' })} aria-current=${current(failed)}>Failed</a>
       </nav>
+      ${access.readOnly && html`<span class="badge" data-testid="read-only" title="actions are off">read-only</span>`}
       ${
         !access.open &&
         html`<button
@@ -79,6 +83,8 @@ export function App() {
         </button>`
       }
     </header>
-    <main><${Page} route=${route} /></main>
+    <main>
+      <${ReadOnly.Provider} value=${access.readOnly}><${Page} route=${route} /></${ReadOnly.Provider}>
+    </main>
   </div>`;
 }

@@ -1,5 +1,6 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
+import { ReadOnly } from './read-only.context.js';
 
 export interface ConfirmButtonProps {
   /** The button's label: `Retry`. */
@@ -16,8 +17,10 @@ export interface ConfirmButtonProps {
 /**
  * A button whose action runs only after a second, explicit click in a dialog: actions change jobs
  * that other people and processes depend on, so a stray click must not retry or cancel anything.
+ * Not shown at all when the console is read-only (`ReadOnly`).
  */
 export function ConfirmButton({ label, question, action, done, danger }: ConfirmButtonProps) {
+  const readOnly = useContext(ReadOnly);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -40,6 +43,9 @@ export function ConfirmButton({ label, question, action, done, danger }: Confirm
     setOpen(false);
     setError(null);
   };
+
+  // After the hooks (their order must not change between renders): a read-only console shows no action.
+  if (readOnly) return null;
 
   return html`
     <button type="button" class=${danger ? 'danger' : ''} onClick=${() => setOpen(true)}>${label}</button>
