@@ -10,6 +10,7 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { InvalidJobOptionsError, JobsHealthIndicator } from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type DbKind, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
+import { JobStore } from '../../lib/persistence/job.store.js';
 import { startOwnPostgres } from '../helpers/own-postgres.js';
 import { startOwnMariadb } from '../helpers/own-mariadb.js';
 import { killAll, spawnNode, waitUntil } from '../helpers/spawned-process.js';
@@ -89,6 +90,27 @@ describe.each(DB_KINDS)('health on %s', (kind) => {
     });
     await t.queue.pauseQueue('late');
     expect((await probe.jobs.oldestDueJobCheck('backlog', { maxAgeMs: 60_000 })).backlog.status).toBe('up');
+  });
+
+  it(`${kind}: the oldest due job is found across priorities, leaving out paused queues, future jobs and other queues`, async () => {
+    const ago = (s: number) => new Date(Date.now() - s * 1_000);
+    const put = (priority: number, runAfter: Date, queue = 'default') =>
+      t.queue.enqueue('test.echo' as never, {} as never, { priority, runAfter, queue });
+    await put(9, new Date(Date.now() + 3_600_000)); // not due
+    await put(5, ago(10));
+    await put(0, ago(300), 'paused');
+    await put(0, ago(200));
+    await put(0, ago(20));
+    await put(-3, ago(100), 'low');
+    await t.queue.pauseQueue('paused');
+    const age = (queues?: string[]) => t.app.get(JobStore).monitor.oldestDueAgeMs(queues);
+    const all = (await age())!;
+    expect(all).toBeGreaterThanOrEqual(200_000);
+    expect(all).toBeLessThan(300_000);
+    const low = (await age(['low']))!;
+    expect(low).toBeGreaterThanOrEqual(100_000);
+    expect(low).toBeLessThan(200_000);
+    expect(await age(['paused'])).toBeNull();
   });
 
   it(`${kind}: bad options throw InvalidJobOptionsError`, async () => {
