@@ -1,4 +1,3 @@
-import type { JobRecord } from '../interfaces/job-record.js';
 import { insertDeduplicated } from './dedup-insert.js';
 import type { JobsDialect } from './jobs-dialect.js';
 import { DateCache, insertedRecord, mapJobRow } from './row.mapper.js';
