@@ -163,9 +163,12 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
       const error = job.error ?? unknownError();
       if (n.outcome === 'completed') this.emit(JobEvents.Completed, { ...b, output: job.output as Json });
       else if (n.outcome === 'cancelled') this.emit(JobEvents.Cancelled, { ...b, error: job.error });
-      else this.emit(JobEvents.Failed, { ...b, error, willRetry: n.outcome === 'retrying' });
+      else if (n.outcome !== 'retried')
+        this.emit(JobEvents.Failed, { ...b, error, willRetry: n.outcome === 'retrying' });
+      // `retried` (retry() in another process) has no event of its own; it woke the waits above.
     }
-    const pipelines = notices.filter((n) => n.pipelineId && n.outcome !== 'retrying').map((n) => n.pipelineId!);
+    const ended = (n: FinishedNotice) => n.outcome !== 'retrying' && n.outcome !== 'retried';
+    const pipelines = notices.filter((n) => n.pipelineId && ended(n)).map((n) => n.pipelineId!);
     if (pipelines.length) await this.pipelines.check([...new Set(pipelines)], true);
   }
 }

@@ -167,6 +167,7 @@ export class JobStore extends BoundStore {
       transaction,
       settle,
       notifies: this.wakesOtherProcesses,
+      announce: (notices) => this.monitor.announceChanges(notices),
     }));
   }
 

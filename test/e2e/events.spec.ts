@@ -220,6 +220,61 @@ onPostgres('events across processes on postgresql', () => {
   });
 });
 
+onPostgres('changes by hand across processes on postgresql', () => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    ({ db, t } = await openJobsEnv('postgresql', {
+      imports: [EventEmitterModule.forRoot()],
+      providers: [EventCollector],
+    }));
+  });
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  /** The jobs command line in a child process (another process, as an operator's shell is). */
+  const cli = async (...args: string[]) => {
+    const run = await runNode('test/fixtures/jobs-cli.process.ts', { args, env: testDbEnv(db), timeoutMs: 60_000 });
+    expect([args, run.code]).toEqual([args, 0]);
+  };
+
+  it('waitFor wakes on a cancel and a discard of pending jobs in another process; a retry() there is told too', async () => {
+    const seen = t.app.get(EventCollector);
+    // Queue 'nobody': no consumer here; only the other process's change can end these jobs.
+    const [cancelled, discarded] = await t.queue.enqueueMany([
+      { name: 'test.echo', input: 1, queue: 'nobody' },
+      { name: 'test.echo', input: 2, queue: 'nobody' },
+    ]);
+    // A safety-net poll far longer than the wait's limit: only the notification can end these waits in time.
+    const wait = (id: string) => t.queue.waitFor(id, { pollIntervalMs: 600_000, timeoutMs: 45_000 });
+    const waits = [wait(cancelled!.id), wait(discarded!.id)];
+    await cli('cancel', cancelled!.id);
+    await cli('discard', discarded!.id);
+    expect((await Promise.all(waits)).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    await waitUntil(
+      () => [cancelled!, discarded!].every((j) => seen.of(j.id).some((e) => e.event === E.Cancelled)),
+      'the cancelled events',
+    );
+    for (const j of [cancelled!, discarded!]) {
+      expect(seen.of(j.id).map((e) => e.event)).toEqual([E.Enqueued, E.Cancelled]);
+      expect(seen.of(j.id)[1]!.payload).toMatchObject({ id: j.id, queue: 'nobody', attempt: 0, remote: true });
+    }
+
+    const raw = new pg.Client((t.orm.em.getConnection() as any).mapOptions({}));
+    await raw.connect();
+    try {
+      const heard: string[] = [];
+      raw.on('notification', (m) => m.channel === 'queue_job_finished' && heard.push(m.payload ?? ''));
+      await raw.query('LISTEN queue_job_finished');
+      await cli('retry', cancelled!.id);
+      await waitUntil(() => heard.some((p) => p.includes(`["${cancelled!.id}","p",null]`)), 'the retry notice');
+      expect((await t.queue.get(cancelled!.id)).state).toBe('pending');
+    } finally {
+      await raw.end();
+    }
+  });
+});
+
 onPostgres('finished-job notices on postgresql', () => {
   let db: TestDatabase;
   let t: JobsTestApp;
