@@ -51,6 +51,16 @@ describe.each(DB_KINDS)('admin API event stream on %s', (kind) => {
     });
   });
 
+  it('ends open streams when the app closes, so that the close completes', async () => {
+    t = await openAdminApp(kind);
+    stream = await openEventStream(t.api, READ);
+    expect(await stream.next()).toMatchObject({ event: 'hello' });
+    const app = t;
+    t = undefined;
+    await app.close(); // would wait for the open stream forever (the test's timeout) without the end
+    await expect(stream.next(() => false, 10_000)).rejects.toThrow(/ended|terminated|aborted/);
+  });
+
   (kind === 'postgresql' ? it : it.skip)('delivers the completion of a job another process ran', async () => {
     t = await openAdminApp(kind);
     stream = await openEventStream(t.api, READ);

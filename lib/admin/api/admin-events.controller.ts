@@ -1,5 +1,5 @@
-import { Controller, Sse, type MessageEvent } from '@nestjs/common';
-import { interval, map, merge, Observable } from 'rxjs';
+import { Controller, Sse, type BeforeApplicationShutdown, type MessageEvent } from '@nestjs/common';
+import { interval, map, merge, Observable, Subject, takeUntil } from 'rxjs';
 import { JobEventsBus, type StreamedEvent } from '../../events/job-events.bus.js';
 import { AdminApi } from './admin-api.decorators.js';
 
@@ -22,8 +22,16 @@ export interface StreamHello {
  */
 @AdminApi()
 @Controller('api')
-export class AdminEventsController {
+export class AdminEventsController implements BeforeApplicationShutdown {
+  /** Ends every open stream at shutdown: an open response would keep the HTTP server from closing. */
+  private readonly closing = new Subject<void>();
+
   constructor(private readonly bus: JobEventsBus) {}
+
+  beforeApplicationShutdown(): void {
+    this.closing.next();
+    this.closing.complete();
+  }
 
   @Sse('events')
   events(): Observable<MessageEvent> {
@@ -32,6 +40,9 @@ export class AdminEventsController {
       return this.bus.subscribe((event) => subscriber.next(event));
     });
     const keepAlive = interval(KEEP_ALIVE_MS).pipe(map(() => ({ event: 'ping' as const })));
-    return merge(events, keepAlive).pipe(map((data) => ({ data })));
+    return merge(events, keepAlive).pipe(
+      takeUntil(this.closing),
+      map((data) => ({ data })),
+    );
   }
 }
