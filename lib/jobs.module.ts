@@ -53,7 +53,8 @@ import { QueueGauges } from './telemetry/queue-gauges.service.js';
     JobsHealthIndicator,
     QueueGauges,
   ],
-  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting, JobsHealthIndicator],
+  // JobEventsBus: for the operations console's event stream (JobsAdminModule), not in the public API.
+  exports: [JobQueue, JobsInspector, JobConsumer, JobRegistry, JobsTesting, JobsHealthIndicator, JobEventsBus],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Options are optional: `JobsModule.forRoot()` uses every default. */

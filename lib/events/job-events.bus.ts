@@ -18,6 +18,23 @@ interface Emitter {
 }
 
 /**
+ * What a stream subscriber (the console's `GET api/events`) hears: each event's name and the fields
+ * that say which job or pipeline it is about, never outputs or errors (read those from the API).
+ * `jobs.job.retried`: `retry()` in another process set a job going again (no app event for it).
+ */
+export interface StreamedEvent {
+  event: JobEventName | 'jobs.job.retried';
+  id?: string;
+  name?: string | null;
+  queue?: string;
+  attempt?: number;
+  pipelineId?: string | null;
+  step?: string | null;
+  state?: string;
+  remote: boolean;
+}
+
+/**
  * Emits the queue's events (`JobEvents`) into the app's `EventEmitter2` when it has one
  * (`EventEmitterModule`, an optional peer: looked up at start, never imported otherwise), and wakes
  * this process's waiters. Where the database carries notifications, it also listens for the jobs
@@ -31,6 +48,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
   private listening?: Promise<Listener | undefined>;
   private closed = false;
   private readonly pipelines: PipelineEnds;
+  private readonly streams = new Set<(event: StreamedEvent) => void>();
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -59,7 +77,23 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
     return this.store.monitor.hearsOtherProcesses;
   }
 
+  /**
+   * Calls `listener` with every event from now on (see `StreamedEvent`), whether or not the app has
+   * an emitter; returns what unsubscribes. Listens for other processes' finishes from now on.
+   */
+  subscribe(listener: (event: StreamedEvent) => void): () => void {
+    this.streams.add(listener);
+    this.listen();
+    return () => this.streams.delete(listener);
+  }
+
+  /** Whether anyone hears events: the app's emitter, or a stream subscriber. */
+  private get isHeard(): boolean {
+    return this.emitter !== undefined || this.streams.size > 0;
+  }
+
   emit<N extends JobEventName>(name: N, payload: JobEventPayloads[N]): void {
+    if (this.streams.size) this.stream(name, payload);
     if (!this.emitter) return;
     try {
       this.emitter.emit(name, payload);
@@ -76,16 +110,16 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   enqueued(jobs: readonly JobRecord[]): void {
-    if (!this.emitter) return;
+    if (!this.isHeard) return;
     for (const j of jobs) this.emit(JobEvents.Enqueued, { ...base(j, j.attempts, false), runAfter: j.runAfter });
   }
 
   started(job: ClaimedJob): void {
-    if (this.emitter) this.emit(JobEvents.Started, base(job, job.attempts, false));
+    if (this.isHeard) this.emit(JobEvents.Started, base(job, job.attempts, false));
   }
 
   progress(job: ClaimedJob, message: string, details: JobEventPayloads['jobs.job.progress']['details']): void {
-    if (this.emitter) this.emit(JobEvents.Progress, { ...base(job, job.attempts, false), message, details });
+    if (this.isHeard) this.emit(JobEvents.Progress, { ...base(job, job.attempts, false), message, details });
   }
 
   /** A job that ended `cancelled` by `cancel()` or `discard()` in this process. */
@@ -97,7 +131,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether results written here have a use: an emitter, or a waiter of this process. */
   get wantsResults(): boolean {
-    return this.emitter !== undefined || this.waiters.size > 0;
+    return this.isHeard || this.waiters.size > 0;
   }
 
   /** Results this process's consumer wrote (those without `outcome` only wake their waiters). */
@@ -108,7 +142,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
     for (const { job, outcome, state } of results) {
       this.waiters.wake(`job:${job.id}`);
       if (job.pipelineId) this.waiters.wake(`pipeline:${job.pipelineId}`);
-      if (!this.emitter || !outcome) continue;
+      if (!this.isHeard || !outcome) continue;
       const error = outcome.kind === 'failed' || outcome.kind === 'aborted' ? outcome.error : null;
       const b = base(job, job.attempts, false);
       if (state === 'completed' && outcome.kind === 'completed')
@@ -125,10 +159,23 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
 
   /** A pipeline cancelled in this process may have ended with it. */
   pipelineMayHaveEnded(pipelineIds: string[], remote: boolean): void {
-    if (!this.emitter) return;
+    if (!this.isHeard) return;
     this.pipelines
       .check(pipelineIds, remote)
       .catch((err: Error) => this.logger.warn(`pipeline events: ${err.message}`));
+  }
+
+  /** Hands an event to the stream subscribers, by the fields that say what it is about. */
+  private stream(event: StreamedEvent['event'], payload: object): void {
+    const { id, name, queue, attempt, pipelineId, step, state, remote } = payload as Partial<StreamedEvent>;
+    const streamed: StreamedEvent = { event, id, name, queue, attempt, pipelineId, step, state, remote: !!remote };
+    for (const listener of this.streams) {
+      try {
+        listener(streamed);
+      } catch (err) {
+        this.logger.error(`a stream of '${event}' threw: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
   }
 
   /** Opens the LISTEN connection for other processes' finishes, once (where the database has one). */
@@ -149,7 +196,7 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
       this.waiters.wake(`job:${n.id}`);
       if (n.pipelineId) this.waiters.wake(`pipeline:${n.pipelineId}`);
     }
-    if (this.emitter)
+    if (this.isHeard)
       this.reEmit(notices).catch((err: Error) => this.logger.warn(`events of other processes: ${err.message}`));
   }
 
@@ -163,9 +210,13 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
       const error = job.error ?? unknownError();
       if (n.outcome === 'completed') this.emit(JobEvents.Completed, { ...b, output: job.output as Json });
       else if (n.outcome === 'cancelled') this.emit(JobEvents.Cancelled, { ...b, error: job.error });
-      else this.emit(JobEvents.Failed, { ...b, error, willRetry: n.outcome === 'retrying' });
+      else if (n.outcome !== 'retried')
+        this.emit(JobEvents.Failed, { ...b, error, willRetry: n.outcome === 'retrying' });
+      // `retried` (retry() in another process) has no app event of its own; it woke the waits above.
+      else this.stream('jobs.job.retried', b);
     }
-    const pipelines = notices.filter((n) => n.pipelineId && n.outcome !== 'retrying').map((n) => n.pipelineId!);
+    const ended = (n: FinishedNotice) => n.outcome !== 'retrying' && n.outcome !== 'retried';
+    const pipelines = notices.filter((n) => n.pipelineId && ended(n)).map((n) => n.pipelineId!);
     if (pipelines.length) await this.pipelines.check([...new Set(pipelines)], true);
   }
 }

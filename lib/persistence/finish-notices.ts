@@ -1,9 +1,14 @@
 import type { FinishBatch } from './store.types.js';
 
-/** How a finished attempt ended, as other processes hear of it. */
-export type FinishOutcome = 'completed' | 'failed' | 'retrying' | 'cancelled';
+/**
+ * What happened to a job, as other processes hear of it: an attempt a consumer finished (completed,
+ * failed, `retrying`: failed with attempts left), or a change by hand that committed (`cancelled`
+ * also by `cancel()`/`discard()` of a job that had not started; `retried`: `retry()` made it pending
+ * or blocked again).
+ */
+export type FinishOutcome = 'completed' | 'failed' | 'retrying' | 'cancelled' | 'retried';
 
-/** A job whose attempt a consumer finished (completed, failed, cancelled), as its finish wrote it. */
+/** A job that ended (or, `retried`, was set going again), as the write that did it left it. */
 export interface FinishedNotice {
   id: string;
   outcome: FinishOutcome;
@@ -13,7 +18,13 @@ export interface FinishedNotice {
 /** Sent on the consumers' wake-up channel by a process that starts listening for finished jobs. */
 export const LISTENER_HELLO = 'finished-listener';
 
-const CODE: Record<FinishOutcome, string> = { completed: 'c', failed: 'f', retrying: 'r', cancelled: 'x' };
+const CODE: Record<FinishOutcome, string> = {
+  completed: 'c',
+  failed: 'f',
+  retrying: 'r',
+  cancelled: 'x',
+  retried: 'p',
+};
 const OUTCOME = Object.fromEntries(Object.entries(CODE).map(([k, v]) => [v, k])) as Record<string, FinishOutcome>;
 
 /**

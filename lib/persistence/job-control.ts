@@ -4,6 +4,8 @@ import { JobNotFoundError } from '../errors/job-not-found.error.js';
 import { JobState } from '../interfaces/job-state.js';
 import { planRetry, type ReopenedStep } from '../pipeline/dependency.policy.js';
 import type { JobRow, JobsDialect } from './jobs-dialect.js';
+import type { FinishedNotice } from './finish-notices.js';
+import { toId } from './row.mapper.js';
 import type { Executor } from './sql.util.js';
 import type { EndedRow, ReopenedRow } from './store.types.js';
 
@@ -15,6 +17,8 @@ export interface JobControlContext {
   /** Lets the dependants of jobs that just ended follow (the store's `settle`). */
   settle(tx: Executor, rows: EndedRow[]): Promise<unknown>;
   notifies: boolean;
+  /** Tells other processes what a committed change did (the monitor's `announceChanges`). */
+  announce(notices: FinishedNotice[]): void;
 }
 
 /** Which finished jobs `retry()` takes. */
@@ -37,11 +41,13 @@ export class JobControl {
   /** Unstarted jobs end cancelled at once; running ones are asked to stop (their consumer's next heartbeat). */
   async cancel(ids: string[]): Promise<{ id: string; state: JobState }[]> {
     if (ids.length === 0) return [];
-    return this.c.transaction(async (tx) => {
+    const rows = await this.c.transaction(async (tx) => {
       const rows = await this.c.dialect.cancel(tx, ids);
       await this.c.settle(tx, rows);
-      return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
+      return rows;
     });
+    this.c.announce(cancelledNotices(rows));
+    return rows.map((r) => ({ id: String(r.id), state: r.state as JobState }));
   }
 
   /**
@@ -75,8 +81,9 @@ export class JobControl {
   }
 
   /** Sets a failed or cancelled job going again (with the steps of its pipeline that ended because of it). */
-  retry(id: string): Promise<void> {
-    return this.c.transaction((tx) => this.retryOn(tx, id, 'retried by hand (JobQueue.retry)'));
+  async retry(id: string): Promise<void> {
+    const notices = await this.c.transaction((tx) => this.retryOn(tx, id, 'retried by hand (JobQueue.retry)'));
+    this.c.announce(notices);
   }
 
   /**
@@ -100,7 +107,7 @@ export class JobControl {
       const plain = found.filter((r) => r.pipeline_id === null).map((r) => String(r.id));
       if (plain.length) {
         const reason = `retried by hand (JobQueue.retry(${JSON.stringify(filter)}))`;
-        count += await this.c.transaction(async (tx) => {
+        const reopened = await this.c.transaction(async (tx) => {
           const jobs = await d.jobs(tx, plain);
           const rows = await d.reopen(
             tx,
@@ -109,8 +116,10 @@ export class JobControl {
             ),
           );
           if (rows.length && this.c.notifies) await d.notify(tx);
-          return rows.length;
+          return rows;
         });
+        count += reopened.length;
+        this.c.announce(reopened.map((r) => ({ id: String(r.id), outcome: 'retried', pipelineId: null })));
       }
       for (const r of found.filter((r) => r.pipeline_id !== null)) {
         try {
@@ -133,7 +142,7 @@ export class JobControl {
   /** Ends a pending or blocked job `cancelled` without running it; its dependants follow their policy. */
   async discard(id: string): Promise<void> {
     const d = this.c.dialect;
-    await this.c.transaction(async (tx) => {
+    const ended = await this.c.transaction(async (tx) => {
       const rows = await d.discard(tx, id, DISCARDED);
       if (rows.length === 0) {
         const [job] = await d.jobs(tx, [id]);
@@ -143,10 +152,13 @@ export class JobControl {
         );
       }
       await this.c.settle(tx, rows);
+      return rows;
     });
+    this.c.announce(cancelledNotices(ended));
   }
 
-  private async retryOn(tx: Executor, id: string, reason: string): Promise<void> {
+  /** Re-opens job `id` (and what its pipeline re-opens with it); returns what to tell other processes. */
+  private async retryOn(tx: Executor, id: string, reason: string): Promise<FinishedNotice[]> {
     const d = this.c.dialect;
     const [job] = await d.jobs(tx, [id]);
     if (!job) throw new JobNotFoundError(`No job has id ${id}; it may have been purged.`);
@@ -186,9 +198,18 @@ export class JobControl {
     if (written.length !== rows.length) throw refuse('it changed while the retry was being written; read it again');
     if (addBlocking.length) await d.addBlocking(tx, addBlocking);
     if (this.c.notifies && written.some((r) => r.state === JobState.Pending)) await d.notify(tx);
+    const pipelineId = toId(job.pipeline_id);
+    return written.map((r) => ({ id: String(r.id), outcome: 'retried', pipelineId }));
   }
 
   private reopenedRow(job: JobRow, r: Omit<ReopenedRow, 'log'>, reason: string): ReopenedRow {
     return { ...r, log: JSON.stringify({ attempt: Number(job.attempts), outcome: 'retried', reason }) };
   }
+}
+
+/** The jobs a cancel or discard ended at once (not a running job, which its consumer's finish tells). */
+function cancelledNotices(rows: readonly EndedRow[]): FinishedNotice[] {
+  return rows
+    .filter((r) => r.state === JobState.Cancelled)
+    .map((r) => ({ id: String(r.id), outcome: 'cancelled', pipelineId: toId(r.pipeline_id) }));
 }

@@ -28,6 +28,7 @@ import {
   type ClaimedJob,
   type EndedRow,
   type FinishBatch,
+  type InsertedJobs,
   type JobFilter,
   type NewJobRow,
   type QueueDepthRow,
@@ -88,7 +89,7 @@ export class JobStore extends BoundStore {
   }
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
-  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<InsertedJobs> {
     return insertJobRows(this.dialect, ex, rows, this.wakesOtherProcesses);
   }
 
@@ -126,7 +127,7 @@ export class JobStore extends BoundStore {
   private effectsContext(): EffectsContext {
     return (this.effects ??= {
       dialect: this.dialect,
-      insert: (x, r) => this.insertOn(x, r),
+      insert: async (x, r) => (await this.insertOn(x, r)).jobs,
       maxPayloadBytes: this.bound.options.maxPayloadBytes,
       warn: (m) => this.warnSink(m),
     });
@@ -166,6 +167,7 @@ export class JobStore extends BoundStore {
       transaction,
       settle,
       notifies: this.wakesOtherProcesses,
+      announce: (notices) => this.monitor.announceChanges(notices),
     }));
   }
 

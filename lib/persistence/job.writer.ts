@@ -4,7 +4,7 @@ import type { JobRecord } from '../interfaces/job-record.js';
 import type { Json } from '../interfaces/job-types.js';
 import type { Executor } from './sql.util.js';
 import type { JobsDialect } from './jobs-dialect.js';
-import type { NewJobRow } from './store.types.js';
+import type { InsertedJobs, NewJobRow } from './store.types.js';
 import { toDate } from './row.mapper.js';
 
 /** A pipeline as just written. */
@@ -27,11 +27,22 @@ export interface PlannedEdge {
  * the pool for a single statement. Handed to the callback of `JobStore.write`.
  */
 export class JobWriter {
+  /** The jobs this writer's inserts wrote, by id (the latest record of each). */
+  private readonly writtenById = new Map<string, JobRecord>();
+
   constructor(
     private readonly ex: Executor,
     private readonly d: JobsDialect,
-    private readonly insertOn: (ex: Executor, rows: NewJobRow[]) => Promise<JobRecord[]>,
+    private readonly insertRows: (ex: Executor, rows: NewJobRow[]) => Promise<InsertedJobs>,
   ) {}
+
+  /**
+   * The jobs its inserts really wrote, in the order written: what is counted and announced as
+   * enqueued. Not a job that already held a row's unique key, nor a waiting one a `replace` updated.
+   */
+  get written(): JobRecord[] {
+    return [...this.writtenById.values()];
+  }
 
   /** What the writes run on, for a write of the store's beside the jobs (a schedule's advance). */
   get executor(): Executor {
@@ -41,6 +52,12 @@ export class JobWriter {
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
   insert(rows: NewJobRow[]): Promise<JobRecord[]> {
     return this.insertOn(this.ex, rows);
+  }
+
+  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
+    const { jobs, written } = await this.insertRows(ex, rows);
+    for (const job of jobs) if (written.has(job.id)) this.writtenById.set(job.id, job);
+    return jobs;
   }
 
   /** Writes a pipeline row, its steps (`rows`, in order) and the edges between them. */

@@ -65,7 +65,21 @@ export class MonitorStore {
     if (!this.hearsOtherProcesses || batch.completed.length + batch.failed.length === 0) return;
     if (this.closing || !this.anyoneListens()) return;
     const pipelineOf = new Map(ended.map((r) => [String(r.id), toId(r.pipeline_id)]));
-    const notices = finishNotices(batch, applied, pipelineOf);
+    this.tell(finishNotices(batch, applied, pipelineOf));
+  }
+
+  /**
+   * After a change by hand committed (`cancel()` or `discard()` of a job that had not started,
+   * `retry()`): tells other processes, as `announce` does for finishes. A job cancelled while it runs
+   * is told by its consumer's finish instead.
+   */
+  announceChanges(notices: readonly FinishedNotice[]): void {
+    if (!this.hearsOtherProcesses || notices.length === 0) return;
+    if (this.closing || !this.anyoneListens()) return;
+    this.tell(notices);
+  }
+
+  private tell(notices: readonly FinishedNotice[]): void {
     if (notices.length === 0) return;
     this.background(
       this.dialect

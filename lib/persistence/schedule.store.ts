@@ -48,14 +48,16 @@ export class ScheduleStore {
    * one transaction, only if the row is still at the version `seen` was read at: its row is locked
    * first, so of several processes advancing it at once one does, and the others find a newer
    * version and write nothing. A crash before the commit leaves both the row and the jobs as they
-   * were. Returns the jobs written, or undefined when another process (or a change) came first.
+   * were. Returns the jobs it wrote (not an occurrence whose unique key a job held already), or
+   * undefined when another process (or a change) came first.
    */
   advance(seen: StoredSchedule, nextMs: number, lastMs: number | null, jobs: NewJobRow[]) {
     return this.write(async (w) => {
       const [now] = await this.read(w.executor, { key: seen.key, lock: true });
       if (!now || now.version !== seen.version) return undefined;
       await this.d.advanceSchedule(w.executor, seen.key, seen.version, nextMs, lastMs);
-      return jobs.length ? w.insert(jobs) : [];
+      if (jobs.length) await w.insert(jobs);
+      return w.written;
     });
   }
 

@@ -153,6 +153,17 @@ export interface NewJobRow {
   trace_context: string | null;
 }
 
+/**
+ * What an insert gave: a job per row, in input order, and the ids of the jobs it wrote. A row whose
+ * unique key was held (or enqueued within its `unique.forMs`) yields the job that holds it, which is
+ * not in `written`; nor is a waiting job that a `replace` or `debounce` row updated (it was written
+ * by the enqueue that created it).
+ */
+export interface InsertedJobs {
+  jobs: JobRecord[];
+  written: ReadonlySet<string>;
+}
+
 /** The columns an insert writes from `NewJobRow` (all but `ord`). */
 export const INSERT_COLUMNS = [
   'name',

@@ -94,15 +94,15 @@ export class Pipelines {
       p.deps.map((dep) => ({ job: i, dependsOn: indexOf.get(dep.key)!, policy: dep.policy })),
     );
     stampTraceContext(rows);
-    const record = await this.store.write(em, async (w) => {
+    const { record, written } = await this.store.write(em, async (w) => {
       const { pipeline: created, jobs, edges } = await w.insertPipeline(def.name ?? null, workspace, rows, planned);
       for (const job of jobs) for (const hook of this.hooks.for(JobHookKind.Enqueued, job.name)) await hook.fn(job);
       // Built from what was just written, not read back: the caller's transaction may not be
       // committed yet (and where the database has one writer, another connection would wait for it).
-      return toRecord(created, jobs, edges);
+      return { record: toRecord(created, jobs, edges), written: w.written };
     });
-    this.events.enqueued(Object.values(record.steps));
-    countEnqueued(Object.values(record.steps));
+    this.events.enqueued(written);
+    countEnqueued(written);
     return record;
   }
 

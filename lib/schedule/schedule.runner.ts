@@ -1,3 +1,4 @@
+import type { JobRecord } from '../interfaces/job-record.js';
 import type { ScheduleStore } from '../persistence/schedule.store.js';
 import type { StoredSchedule } from '../persistence/schedule-row.js';
 import type { NewJobRow } from '../persistence/store.types.js';
@@ -11,6 +12,8 @@ export interface ScheduleRunnerDeps {
   /** The jobs of a schedule's occurrences; undefined when this process cannot enqueue its job (no handler here). */
   build(schedule: StoredSchedule, runs: Date[]): Promise<NewJobRow[] | undefined>;
   next(schedule: StoredSchedule): Promise<NextOccurrence>;
+  /** The occurrences' jobs this process wrote, once committed: counted and announced as enqueued. */
+  enqueued(jobs: JobRecord[]): void;
   /** How often to look for schedules other processes made or changed (ms). */
   refreshMs: number;
   warn(message: string): void;
@@ -86,7 +89,8 @@ export class ScheduleRunner {
       const jobs = await this.deps.build(s, plan.runs);
       if (!jobs) return;
       const last = plan.runs.at(-1)?.getTime() ?? null;
-      await this.deps.store.advance(s, plan.next.getTime(), last, jobs);
+      const written = await this.deps.store.advance(s, plan.next.getTime(), last, jobs);
+      if (written?.length) this.deps.enqueued(written);
     } catch (err) {
       this.warnOnce(`schedule '${s.key}' (${s.name}): ${(err as Error).message}`);
     }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { JobRegistry } from '../discovery/job.registry.js';
+import { JobEventsBus } from '../events/job-events.bus.js';
+import { countEnqueued } from '../telemetry/metrics.js';
 import { guard } from '../persistence/db-guard.util.js';
 import { JobStore } from '../persistence/job.store.js';
 import type { StoredSchedule } from '../persistence/schedule-row.js';
@@ -27,6 +29,7 @@ export class Schedules {
     private readonly store: JobStore,
     private readonly rows: JobRowFactory,
     private readonly registry: JobRegistry,
+    private readonly events: JobEventsBus,
   ) {}
 
   async schedule(
@@ -79,6 +82,11 @@ export class Schedules {
       store: this.store.schedules,
       next: (s) => this.occurrences(s.key, s.cron, s.timeZone ?? undefined),
       build: (s, runs) => this.build(s, runs, warn),
+      // Only the process whose advance wrote the occurrence: the others wrote nothing.
+      enqueued: (jobs) => {
+        this.events.enqueued(jobs);
+        countEnqueued(jobs);
+      },
       refreshMs,
       warn,
     });

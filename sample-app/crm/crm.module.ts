@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CrmClient } from './crm.client.js';
+import { CrmController } from './crm.controller.js';
 import { CrmJobs } from './crm.jobs.js';
 
-@Module({ providers: [CrmClient, CrmJobs] })
+@Module({ controllers: [CrmController], providers: [CrmClient, CrmJobs] })
 export class CrmModule {}

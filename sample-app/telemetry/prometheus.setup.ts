@@ -21,3 +21,13 @@ export function registerPrometheusMetrics(): MeterProvider {
   }
   return registered;
 }
+
+/**
+ * For a process without an HTTP server (`consumer.ts`): its metrics at `GET :<port>/metrics`, on the
+ * exporter's own server. Call it before the Nest app is created, as `registerPrometheusMetrics`.
+ */
+export function servePrometheusMetrics(port: number): MeterProvider {
+  const provider = new MeterProvider({ readers: [new PrometheusExporter({ port })] });
+  metrics.setGlobalMeterProvider(provider);
+  return provider;
+}

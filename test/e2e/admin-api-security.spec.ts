@@ -17,6 +17,7 @@ import {
   type AdminTestApp,
 } from '../helpers/admin-app.js';
 import { DB_KINDS } from '../helpers/databases.js';
+import { openEventStream } from '../helpers/event-stream.js';
 
 /** A marker in the jobs' inputs and errors: a refused answer must not contain it. */
 const SECRET = 'secret-4242';
@@ -108,9 +109,22 @@ describe.each(DB_KINDS)('admin API security on %s', (kind) => {
         expect(answer.text).not.toMatch(/stack|"id"/);
       }
     }
+    // The event stream: a stream let in never ends, so it is opened, not read whole.
+    for (const headers of strangers) {
+      const refused = await openEventStream(t.api, headers);
+      refused.close();
+      expect({ path: '/events', headers, status: refused.status }).toEqual({ path: '/events', headers, status: 403 });
+    }
     expect(await snapshot(t.orm)).toEqual(before);
     // The same requests with the token go through.
     for (const [method, path] of reads) expect((await call(t.api, method as 'GET', path)).status).toBe(200);
+    const stream = await openEventStream(t.api, READ);
+    try {
+      expect(stream.status).toBe(200);
+      expect(await stream.next()).toMatchObject({ event: 'hello' });
+    } finally {
+      stream.close();
+    }
   });
 
   it('read-only: reads answer, every action is refused with 403 and changes nothing', async () => {

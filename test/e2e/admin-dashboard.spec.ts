@@ -40,6 +40,8 @@ suite(title, (kind) => {
   let errors: string[];
   let dashboard: string;
   const jobRequests: string[] = [];
+  /** The dashboard's event stream (GET api/events), opened once logged in. */
+  const streamRequests: string[] = [];
   let crm: JobRecord;
   let pipelineId: string;
   /** The first database writes the screenshots (when asked to); the others check the same pages. */
@@ -78,6 +80,7 @@ suite(title, (kind) => {
     errors = collectPageErrors(page, EXPECTED_CONSOLE);
     page.on('request', (request) => {
       if (/\/api\/jobs\?/.test(request.url())) jobRequests.push(request.url());
+      if (/\/api\/events$/.test(request.url())) streamRequests.push(request.url());
     });
   }, 120_000);
 
@@ -201,6 +204,8 @@ suite(title, (kind) => {
     const { queues } = (await api.json()) as { queues: { queue: string; paused: boolean }[] };
     expect(queues.find((q) => q.queue === 'default')?.paused).toBe(true);
     await shoot('queues-paused');
+    // The pages refreshed on the event stream too (on SQLite and MariaDB it carries this process's events only).
+    expect(streamRequests.length).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { JobEvents, pipeline } from '../../lib/index.js';
 import { runNode } from '../helpers/child-process.js';
 import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
-import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
+import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { waitUntil } from '../helpers/spawned-process.js';
 import { EventCollector, EventJobs } from '../fixtures/event-jobs.js';
 
@@ -83,6 +83,53 @@ describe.each(DB_KINDS)('events on %s', (kind) => {
     await run;
     expect(names(running.id)).toEqual([E.Enqueued, E.Started, E.Cancelled]);
     expect(seen.of(running.id)[2]!.payload).toMatchObject({ attempt: 1, remote: false });
+  });
+
+  it(`${kind}: a deduplicated enqueue announces nothing: a held uniqueKey, a unique.forMs hit, a replace of a waiting job`, async () => {
+    const enqueuedIds = () => seen.seen.filter((e) => e.event === E.Enqueued).map((e) => e.payload.id as string);
+    const later = new Date(Date.now() + 3_600_000);
+    const held = await t.queue.enqueue('test.echo' as never, 1 as never, { uniqueKey: 'one', runAfter: later });
+    await t.queue.enqueue('test.echo' as never, 2 as never, { uniqueKey: 'one' });
+    const [, fresh] = await t.queue.enqueueMany([
+      { name: 'test.echo', input: 3, uniqueKey: 'one' },
+      { name: 'test.echo', input: 4, uniqueKey: 'two', runAfter: later },
+      { name: 'test.echo', input: 5, uniqueKey: 'two' },
+    ]);
+    const recent = await t.queue.enqueue('test.echo' as never, 6 as never, { unique: { key: 'd', forMs: 60_000 } });
+    await t.queue.enqueue('test.echo' as never, 7 as never, { unique: { key: 'd', forMs: 60_000 } });
+    const waiting = await t.queue.enqueue('test.echo' as never, 8 as never, { unique: { key: 'r', replace: true } });
+    await t.queue.enqueue('test.echo' as never, 9 as never, { unique: { key: 'r', replace: true } });
+    expect(enqueuedIds()).toEqual([held.id, fresh!.id, recent.id, waiting.id]);
+  });
+
+  it(`${kind}: each run-time schedule occurrence is announced once, by the one of two consumers that enqueued it`, async () => {
+    const other = await createJobsApp(db.options, {
+      createSchema: false,
+      imports: [EventEmitterModule.forRoot()],
+      providers: [EventJobs, EventCollector],
+    });
+    const seenThere = other.app.get(EventCollector);
+    try {
+      await t.queue.schedule('tick', '* * * * * *', 'test.echo' as never, { tick: true } as never, { queue: 'ticks' });
+      const runs = [t, other].map((app) => app.consumer.run({ pollIntervalMs: 20, queues: ['ticks'] }));
+      const lastRun = async () => (await t.queue.schedules())[0]!.lastRunAt;
+      await waitUntil(async () => (await lastRun()) !== null, 'a first occurrence', 15_000);
+      const first = (await lastRun())!.getTime();
+      await waitUntil(async () => (await lastRun())!.getTime() > first, 'a second occurrence', 15_000);
+      await t.queue.unschedule('tick');
+      await Promise.all([t.consumer.stop(), other.consumer.stop()]);
+      await Promise.all(runs);
+      const rows = await t.orm.em.fork().getConnection().execute(`select id from queue_job where queue = 'ticks'`);
+      const ids = rows.map((r: { id: unknown }) => String(r.id)).sort();
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      const announced = [...seen.seen, ...seenThere.seen]
+        .filter((e) => e.event === E.Enqueued)
+        .map((e) => e.payload as { id: string; queue: string; remote: boolean });
+      expect(announced.map((e) => e.id).sort()).toEqual(ids);
+      expect(announced.every((e) => e.queue === 'ticks' && !e.remote)).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it(`${kind}: a pipeline that completes: its steps' events, then pipeline completed`, async () => {
@@ -169,6 +216,61 @@ onPostgres('events across processes on postgresql', () => {
         remote: true,
         output: { i },
       });
+    }
+  });
+});
+
+onPostgres('changes by hand across processes on postgresql', () => {
+  let db: TestDatabase;
+  let t: JobsTestApp;
+
+  beforeEach(async () => {
+    ({ db, t } = await openJobsEnv('postgresql', {
+      imports: [EventEmitterModule.forRoot()],
+      providers: [EventCollector],
+    }));
+  });
+  afterEach(() => closeJobsEnv({ db, t }));
+
+  /** The jobs command line in a child process (another process, as an operator's shell is). */
+  const cli = async (...args: string[]) => {
+    const run = await runNode('test/fixtures/jobs-cli.process.ts', { args, env: testDbEnv(db), timeoutMs: 60_000 });
+    expect([args, run.code]).toEqual([args, 0]);
+  };
+
+  it('waitFor wakes on a cancel and a discard of pending jobs in another process; a retry() there is told too', async () => {
+    const seen = t.app.get(EventCollector);
+    // Queue 'nobody': no consumer here; only the other process's change can end these jobs.
+    const [cancelled, discarded] = await t.queue.enqueueMany([
+      { name: 'test.echo', input: 1, queue: 'nobody' },
+      { name: 'test.echo', input: 2, queue: 'nobody' },
+    ]);
+    // A safety-net poll far longer than the wait's limit: only the notification can end these waits in time.
+    const wait = (id: string) => t.queue.waitFor(id, { pollIntervalMs: 600_000, timeoutMs: 45_000 });
+    const waits = [wait(cancelled!.id), wait(discarded!.id)];
+    await cli('cancel', cancelled!.id);
+    await cli('discard', discarded!.id);
+    expect((await Promise.all(waits)).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    await waitUntil(
+      () => [cancelled!, discarded!].every((j) => seen.of(j.id).some((e) => e.event === E.Cancelled)),
+      'the cancelled events',
+    );
+    for (const j of [cancelled!, discarded!]) {
+      expect(seen.of(j.id).map((e) => e.event)).toEqual([E.Enqueued, E.Cancelled]);
+      expect(seen.of(j.id)[1]!.payload).toMatchObject({ id: j.id, queue: 'nobody', attempt: 0, remote: true });
+    }
+
+    const raw = new pg.Client((t.orm.em.getConnection() as any).mapOptions({}));
+    await raw.connect();
+    try {
+      const heard: string[] = [];
+      raw.on('notification', (m) => m.channel === 'queue_job_finished' && heard.push(m.payload ?? ''));
+      await raw.query('LISTEN queue_job_finished');
+      await cli('retry', cancelled!.id);
+      await waitUntil(() => heard.some((p) => p.includes(`["${cancelled!.id}","p",null]`)), 'the retry notice');
+      expect((await t.queue.get(cancelled!.id)).state).toBe('pending');
+    } finally {
+      await raw.end();
     }
   });
 });

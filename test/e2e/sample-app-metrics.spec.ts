@@ -1,92 +1,92 @@
 /**
- * The sample app's `GET /metrics` (OpenTelemetry's Prometheus exporter on the app's own HTTP server):
- * after signups are enqueued over HTTP and run, it shows the job counters, histograms and gauges.
+ * The sample app's `GET /metrics` (OpenTelemetry's Prometheus exporter on the app's own HTTP server),
+ * the real `sample-app/main.ts` in a child process with `SAMPLE_APP_CONSUMER=1` (a consumer in the
+ * HTTP process): after demo-like work over HTTP (signups, a CRM sync that fails, a report pipeline
+ * whose step spawns children), it shows the job counters with their name and queue labels.
  */
-import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { JobConsumer } from '../../lib/index.js';
-import { AppModule } from '../../sample-app/app.module.js';
-import { registerPrometheusMetrics } from '../../sample-app/telemetry/prometheus.setup.js';
-import { createTestDatabase, DB_KINDS } from '../helpers/databases.js';
+import { DB_KINDS } from '../helpers/databases.js';
+import { sampleAppTarget, type SampleAppTarget } from '../helpers/sample-app.env.js';
+import { killAll, spawnNode, waitUntil } from '../helpers/spawned-process.js';
 
 describe.each(DB_KINDS)('sample app GET /metrics on %s', (kind) => {
-  const saved = { DATABASE_URL: process.env.DATABASE_URL, SAMPLE_APP_SQLITE: process.env.SAMPLE_APP_SQLITE };
-  let drop: () => Promise<void>;
-  let app: INestApplication;
+  let target: SampleAppTarget | undefined;
 
-  beforeAll(async () => {
-    if (kind === 'sqlite') {
-      const file = join(tmpdir(), `sample-metrics-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
-      Object.assign(process.env, { DATABASE_URL: '', SAMPLE_APP_SQLITE: file });
-      drop = async () => {
-        for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(file + suffix, { force: true });
-      };
-    } else {
-      const db = await createTestDatabase(kind);
-      Object.assign(process.env, { DATABASE_URL: db.options.clientUrl!, SAMPLE_APP_SQLITE: '' });
-      drop = () => db.drop();
-    }
-    registerPrometheusMetrics(); // as main.ts does, before the app
-    app = await NestFactory.create(AppModule, { logger: false });
-    await app.listen(0);
+  afterEach(async () => {
+    await killAll();
+    await target?.drop();
+    target = undefined;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    await drop?.();
-  });
+  /** A series' value in the Prometheus text, undefined when absent. */
+  const series = (text: string, name: string, job: string) => {
+    const labels = `job_name="${job}",messaging_destination_name="default",otel_scope_name="nestjs-job-pipelines"`;
+    const found = new RegExp(`^${name}\\{${labels.replace(/\./g, '\\.')}\\} ([\\d.]+)$`, 'm').exec(text);
+    return found ? Number(found[1]) : undefined;
+  };
 
-  /** A series' value in the Prometheus text, 0 when absent (the provider lives across this file's databases). */
-  const series = (text: string, name: string, labels: string) =>
-    Number(new RegExp(`^${name}\\{${labels}\\} ([\\d.]+)$`, 'm').exec(text)?.[1] ?? 0);
-
-  it('shows the job counters after signups are enqueued over HTTP and run', async () => {
-    const base = await app.getUrl();
-    const metrics = async () => (await fetch(`${base}/metrics`)).text();
-    const initial = await metrics();
-    for (const email of ['a@example.com', 'b@example.com']) {
-      const res = await fetch(`${base}/signups`, {
+  it('with SAMPLE_APP_CONSUMER=1 shows enqueued, started, completed, retried and failed after work over HTTP', async () => {
+    target = await sampleAppTarget(kind);
+    // CRM_API_TOKEN unset: the CRM refuses every sync (sample-app/crm/crm.client.ts).
+    const app = spawnNode('sample-app/main.ts', {
+      env: { ...target.env, PORT: '0', SAMPLE_APP_CONSUMER: '1', CRM_API_TOKEN: undefined },
+    });
+    const [, url] = await app.waitFor(/listening on (http:\/\/\S+) /, 60_000);
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email }),
+        body: JSON.stringify(body),
       });
-      expect(res.status).toBe(201);
-    }
-    const before = await metrics();
-    expect(before).toMatch(
-      /^jobs_queue_depth\{messaging_destination_name="default",otel_scope_name="nestjs-job-pipelines"\} 2$/m,
-    );
+      expect([path, res.ok]).toEqual([path, true]);
+      return res.json() as Promise<any>;
+    };
+    for (const email of ['a@example.com', 'b@example.com']) await post('/signups', { email });
+    await post('/crm/syncs', { contactId: 7 });
+    await post('/reports', { month: '2026-11', regions: ['north', 'south'] });
 
-    await app.get(JobConsumer).run({ untilEmpty: true, pollIntervalMs: 20, include: ['mail.welcome'] });
-    const res = await fetch(`${base}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    const text = await res.text();
-    const labels =
-      'job_name="mail.welcome",messaging_destination_name="default",otel_scope_name="nestjs-job-pipelines"';
-    for (const counter of ['enqueued', 'started', 'completed']) {
+    const metrics = async () => {
+      const res = await fetch(`${url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      return res.text();
+    };
+    // The consumer in the app's process runs them; wait for the last of each kind to be counted.
+    const text = await waitUntil(
+      async () => {
+        const t = await metrics();
+        const done =
+          series(t, 'jobs_completed_total', 'mail.welcome') === 2 &&
+          series(t, 'jobs_failed_total', 'crm.sync') === 1 &&
+          series(t, 'jobs_completed_total', 'reports.render') === 1;
+        return done ? t : undefined;
+      },
+      'the jobs run by the in-process consumer to show in /metrics',
+      60_000,
+    );
+    for (const counter of ['enqueued', 'started', 'completed', 'retried', 'failed']) {
       expect(text).toContain(`# TYPE jobs_${counter}_total counter`);
     }
-    for (const name of [
-      'jobs_enqueued_total',
-      'jobs_started_total',
-      'jobs_completed_total',
-      'jobs_run_duration_count',
-      'jobs_wait_duration_count',
-    ]) {
-      expect([name, series(text, name, labels) - series(initial, name, labels)]).toEqual([name, 2]);
-    }
-    expect(text).toMatch(
-      /^jobs_queue_depth\{messaging_destination_name="default",otel_scope_name="nestjs-job-pipelines"\} 0$/m,
-    );
-  });
+    const expected: [string, string, number][] = [
+      ['jobs_enqueued_total', 'mail.welcome', 2],
+      ['jobs_started_total', 'mail.welcome', 2],
+      ['jobs_completed_total', 'mail.welcome', 2],
+      ['jobs_run_duration_count', 'mail.welcome', 2],
+      ['jobs_enqueued_total', 'crm.sync', 1],
+      ['jobs_started_total', 'crm.sync', 2], // maxAttempts 2
+      ['jobs_retried_total', 'crm.sync', 1],
+      ['jobs_failed_total', 'crm.sync', 1],
+      ['jobs_enqueued_total', 'reports.fetch', 1],
+      ['jobs_completed_total', 'reports.split', 1],
+      ['jobs_enqueued_total', 'reports.summarise', 2], // spawned by reports.split, one per region
+      ['jobs_completed_total', 'reports.summarise', 2],
+      ['jobs_completed_total', 'reports.render', 1],
+    ];
+    expect(expected.map(([name, job]) => [name, job, series(text, name, job)])).toEqual(expected);
+    expect(series(text, 'jobs_completed_total', 'crm.sync')).toBeUndefined();
+
+    // The app's shutdown stops its consumer gracefully; Nest then exits by the signal it caught.
+    app.signal('SIGTERM');
+    await app.waitFor(/consumer \S+ stopped: \d+ completed/, 30_000);
+    expect(await app.exited).toMatchObject({ code: null, signal: 'SIGTERM' });
+  }, 120_000);
 });

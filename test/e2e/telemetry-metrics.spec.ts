@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { JobTelemetry } from '../../lib/index.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
+import { waitUntil } from '../helpers/spawned-process.js';
 import { registerMetrics, unregisterMetrics, type MetricPoint } from '../helpers/otel.js';
 
 const M = JobTelemetry.metrics;
@@ -65,6 +66,57 @@ describe.each(DB_KINDS)('metrics on %s', (kind) => {
       expect(echo).toMatchObject({ unit: 's', count: 3 });
       expect(points(all, name, job('test.fail'))[0]!.count).toBe(4);
       expect(echo!.value).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('counts a deduplicated enqueue once: a held uniqueKey, a unique.forMs hit and a replace or debounce of a waiting job write nothing new', async () => {
+    const later = new Date(Date.now() + 3_600_000);
+    const held = await t.queue.enqueue('test.echo', 1, { uniqueKey: 'one', runAfter: later });
+    expect((await t.queue.enqueue('test.echo', 2, { uniqueKey: 'one' })).id).toBe(held.id);
+    const batch = await t.queue.enqueueMany([
+      { name: 'test.echo', input: 3, uniqueKey: 'one' },
+      { name: 'test.echo', input: 4, uniqueKey: 'two', runAfter: later },
+      { name: 'test.echo', input: 5, uniqueKey: 'two' },
+    ]);
+    expect(batch.map((j) => j.id)).toEqual([held.id, batch[1]!.id, batch[1]!.id]);
+    expect(value(await collect(), M.enqueued, job('test.echo'))).toBe(2);
+
+    const recent = await t.queue.enqueue('test.echo', 6, { unique: { key: 'day', forMs: 60_000 }, queue: 'q' });
+    expect((await t.queue.enqueue('test.echo', 7, { unique: { key: 'day', forMs: 60_000 }, queue: 'q' })).id).toBe(
+      recent.id,
+    );
+    const waiting = await t.queue.enqueue('test.echo', 8, { unique: { key: 'r', replace: true }, queue: 'q' });
+    const replaced = await t.queue.enqueue('test.echo', 9, { unique: { key: 'r', replace: true }, queue: 'q' });
+    expect(replaced).toMatchObject({ id: waiting.id, input: 9 });
+    const debounced = await t.queue.enqueue('test.echo', 10, { unique: { key: 'd', debounceMs: 60_000 }, queue: 'q' });
+    await t.queue.enqueue('test.echo', 11, { unique: { key: 'd', debounceMs: 60_000 }, queue: 'q' });
+    expect((await t.queue.get(debounced.id)).input).toBe(11);
+    expect(value(await collect(), M.enqueued, job('test.echo', 'q'))).toBe(3);
+  });
+
+  it('counts each run-time schedule occurrence once, in the one of two consumers that enqueued it', async () => {
+    const other = await createJobsApp(db.options, { createSchema: false });
+    try {
+      await t.queue.schedule('tick', '* * * * * *', 'test.echo', { tick: true }, { queue: 'ticks' });
+      const runs = [t, other].map((app) => app.consumer.run({ pollIntervalMs: 20, queues: ['ticks'] }));
+      await waitUntil(async () => (await t.queue.schedules())[0]!.lastRunAt !== null, 'a first occurrence', 15_000);
+      const first = (await t.queue.schedules())[0]!.lastRunAt!;
+      await waitUntil(
+        async () => (await t.queue.schedules())[0]!.lastRunAt!.getTime() > first.getTime(),
+        'a second occurrence',
+        15_000,
+      );
+      await t.queue.unschedule('tick');
+      await Promise.all([t.consumer.stop(), other.consumer.stop()]);
+      await Promise.all(runs);
+      const [{ n }] = await t.orm.em
+        .fork()
+        .getConnection()
+        .execute(`select count(*) as n from queue_job where queue = 'ticks'`);
+      expect(Number(n)).toBeGreaterThanOrEqual(2);
+      expect(value(await collect(), M.enqueued, job('test.echo', 'ticks'))).toBe(Number(n));
+    } finally {
+      await other.close();
     }
   });
 
