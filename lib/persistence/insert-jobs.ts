@@ -1,8 +1,16 @@
+import type { JobRecord } from '../interfaces/job-record.js';
 import { insertDeduplicated } from './dedup-insert.js';
 import type { JobsDialect } from './jobs-dialect.js';
 import { DateCache, insertedRecord, mapJobRow } from './row.mapper.js';
 import type { Executor } from './sql.util.js';
 import type { InsertedJobs, NewJobRow } from './store.types.js';
+
+/**
+ * Rows per INSERT statement. A larger batch without unique keys goes in several statements, each
+ * sent as soon as the one before it has come back, so the records of one are built while the
+ * database writes the next (see `insertInChunks`): the caller's executor must then be a transaction.
+ */
+export const ROWS_PER_INSERT = 1_000;
 
 /**
  * Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated`
@@ -25,6 +33,8 @@ export async function insertJobRows(
       );
     return insertDeduplicated(d, ex, rows, plain);
   }
+  if (rows.length > ROWS_PER_INSERT && rows.every((r) => r.unique_key === null))
+    return insertInChunks(d, ex, rows, notify);
   // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
   // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
   const inserted = (await d.insertJobs(ex, rows, notify)).sort((a, b) => Number(a.id) - Number(b.id));
@@ -45,5 +55,31 @@ export async function insertJobRows(
     }
     return byKey.get(row.unique_key)!;
   });
+  return { jobs, written };
+}
+
+/**
+ * Rows without unique keys, `ROWS_PER_INSERT` at a time in one transaction: the next statement is
+ * sent before this one's records are built, so the database writes while this process maps.
+ * Consumers are woken by the first statement (a transaction's notices go out at its commit).
+ */
+async function insertInChunks(d: JobsDialect, ex: Executor, rows: NewJobRow[], notify: boolean): Promise<InsertedJobs> {
+  const chunk = (i: number) => rows.slice(i, i + ROWS_PER_INSERT);
+  const dates = new DateCache();
+  const jobs: JobRecord[] = [];
+  const written = new Set<string>();
+  let next = d.insertJobs(ex, chunk(0), notify);
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const inserted = (await next).sort((a, b) => Number(a.id) - Number(b.id));
+    if (i + ROWS_PER_INSERT < rows.length) {
+      next = d.insertJobs(ex, chunk(i + ROWS_PER_INSERT), false);
+      next.catch(() => undefined); // awaited in the next round; a failure rolls the transaction back
+    }
+    for (let k = 0; k < inserted.length; k++) {
+      const job = insertedRecord(rows[i + k]!, inserted[k]!, dates);
+      jobs.push(job);
+      written.add(job.id);
+    }
+  }
   return { jobs, written };
 }

@@ -12,6 +12,7 @@ import {
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows, ledgerRows } from '../helpers/job-rows.js';
+import { ROWS_PER_INSERT } from '../../lib/persistence/job.store.js';
 
 describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
   let db: TestDatabase;
@@ -104,6 +105,30 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     expect(jobs[2]!.backoff).toMatchObject({ baseMs: 5 });
     expect(jobs[1]!.runAfter.getTime()).toBe(runAfter.getTime());
     for (const job of jobs) expect(await t.queue.get(job.id)).toEqual(job);
+  });
+
+  // More than ROWS_PER_INSERT rows go in several statements of one transaction (the next sent
+  // while this process maps the last): still in input order, and all or nothing.
+  it(`enqueueMany of more jobs than one statement takes (${ROWS_PER_INSERT}): in order, and nothing written when a later statement fails`, async () => {
+    const n = ROWS_PER_INSERT * 2 + 500;
+    const items = Array.from({ length: n }, (_, i) => ({ name: 'test.echo' as const, input: { i } }));
+    const jobs = await t.queue.enqueueMany(items);
+    expect(jobs.map((j) => j.input)).toEqual(items.map((it) => it.input));
+    const ids = jobs.map((j) => Number(j.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(n);
+    for (const k of [0, ROWS_PER_INSERT, n - 1]) expect(await t.queue.get(jobs[k]!.id)).toEqual(jobs[k]);
+    expect(await countRows(t.orm)).toBe(n);
+
+    // The database refuses a row of the last statement (a rule of the test's own: no priority 77).
+    const refuse77 =
+      kind === 'sqlite'
+        ? `CREATE TRIGGER test_no_77 BEFORE INSERT ON queue_job WHEN NEW.priority = 77 BEGIN SELECT RAISE(ABORT, 'priority 77'); END`
+        : `ALTER TABLE queue_job ADD CONSTRAINT test_no_77 CHECK (priority <> 77)`;
+    await t.orm.em.getConnection().execute(refuse77);
+    const bad = items.map((it, i) => (i === n - 2 ? { ...it, priority: 77 } : it));
+    await expect(t.queue.enqueueMany(bad)).rejects.toThrow();
+    expect(await countRows(t.orm)).toBe(n); // none of the second batch
   });
 
   it.each([
