@@ -80,6 +80,24 @@ describe.each(DB_KINDS)('validation at enqueue on %s', (kind) => {
       await expectNothingWritten();
     });
 
+    it('a batch whose DTO inputs are still being validated when a later item is refused: that error, nothing written, no stray rejection', async () => {
+      const stray: unknown[] = [];
+      const onStray = (reason: unknown) => stray.push(reason);
+      process.on('unhandledRejection', onStray);
+      try {
+        const items = [
+          { name: 'test.greet', input: { name: 42, times: -1 } }, // invalid, found asynchronously
+          { name: 'test.echo', input: {}, priority: 0.5 }, // refused at once
+        ];
+        await expect(t.queue.enqueueMany(items as any)).rejects.toBeInstanceOf(InvalidJobOptionsError);
+        await new Promise((r) => setTimeout(r, 50)); // the first item's validation ends meanwhile
+        expect(stray).toEqual([]);
+        await expectNothingWritten();
+      } finally {
+        process.off('unhandledRejection', onStray);
+      }
+    });
+
     it('an input that became invalid in the database fails before the run, at once, without retries', async () => {
       const job = await t.queue.enqueue('test.greet', { name: 'ada', times: 1 });
       // Changed behind the queue's back (an old row, a hand edit): the DTO is checked again before the run.
