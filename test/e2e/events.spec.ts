@@ -177,6 +177,12 @@ describe.each(DB_KINDS)('events on %s', (kind) => {
 
 const onPostgres = DB_KINDS.includes('postgresql') ? describe : describe.skip;
 
+/** The jobs command line in a child process (another process, as an operator's shell is). */
+async function runCli(db: TestDatabase, ...args: string[]): Promise<void> {
+  const run = await runNode('test/fixtures/jobs-cli.process.ts', { args, env: testDbEnv(db), timeoutMs: 60_000 });
+  expect([args, run.code]).toEqual([args, 0]);
+}
+
 onPostgres('events across processes on postgresql', () => {
   const kind = 'postgresql' as const;
   let db: TestDatabase;
@@ -232,11 +238,7 @@ onPostgres('changes by hand across processes on postgresql', () => {
   });
   afterEach(() => closeJobsEnv({ db, t }));
 
-  /** The jobs command line in a child process (another process, as an operator's shell is). */
-  const cli = async (...args: string[]) => {
-    const run = await runNode('test/fixtures/jobs-cli.process.ts', { args, env: testDbEnv(db), timeoutMs: 60_000 });
-    expect([args, run.code]).toEqual([args, 0]);
-  };
+  const cli = (...args: string[]) => runCli(db, ...args);
 
   it('waitFor wakes on a cancel and a discard of pending jobs in another process; a retry() there is told too', async () => {
     const seen = t.app.get(EventCollector);
@@ -351,5 +353,20 @@ onMariadb('events across processes on mariadb', () => {
     const done = await Promise.all(waits);
     expect(done.map((j) => [j.state, j.output])).toEqual(jobs.map((_, i) => ['completed', { i }]));
     for (const j of jobs) expect(seen.of(j.id).map((e) => e.event)).toEqual([E.Enqueued]);
+  });
+
+  it('waitFor sees a cancel and a discard of pending jobs in another process, by its poll; a retry() there re-opens one; no remote events', async () => {
+    const seen = t.app.get(EventCollector);
+    const [cancelled, discarded] = await t.queue.enqueueMany([
+      { name: 'test.echo', input: 1, queue: 'nobody' },
+      { name: 'test.echo', input: 2, queue: 'nobody' },
+    ]);
+    const waits = [cancelled!, discarded!].map((j) => t.queue.waitFor(j.id, { pollIntervalMs: 50, timeoutMs: 45_000 }));
+    await runCli(db, 'cancel', cancelled!.id);
+    await runCli(db, 'discard', discarded!.id);
+    expect((await Promise.all(waits)).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    for (const j of [cancelled!, discarded!]) expect(seen.of(j.id).map((e) => e.event)).toEqual([E.Enqueued]);
+    await runCli(db, 'retry', cancelled!.id);
+    expect((await t.queue.get(cancelled!.id)).state).toBe('pending');
   });
 });
