@@ -8,6 +8,7 @@ import { InvalidJobOptionsError, Job, JobState, type EnqueueManyItem } from '../
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { createJobsApp, type JobsTestApp } from '../helpers/jobs-app.js';
 import { deferred, ledgerRows } from '../helpers/job-rows.js';
+import { JobStore } from '../../lib/persistence/job.store.js';
 
 const holdGate = { started: deferred<void>(), release: deferred<void>() };
 
@@ -90,6 +91,36 @@ describe.each(DB_KINDS)('claim order and filters on %s', (kind) => {
     ]);
     expect(order).toEqual(['urgent-but-recent', 'earliest', 'tie1', 'tie2', 'late']);
   });
+
+  // While a finish is being written (its transaction open), a claim elsewhere must still get every
+  // due job, in order. MariaDB's finish used to scan and lock every row of a small table (a join on
+  // JSON_TABLE without the ids on the table's side): the claim's SKIP LOCKED then passed them all
+  // over. SQLite has one connection: a claim waits for the write there.
+  if (kind !== 'sqlite')
+    it('a claim while another consumer writes a finish gets every due job, in order', async () => {
+      const store = t.app.get(JobStore);
+      const [running] = await t.queue.enqueueMany([{ name: 'test.ledger', input: null, priority: 9 }]);
+      const claim = (consumerId: string, limit: number) =>
+        store.claim({ consumerId, limit, leaseMs: 30_000, names: ['test.ledger'] });
+      expect((await claim('finisher', 1)).map((j) => j.id)).toEqual([running!.id]);
+      const now = Date.now();
+      const due = await t.queue.enqueueMany(
+        [300, 60, 60, 10].map((s) => ({
+          name: 'test.ledger' as const,
+          input: null,
+          runAfter: new Date(now - s * 1_000),
+        })),
+      );
+      const inside = store as unknown as {
+        transaction<T>(fn: (tx: unknown) => Promise<T>): Promise<T>;
+        dialect: { complete(tx: unknown, consumerId: string, jobs: object[]): Promise<unknown> };
+      };
+      const claimed = await inside.transaction(async (tx) => {
+        await inside.dialect.complete(tx, 'finisher', [{ id: running!.id, attempt: 1, output: 'null' }]);
+        return claim('other', 10); // on another connection, while the finish is uncommitted
+      });
+      expect(claimed.map((j) => j.id)).toEqual(due.map((j) => j.id));
+    });
 
   it('does not claim a job before its runAfter, and runs it once it is due', async () => {
     // Far enough ahead that the first drain below is over long before it (even on a loaded machine).

@@ -1,7 +1,7 @@
 import { JOB_TABLE } from '../../job.entity.js';
 import type { Sql } from '../../sql.util.js';
 import { updateJoined } from './mariadb.statements.js';
-import { jsonTable, mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
+import { JOBS_BY_ID, jsonTable, mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
 
 /**
  * MariaDB's statements for acting on jobs by hand (`JobQueue.retry`, `discard`) and for the dedup
@@ -12,7 +12,7 @@ import { jsonTable, mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
 /** Locks jobs among `ids` with the state a conditional write compares (a retry's `from`). */
 export function lockJobs(ids: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, pipeline_id, state FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')} FOR UPDATE`);
+  return p.sql(`SELECT id, pipeline_id, state FROM ${JOBS_BY_ID} WHERE id ${p.list(ids, 'bigint')} FOR UPDATE`);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type ClaimFilter,
   type NewJobRow,
 } from '../../store.types.js';
-import { jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.syntax.js';
+import { JOBS_BY_ID, jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.syntax.js';
 
 /**
  * MariaDB's writes. It has `INSERT`/`DELETE ... RETURNING` but no `UPDATE ... RETURNING` and no
@@ -42,7 +42,7 @@ export function selectClaimable(f: ClaimFilter, paused: readonly string[]): Sql 
 /** The claim's write, for the rows `selectClaimable` locked. */
 export function markClaimed(ids: readonly string[], consumerId: string, leaseMs: number): Sql {
   const p = syntax.params();
-  return p.sql(`UPDATE ${JOB_TABLE} SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(consumerId)},
+  return p.sql(`UPDATE ${JOBS_BY_ID} SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(consumerId)},
     lease_until = ${syntax.nowPlus(p.add(leaseMs))}, started_at = ${NOW}, cancel_requested = false
     WHERE id ${p.list(ids, 'bigint')}`);
 }
@@ -53,20 +53,31 @@ export function markClaimed(ids: readonly string[], consumerId: string, leaseMs:
  */
 export function lockHeld(ids: readonly string[], consumerId: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, attempts, pipeline_id, cancel_requested FROM ${JOB_TABLE}
+  return p.sql(`SELECT id, attempts, pipeline_id, cancel_requested FROM ${JOBS_BY_ID}
     WHERE id ${p.list(ids, 'bigint')} AND state = 'running' AND locked_by = ${p.add(consumerId)} FOR UPDATE`);
 }
 
-/** `UPDATE queue_job j JOIN <rows> v ON j.id = v.id SET <set>`: per-row values as `v.<column>`. */
+/**
+ * `UPDATE queue_job j JOIN <rows> v ON j.id = v.id SET <set>`: per-row values as `v.<column>`, on
+ * the rows' ids and `and` (a further condition on `j`). The ids are also listed on `j.id`: MariaDB
+ * cannot reach `j` through its key from a JSON_TABLE, and on a small table it scanned (and, in this
+ * write, locked) every row, so a claim running meanwhile skipped every due job (EXPLAIN: j ALL).
+ */
 export function updateJoined(
   rows: readonly ({ id: string } & object)[],
   columns: Record<string, string>,
   set: string,
-  where = '',
+  and = '',
 ): Sql {
   const p = syntax.params();
   const from = jsonTable(p, rows, { id: 'bigint', ...columns });
-  return p.sql(`UPDATE ${JOB_TABLE} j JOIN ${from} ON j.id = v.id SET ${set} ${where}`);
+  const ids = p.list(
+    rows.map((r) => r.id),
+    'bigint',
+  );
+  return p.sql(
+    `UPDATE ${JOB_TABLE} j FORCE INDEX (PRIMARY) JOIN ${from} ON j.id = v.id SET ${set} WHERE j.id ${ids}${and ? ` AND ${and}` : ''}`,
+  );
 }
 
 /** Completed (or cancelled, decided by the caller) with the job's output. */
@@ -125,7 +136,7 @@ export function setSnoozed(rows: readonly { id: string; cancel: number; delay_ms
 export function extendLeases(ids: readonly string[], leaseMs: number): Sql {
   const p = syntax.params();
   return p.sql(
-    `UPDATE ${JOB_TABLE} SET lease_until = ${syntax.nowPlus(p.add(leaseMs))} WHERE id ${p.list(ids, 'bigint')}`,
+    `UPDATE ${JOBS_BY_ID} SET lease_until = ${syntax.nowPlus(p.add(leaseMs))} WHERE id ${p.list(ids, 'bigint')}`,
   );
 }
 
@@ -143,7 +154,7 @@ export function setRescued(ids: readonly string[]): Sql {
   const message = `CONCAT('consumer ', COALESCE(locked_by, '?'), ' stopped renewing its lease (it crashed, froze or lost the database); attempt ', attempts, ' was lost')`;
   const error = `JSON_OBJECT('name', 'LeaseExpiredError', 'message', ${message})`;
   const entry = `JSON_OBJECT('attempt', attempts, 'outcome', 'lost', 'consumer', locked_by, 'at', ${NOW_ISO}, 'error', ${error})`;
-  return p.sql(`UPDATE ${JOB_TABLE} SET
+  return p.sql(`UPDATE ${JOBS_BY_ID} SET
     finished_at = CASE WHEN ${ends} THEN ${NOW} ELSE NULL END,
     error = ${error},
     attempt_log = JSON_ARRAY_APPEND(attempt_log, '$', ${entry}),
@@ -157,7 +168,7 @@ const NOT_STARTED = `state IN ('pending', 'blocked')`;
 /** Locks the unfinished jobs among `ids`, for a cancel. */
 export function lockCancellable(ids: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, pipeline_id, state FROM ${JOB_TABLE}
+  return p.sql(`SELECT id, pipeline_id, state FROM ${JOBS_BY_ID}
     WHERE id ${p.list(ids, 'bigint')} AND state IN ('pending', 'blocked', 'running') FOR UPDATE`);
 }
 
@@ -171,7 +182,7 @@ export function lockCancellableSteps(pipelineId: string): Sql {
 /** Unstarted jobs end cancelled at once; running ones get `cancel_requested` (their consumer sees it at its next heartbeat). */
 export function setCancelled(ids: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`UPDATE ${JOB_TABLE} SET
+  return p.sql(`UPDATE ${JOBS_BY_ID} SET
     cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
     finished_at = CASE WHEN ${NOT_STARTED} THEN ${NOW} ELSE finished_at END,
     state = CASE WHEN ${NOT_STARTED} THEN 'cancelled' ELSE state END
@@ -182,14 +193,14 @@ export function setCancelled(ids: readonly string[]): Sql {
 export function lockBlocked(ids: readonly string[]): Sql {
   const p = syntax.params();
   return p.sql(
-    `SELECT id, blocking_deps FROM ${JOB_TABLE} WHERE id ${p.list(ids, 'bigint')} AND state = 'blocked' FOR UPDATE`,
+    `SELECT id, blocking_deps FROM ${JOBS_BY_ID} WHERE id ${p.list(ids, 'bigint')} AND state = 'blocked' FOR UPDATE`,
   );
 }
 
 /** Locks the blocked dependants of these jobs, each with how many of its edges come from them. */
 export function lockDependantsOf(ids: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT j.id, j.blocking_deps, c.n FROM ${JOB_TABLE} j
+  return p.sql(`SELECT j.id, j.blocking_deps, c.n FROM ${JOB_TABLE} j FORCE INDEX (PRIMARY)
     JOIN (SELECT job_id, COUNT(*) AS n FROM ${DEPENDENCY_TABLE} WHERE depends_on_id ${p.list(ids, 'bigint')} GROUP BY job_id) c ON j.id = c.job_id
     WHERE j.state = 'blocked' FOR UPDATE`);
 }
@@ -214,7 +225,7 @@ export function setEndedBlocked(rows: readonly { id: string; state: string; erro
 }
 
 export function addBlocking(rows: readonly { id: string; n: number }[]): Sql {
-  return updateJoined(rows, { n: 'int' }, 'j.blocking_deps = j.blocking_deps + v.n', `WHERE j.state = 'blocked'`);
+  return updateJoined(rows, { n: 'int' }, 'j.blocking_deps = j.blocking_deps + v.n', `j.state = 'blocked'`);
 }
 
 /** Times as MariaDB reads them from text: UTC, to the millisecond. */

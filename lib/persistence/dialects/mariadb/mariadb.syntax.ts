@@ -22,6 +22,15 @@ class MariadbParams extends Params {
   }
 }
 
+/**
+ * The job table read by its primary key, for statements on a list of ids. Without the hint, on a
+ * small table MariaDB read the whole primary key instead (EXPLAIN: type index, 5 rows for 3 ids) and
+ * a locking statement locked every row it read: a finish then held every due job, and a claim's
+ * SKIP LOCKED passed them all over (or its write waited for the finish). With an alias, the hint
+ * follows it: `queue_job j FORCE INDEX (PRIMARY)`.
+ */
+export const JOBS_BY_ID = `${JOB_TABLE} FORCE INDEX (PRIMARY)`;
+
 /** The clock: UTC, milliseconds (the columns are `datetime(3)` holding UTC; the session time zone never enters). */
 export const NOW = 'UTC_TIMESTAMP(3)';
 
