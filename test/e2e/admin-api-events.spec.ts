@@ -6,9 +6,21 @@
  */
 import { pipeline } from '../../lib/index.js';
 import { call, openAdminApp, READ, type AdminTestApp } from '../helpers/admin-app.js';
-import { runNode } from '../helpers/child-process.js';
+import { drainInChildProcess } from '../helpers/child-process.js';
 import { DB_KINDS, testDbEnv } from '../helpers/databases.js';
 import { openEventStream, type EventStream } from '../helpers/event-stream.js';
+
+/** What the stream says of a completed first attempt of `test.echo` outside a pipeline. */
+const echoCompleted = (id: string, remote: boolean) => ({
+  event: 'jobs.job.completed',
+  id,
+  name: 'test.echo',
+  queue: 'default',
+  attempt: 1,
+  pipelineId: null,
+  step: null,
+  remote,
+});
 
 describe.each(DB_KINDS)('admin API event stream on %s', (kind) => {
   let t: AdminTestApp | undefined;
@@ -30,16 +42,7 @@ describe.each(DB_KINDS)('admin API event stream on %s', (kind) => {
     expect(await stream.next()).toMatchObject({ event: 'jobs.job.enqueued', id: job.id, name: 'test.echo' });
     await t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
     const completed = await stream.next((e) => e.event === 'jobs.job.completed');
-    expect(completed).toEqual({
-      event: 'jobs.job.completed',
-      id: job.id,
-      name: 'test.echo',
-      queue: 'default',
-      attempt: 1,
-      pipelineId: null,
-      step: null,
-      remote: false,
-    });
+    expect(completed).toEqual(echoCompleted(job.id, false));
     expect(JSON.stringify(completed)).not.toContain('not streamed');
 
     const p = await t.queue.enqueuePipeline(pipeline('streamed').step('a', 'test.echo', { input: 1 }));
@@ -67,21 +70,9 @@ describe.each(DB_KINDS)('admin API event stream on %s', (kind) => {
       stream = await openEventStream(t.api, READ);
       expect(await stream.next()).toEqual({ event: 'hello', crossProcess: true });
       const job = await t.queue.enqueue('test.echo', { i: 1 });
-      const child = await runNode('test/fixtures/consumer.process.ts', {
-        env: { ...testDbEnv(t.db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
-        timeoutMs: 60_000,
-      });
+      const child = await drainInChildProcess(testDbEnv(t.db));
       expect(child.code).toBe(0);
-      expect(await stream.next((e) => e.event === 'jobs.job.completed')).toEqual({
-        event: 'jobs.job.completed',
-        id: job.id,
-        name: 'test.echo',
-        queue: 'default',
-        attempt: 1,
-        pipelineId: null,
-        step: null,
-        remote: true,
-      });
+      expect(await stream.next((e) => e.event === 'jobs.job.completed')).toEqual(echoCompleted(job.id, true));
     });
 
   // Without a channel between processes (MariaDB), the stream says so at once and carries only this
@@ -93,10 +84,7 @@ describe.each(DB_KINDS)('admin API event stream on %s', (kind) => {
       expect(await stream.next()).toEqual({ event: 'hello', crossProcess: false });
       const job = await t.queue.enqueue('test.echo', { i: 1 });
       expect(await stream.next()).toMatchObject({ event: 'jobs.job.enqueued', id: job.id });
-      const child = await runNode('test/fixtures/consumer.process.ts', {
-        env: { ...testDbEnv(t.db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
-        timeoutMs: 60_000,
-      });
+      const child = await drainInChildProcess(testDbEnv(t.db));
       expect(child.code).toBe(0);
       const read = await call(t.api, 'GET', `/jobs/${job.id}`);
       expect([read.status, (read.body as { state: string }).state]).toEqual([200, 'completed']);

@@ -1,6 +1,6 @@
 import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
-import { runNode } from '../helpers/child-process.js';
+import { drainInChildProcess } from '../helpers/child-process.js';
 import { waitAtMost } from '../../lib/wait.util.js';
 
 describe.each(DB_KINDS)('basics on %s', (kind) => {
@@ -36,9 +36,7 @@ describe.each(DB_KINDS)('basics on %s', (kind) => {
 
   it('runs jobs in a real child consumer process', async () => {
     const jobs = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo', input: { n } })));
-    const child = await runNode('test/fixtures/consumer.process.ts', {
-      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
-    });
+    const child = await drainInChildProcess(testDbEnv(db));
     expect(child.stderr).toBe('');
     expect(child.code).toBe(0);
     for (const j of jobs) expect((await t.queue.get(j.id)).state).toBe('completed');

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { JobEvents, pipeline } from '../../lib/index.js';
-import { runNode } from '../helpers/child-process.js';
+import { drainInChildProcess, runNode } from '../helpers/child-process.js';
 import { DB_KINDS, testDbEnv, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { waitUntil } from '../helpers/spawned-process.js';
@@ -198,10 +198,7 @@ onPostgres('events across processes on postgresql', () => {
     const jobs = await t.queue.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ name: 'test.echo', input: { i } })));
     // A safety-net poll far longer than the wait's limit: only the notification can end these waits in time.
     const waits = jobs.map((j) => t.queue.waitFor(j.id, { pollIntervalMs: 600_000, timeoutMs: 45_000 }));
-    const child = await runNode('test/fixtures/consumer.process.ts', {
-      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
-      timeoutMs: 60_000,
-    });
+    const child = await drainInChildProcess(testDbEnv(db));
     expect(child.code).toBe(0);
     const done = await Promise.all(waits);
     expect(done.map((j) => j.state)).toEqual(jobs.map(() => 'completed'));
@@ -345,10 +342,7 @@ onMariadb('events across processes on mariadb', () => {
     const seen = t.app.get(EventCollector);
     const jobs = await t.queue.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ name: 'test.echo', input: { i } })));
     const waits = jobs.map((j) => t.queue.waitFor(j.id, { pollIntervalMs: 50, timeoutMs: 45_000 }));
-    const child = await runNode('test/fixtures/consumer.process.ts', {
-      env: { ...testDbEnv(db), CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
-      timeoutMs: 60_000,
-    });
+    const child = await drainInChildProcess(testDbEnv(db));
     expect(child.code).toBe(0);
     const done = await Promise.all(waits);
     expect(done.map((j) => [j.state, j.output])).toEqual(jobs.map((_, i) => ['completed', { i }]));

@@ -45,3 +45,14 @@ export function runNode(
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/**
+ * Runs every due job in a consumer process of its own (`test/fixtures/consumer.process.ts`, polling
+ * every 20 ms) until none is left, on the database `dbEnv` names (`testDbEnv`); returns how it ended.
+ */
+export function drainInChildProcess(dbEnv: Record<string, string>, timeoutMs = 60_000): Promise<ChildResult> {
+  return runNode('test/fixtures/consumer.process.ts', {
+    env: { ...dbEnv, CONSUMER_OPTIONS: JSON.stringify({ untilEmpty: true, pollIntervalMs: 20 }) },
+    timeoutMs,
+  });
+}
