@@ -12,6 +12,11 @@ import type { InsertedJobs, NewJobRow } from './store.types.js';
  */
 export const ROWS_PER_INSERT = 1_000;
 
+/** Whether `insertJobRows` writes these rows in one statement (atomic without a transaction). */
+export function insertIsOneStatement(rows: readonly NewJobRow[]): boolean {
+  return rows.length <= ROWS_PER_INSERT && rows.every((r) => r.unique_key === null);
+}
+
 /**
  * Inserts jobs; a job whose unique key is taken yields the job holding it (see `insertDeduplicated`
  * for `unique` modes). Result in input order, with the ids really inserted (`InsertedJobs`).

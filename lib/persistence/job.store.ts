@@ -11,9 +11,8 @@ import { BoundStore } from './bound.store.js';
 import type { Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
+export { insertIsOneStatement, ROWS_PER_INSERT } from './insert-jobs.js';
 
-/** Rows per INSERT statement: more go in several, so they need a transaction (see `write`). */
-export { ROWS_PER_INSERT } from './insert-jobs.js';
 import { JobControl } from './job-control.js';
 import { DateCache, mapClaimedRow, mapJobRow, toDate } from './row.mapper.js';
 import { settleDependants } from './settle-dependants.js';

@@ -11,8 +11,9 @@ export interface SecondSession {
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /**
    * Whether another session of this database is held up in a statement now: on PostgreSQL, waiting
-   * for a lock; on MariaDB, in a statement at all (InnoDB's own list of lock waits does not show a
-   * locking read that waits, so the test must have nothing else running).
+   * for a lock; on MariaDB, in a statement at all, so the test must have nothing else running.
+   * InnoDB's list of lock waits stays empty while retention's batch waits on a retry's rows (the batch
+   * does not end while the retry is held: checked for 5 s), so it cannot serve here.
    */
   someoneWaitsForALock(): Promise<boolean>;
   end(): Promise<void>;

@@ -1,5 +1,5 @@
 import { Controller, Sse, type BeforeApplicationShutdown, type MessageEvent } from '@nestjs/common';
-import { interval, map, merge, Observable, Subject, takeUntil } from 'rxjs';
+import { interval, map, merge, Observable, ReplaySubject, takeUntil } from 'rxjs';
 import { JobEventsBus, type StreamedEvent } from '../../events/job-events.bus.js';
 import { AdminApi } from './admin-api.decorators.js';
 
@@ -23,8 +23,11 @@ export interface StreamHello {
 @AdminApi()
 @Controller('api')
 export class AdminEventsController implements BeforeApplicationShutdown {
-  /** Ends every open stream at shutdown: an open response would keep the HTTP server from closing. */
-  private readonly closing = new Subject<void>();
+  /**
+   * Ends every open stream at shutdown: an open response would keep the HTTP server from closing.
+   * A replay, so that a stream opened after shutdown began ends at once too.
+   */
+  private readonly closing = new ReplaySubject<void>(1);
 
   constructor(private readonly bus: JobEventsBus) {}
 
