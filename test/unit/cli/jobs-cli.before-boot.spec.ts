@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { JobsCliExit, runJobsCli } from '../../../lib/index.js';
+import { capturedStderr } from './captured-output.js';
 
 let booted = 0;
 
@@ -14,15 +15,10 @@ let booted = 0;
 class RecordingModule {}
 
 describe('runJobsCli refuses bad values before it creates the app', () => {
-  let stderr: string;
+  const output = capturedStderr();
   beforeEach(() => {
     booted = 0;
-    stderr = '';
-    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-      stderr += String(s);
-      return true;
-    });
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    output.capture();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -40,6 +36,7 @@ describe('runJobsCli refuses bad values before it creates the app', () => {
     [['retry', '--name', ''], "Option 'name' of retry() must be a non-empty string"],
   ])('%j: exit 2, the app never created', async (args, message) => {
     const code = await runJobsCli(RecordingModule, ['node', 'jobs-cli', ...args]);
+    const stderr = output.text;
     expect({ code, booted, stderr: stderr.includes(message) ? message : stderr }).toEqual({
       code: JobsCliExit.BadArguments,
       booted: 0,

@@ -10,6 +10,7 @@ import { ProgressBar } from '../../../lib/cli/progress-bar.util.js';
 import { CliOutput } from '../../../lib/cli/cli-output.js';
 import { bulkRetryCommand, purgeCommand, type CliContext } from '../../../lib/cli/jobs-cli.commands.js';
 import { JobQueue, type BulkProgress } from '../../../lib/index.js';
+import { capturedStderr } from './captured-output.js';
 
 /** A writable that says it is a terminal (or not) and keeps what was written, escapes stripped. */
 class FakeStream extends Writable {
@@ -63,17 +64,12 @@ describe('ProgressBar', () => {
 });
 
 describe('CLI bulk retry and purge report progress on stderr', () => {
-  let stderr: string;
+  const output = capturedStderr();
   let tty: PropertyDescriptor | undefined;
   beforeEach(() => {
-    stderr = '';
     tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
-    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-      stderr += String(s);
-      return true;
-    });
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    output.capture();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -97,11 +93,11 @@ describe('CLI bulk retry and purge report progress on stderr', () => {
 
   it('retry --name: the bar ends at 7/7', async () => {
     await bulkRetryCommand(context(), { name: 'crm.sync' });
-    expect(stderr.replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, '')).toMatch(/retry \[#{30}\] 7\/7 jobs/); // eslint-disable-line no-control-regex
+    expect(output.text.replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, '')).toMatch(/retry \[#{30}\] 7\/7 jobs/); // eslint-disable-line no-control-regex
   });
 
   it('purge: the bar ends at 7/7', async () => {
     await purgeCommand(context(), 0);
-    expect(stderr.replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, '')).toMatch(/purge \[#{30}\] 7\/7 jobs/); // eslint-disable-line no-control-regex
+    expect(output.text.replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, '')).toMatch(/purge \[#{30}\] 7\/7 jobs/); // eslint-disable-line no-control-regex
   });
 });
