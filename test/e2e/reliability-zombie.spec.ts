@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { JobAttemptRecord } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import type { JobsTestApp } from '../helpers/jobs-app.js';
@@ -22,14 +25,16 @@ describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
     // A finishes the moment the zombie resumes (a late completion); B is still running then.
     // B first, so it has started before A stalls the zombie's event loop.
     const b = await t.queue.enqueue('rel.watch', { ms: 6_000 });
-    const a = await t.queue.enqueue('rel.stall', { stallIn: 'zombie' });
+    const marker = join(mkdtempSync(join(tmpdir(), 'zombie-')), 'spinning');
+    const a = await t.queue.enqueue('rel.stall', { stallIn: 'zombie', marker });
     const zombie = await startConsumer(db, { jobs, name: 'zombie', consumer: { concurrency: 2, pollIntervalMs: 100 } });
     await waitUntil(
       async () => {
         const rows = await ledgerRows(t.orm);
         return (
           rows.some((r) => r.job_id === b.id && r.event === 'start') &&
-          rows.some((r) => r.job_id === a.id && r.event === 'stalling')
+          rows.some((r) => r.job_id === a.id && r.event === 'stalling') &&
+          existsSync(marker) // the zombie is spinning now (see rel.stall)
         );
       },
       'the zombie to start both jobs',
@@ -81,5 +86,6 @@ describe.each(DB_KINDS)('zombie consumer on %s', (kind) => {
       .getConnection()
       .execute(`SELECT count(*) AS n FROM queue_job WHERE state = 'completed'`);
     expect(Number(completedRows[0].n)).toBe(2);
+    rmSync(dirname(marker), { recursive: true, force: true });
   }, 60_000);
 });
