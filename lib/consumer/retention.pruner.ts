@@ -1,5 +1,5 @@
 import type { ResolvedRetention } from '../interfaces/jobs-module-options.js';
-import type { RetentionStore } from '../persistence/retention.store.js';
+import type { PruneRule, RetentionStore } from '../persistence/retention.store.js';
 import type { LoopLogger } from './consumer.types.js';
 import { RetentionBoundary } from './retention.boundary.js';
 
@@ -69,6 +69,21 @@ export class RetentionPruner {
     return b;
   }
 
+  /** Deletes batches of jobs past `rule` until one comes back short; undefined when another process was pruning. */
+  private async pruneRule(rule: PruneRule, batchSize: number): Promise<number | undefined> {
+    let deleted = 0;
+    let size = batchSize;
+    const largest = Math.max(batchSize, Math.min(batchSize * MAX_BATCH_GROWTH, MAX_GROWN_BATCH));
+    for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
+      const n = await this.store.pruneBatch({ rule }, size);
+      if (n === undefined) return undefined;
+      deleted += n;
+      if (n < size) break;
+      size = Math.min(size * 2, largest);
+    }
+    return deleted;
+  }
+
   /** One round; returns how many jobs it deleted, or undefined when another process was pruning. */
   async round(): Promise<number | undefined> {
     const { rules, batchSize } = this.retention;
@@ -78,16 +93,16 @@ export class RetentionPruner {
         // maxCount as a boundary, once per round (see RetentionBoundary).
         const before =
           given.keepLast === undefined ? undefined : await this.boundaryOf(given.state, given.keepLast).next();
-        const rule = { ...given, before };
-        if (rule.olderThanMs === undefined && !before) continue;
-        let size = batchSize;
-        const largest = Math.max(batchSize, Math.min(batchSize * MAX_BATCH_GROWTH, MAX_GROWN_BATCH));
-        for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {
-          const n = await this.store.pruneBatch({ rule }, size);
+        // Each limit on its own: alone, each bounds the finished index's scan (see prunableJobs).
+        const parts = [
+          given.olderThanMs === undefined ? undefined : { state: given.state, olderThanMs: given.olderThanMs },
+          before && { state: given.state, before },
+        ];
+        for (const rule of parts) {
+          if (!rule) continue;
+          const n = await this.pruneRule(rule, batchSize);
           if (n === undefined) return undefined;
           deleted += n;
-          if (n < size) break;
-          size = Math.min(size * 2, largest);
         }
       }
       for (let i = 0; i < MAX_BATCHES_PER_ROUND && !this.stopped; i++) {

@@ -3,6 +3,8 @@ import type { JobsDialect } from './jobs-dialect.js';
 import type { Executor } from './sql.util.js';
 import type { PruneRule } from './statements/prune.sql.js';
 
+export type { PruneRule };
+
 type Transaction = <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>;
 
 /** The store's intents for deleting finished jobs: `JobQueue.purge` and the consumers' background retention. */

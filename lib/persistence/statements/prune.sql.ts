@@ -1,6 +1,6 @@
 import { JOB_TABLE } from '../job.entity.js';
 import { DEPENDENCY_TABLE, PIPELINE_TABLE } from '../pipeline.entity.js';
-import type { Sql, SqlSyntax } from '../sql.util.js';
+import type { Params, Sql, SqlSyntax } from '../sql.util.js';
 
 /** What retention keeps of the finished jobs in one state: a job goes once it is past either limit. */
 export interface PruneRule {
@@ -62,24 +62,39 @@ export function finishedSinceSql(syntax: SqlSyntax, state: string, since: readon
 }
 
 /**
- * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past the rule, oldest first (the
- * finished index). Pipeline steps are left to `prunePipelinesSql`, which takes a pipeline whole.
+ * The condition "plain job of `rule.state` past the rule", its parameters added to `p`. Each limit
+ * alone bounds `finished_at` from above, so a scan of the finished index in `finished_at` order
+ * stops where the prunable jobs end: the count boundary is written `finished_at <= at AND (...)`,
+ * not only as an OR (a batch that found fewer than its limit then read every kept job after it:
+ * 335 ms a round over 1,000,000 kept jobs). With both limits the OR cannot bound the scan: the
+ * pruner passes them one at a time.
  */
-export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number): Sql {
-  const p = syntax.params();
+export function prunableJobs(syntax: SqlSyntax, p: Params, rule: PruneRule): string {
   const state = p.add(rule.state);
   const past: string[] = [];
   if (rule.olderThanMs !== undefined) past.push(`finished_at < ${syntax.nowMinus(p.add(rule.olderThanMs))}`);
   if (rule.before) {
     const at = p.add(rule.before.finishedAt);
-    past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
+    const tie = `(finished_at < ${at} OR id < ${p.add(rule.before.id)})`;
+    past.push(`(finished_at <= ${at} AND ${tie})`);
   }
   if (past.length === 0) past.push('1 = 0');
-  const prunable = `state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})`;
-  const oldest = `SELECT id FROM ${JOB_TABLE} WHERE ${prunable} ORDER BY finished_at LIMIT ${p.add(limit)}`;
+  return `state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})`;
+}
+
+/**
+ * Deletes up to `limit` plain jobs (no pipeline) of `rule.state` past the rule, oldest first (the
+ * finished index). Pipeline steps are left to `prunePipelinesSql`, which takes a pipeline whole.
+ */
+export function pruneJobsSql(syntax: SqlSyntax, rule: PruneRule, limit: number): Sql {
+  const p = syntax.params();
+  const prunable = prunableJobs(syntax, p, rule);
+  const row = syntax.rowLocator;
+  const oldest = `SELECT ${row} FROM ${JOB_TABLE} WHERE ${prunable} ORDER BY finished_at LIMIT ${p.add(limit)}`;
   // The rule again on the rows themselves: a job retried while this waited for its row lock is read
-  // again by PostgreSQL against these conditions (the ids alone would still match it), and stays.
-  const sql = `DELETE FROM ${JOB_TABLE} WHERE ${syntax.inSelect('id', oldest)} AND ${prunable} RETURNING id`;
+  // again by PostgreSQL, at its newest version, against these conditions (the row's locator alone
+  // would still match it), and stays.
+  const sql = `DELETE FROM ${JOB_TABLE} WHERE ${syntax.inSelect(row, oldest)} AND ${prunable} RETURNING id`;
   return p.sql(sql);
 }
 

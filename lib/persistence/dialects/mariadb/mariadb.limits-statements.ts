@@ -9,7 +9,7 @@ import {
   unitWhere,
   type LimitedClaimSyntax,
 } from '../../statements/limited-claim.sql.js';
-import type { PruneRule } from '../../statements/prune.sql.js';
+import { prunableJobs, type PruneRule } from '../../statements/prune.sql.js';
 import { CLAIM_ORDER_SQL, CLAIMED_COLUMNS, type ClaimFilter, type ClaimUnit } from '../../store.types.js';
 import { mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
 
@@ -97,15 +97,6 @@ export function insertStarts(u: ClaimUnit, n: number): Sql[] {
  */
 export function pruneJobs(rule: PruneRule, limit: number): Sql {
   const p = syntax.params();
-  const state = p.add(rule.state);
-  const past: string[] = [];
-  if (rule.olderThanMs !== undefined) past.push(`finished_at < ${syntax.nowMinus(p.add(rule.olderThanMs))}`);
-  if (rule.before) {
-    const at = p.add(rule.before.finishedAt);
-    past.push(`(finished_at < ${at} OR (finished_at = ${at} AND id < ${p.add(rule.before.id)}))`);
-  }
-  if (past.length === 0) past.push('1 = 0');
-  return p.sql(`DELETE FROM ${JOB_TABLE}
-    WHERE state = ${state} AND pipeline_id IS NULL AND finished_at IS NOT NULL AND (${past.join(' OR ')})
+  return p.sql(`DELETE FROM ${JOB_TABLE} WHERE ${prunableJobs(syntax, p, rule)}
     ORDER BY finished_at LIMIT ${p.add(limit)} RETURNING id`);
 }

@@ -77,6 +77,7 @@ export const mariadbSyntax: SqlSyntax = {
   json: (placeholder) => placeholder,
   appendLog: (log, entry) => `JSON_ARRAY_APPEND(${log}, '$', JSON_SET(${entry}, '$.at', ${NOW_ISO}))`,
   inSelect: (column, select) => `${column} IN (${select})`,
+  rowLocator: 'id',
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

@@ -23,6 +23,7 @@ export const postgresqlSyntax: SqlSyntax = {
   json: (placeholder) => `${placeholder}::jsonb`,
   appendLog: (log, entry) => `${log} || jsonb_build_array(jsonb_set(${entry}, '{at}', to_jsonb(now())))`,
   inSelect: (column, select) => `${column} = ANY(ARRAY(${select}))`,
+  rowLocator: 'ctid',
   forUpdate: ' FOR UPDATE',
   target: { table: `${JOB_TABLE} j`, ref: 'j.' },
 

@@ -38,6 +38,7 @@ export const sqliteSyntax: SqlSyntax = {
   json: (placeholder) => placeholder,
   appendLog: (log, entry) => `json_insert(${log}, '$[#]', json(json_set(${entry}, '$.at', ${NOW})))`,
   inSelect: (column, select) => `${column} IN (${select})`,
+  rowLocator: 'id',
   forUpdate: '',
   // SQLite's UPDATE ... FROM cannot alias its target.
   target: { table: JOB_TABLE, ref: `${JOB_TABLE}.` },
