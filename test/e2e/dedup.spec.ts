@@ -8,6 +8,9 @@ import { InvalidJobOptionsError, Job, JobState } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
 import { countRows, deferred } from '../helpers/job-rows.js';
+import { JobStore } from '../../lib/persistence/job.store.js';
+import type { JobsDialect } from '../../lib/persistence/jobs-dialect.js';
+import type { Executor } from '../../lib/persistence/sql.util.js';
 
 let hold = deferred();
 
@@ -105,6 +108,35 @@ describe.each(DB_KINDS)('dedup modes on %s', (kind) => {
     expect((await t.queue.get(first.id)).output).toEqual({ v: 3 });
     expect(await countRows(t.orm)).toBe(1);
   });
+
+  // A replace locks the waiting holder of its key until its enqueue commits: it must lock that row
+  // only. On a small table MariaDB read the claim index from `state = 'pending'` for it and locked
+  // every pending job: a claim's SKIP LOCKED elsewhere then passed them all over. SQLite has one
+  // connection: a claim waits for the write there.
+  if (kind !== 'sqlite')
+    it('unique replace: while its enqueue is uncommitted, a claim elsewhere still gets every other due job', async () => {
+      const store = t.app.get(JobStore);
+      // The key ran many times before (finished jobs keep it): more index entries hold it than
+      // there are pending jobs, which made the claim index look the cheaper read.
+      await t.queue.enqueueMany(Array.from({ length: 30 }, (_, i) => ({ name: 'test.echo' as const, input: { i } })));
+      await drain();
+      await t.orm.em.fork().getConnection().execute(`UPDATE queue_job SET unique_key = 'sync:9'`);
+      const keyed = await t.queue.enqueue('test.echo', { v: 1 }, { unique: { key: 'sync:9', replace: true } });
+      const others = await t.queue.enqueueMany([1, 2, 3].map((n) => ({ name: 'test.echo' as const, input: { n } })));
+      const inside = store as unknown as {
+        transaction<T>(fn: (tx: unknown) => Promise<T>): Promise<T>;
+        dialect: Pick<JobsDialect, 'replaceWaiting'>;
+      };
+      const claimed = await inside.transaction(async (tx) => {
+        const replacing = [{ key: 'sync:9', input: '{"v":2}', run_after_ms: null, delay_ms: null }];
+        const replaced = await inside.dialect.replaceWaiting(tx as Executor, replacing);
+        expect(replaced.map((r) => String(r.id))).toEqual([keyed.id]);
+        // On another connection, while the replace is uncommitted.
+        return store.claim({ consumerId: 'other', limit: 10, leaseMs: 30_000, names: ['test.echo'] });
+      });
+      expect(claimed.map((j) => j.id).sort()).toEqual(others.map((j) => j.id).sort());
+      expect((await t.queue.get(keyed.id)).input).toEqual({ v: 2 });
+    });
 
   it('unique replace: a running holder is returned unchanged; a finished one lets a new job in', async () => {
     const running = await t.queue.enqueue('dedup.hold', { v: 1 }, { unique: { key: 'h', replace: true } });

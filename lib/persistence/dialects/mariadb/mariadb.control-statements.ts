@@ -1,7 +1,7 @@
 import { JOB_TABLE } from '../../job.entity.js';
 import type { Sql } from '../../sql.util.js';
 import { updateJoined } from './mariadb.statements.js';
-import { JOBS_BY_ID, jsonTable, mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
+import { JOBS_BY_ID, jobsBy, jsonTable, mariadbSyntax as syntax, NOW } from './mariadb.syntax.js';
 
 /**
  * MariaDB's statements for acting on jobs by hand (`JobQueue.retry`, `discard`) and for the dedup
@@ -33,7 +33,7 @@ export function setReopened(rows: readonly { id: string; state: string; blocking
 /** Locks a job if it has not started (pending or blocked), for a discard. */
 export function lockNotStarted(id: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, pipeline_id, state FROM ${JOB_TABLE}
+  return p.sql(`SELECT id, pipeline_id, state FROM ${JOBS_BY_ID}
     WHERE id = ${p.add(id)} AND state IN ('pending', 'blocked') FOR UPDATE`);
 }
 
@@ -52,7 +52,7 @@ export function selectRecentByUniqueKeys(keys: readonly { key: string; for_ms: n
 /** Locks the pending jobs holding these keys (at most one per key), for a replace. */
 export function lockWaiting(keys: readonly string[]): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, unique_key FROM ${JOB_TABLE}
+  return p.sql(`SELECT id, unique_key FROM ${jobsBy('unique_recent')}
     WHERE unique_key ${p.list(keys, 'text')} AND state = 'pending' FOR UPDATE`);
 }
 

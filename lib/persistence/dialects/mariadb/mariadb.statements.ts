@@ -8,7 +8,7 @@ import {
   type ClaimFilter,
   type NewJobRow,
 } from '../../store.types.js';
-import { JOBS_BY_ID, jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.syntax.js';
+import { JOBS_BY_ID, jobsBy, jsonTable, mariadbSyntax as syntax, NOW, NOW_ISO } from './mariadb.syntax.js';
 
 /**
  * MariaDB's writes. It has `INSERT`/`DELETE ... RETURNING` but no `UPDATE ... RETURNING` and no
@@ -143,7 +143,7 @@ export function extendLeases(ids: readonly string[], leaseMs: number): Sql {
 /** Running jobs whose lease lapsed, oldest first, locked (skipping rows another rescuer holds). */
 export function selectExpired(limit: number): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, name, pipeline_id, attempts, max_attempts, cancel_requested FROM ${JOB_TABLE}
+  return p.sql(`SELECT id, name, pipeline_id, attempts, max_attempts, cancel_requested FROM ${jobsBy('leased')}
     WHERE state = 'running' AND lease_until < ${NOW} ORDER BY lease_until LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED`);
 }
 
@@ -175,7 +175,7 @@ export function lockCancellable(ids: readonly string[]): Sql {
 /** Locks a pipeline's unfinished steps not yet asked to cancel. */
 export function lockCancellableSteps(pipelineId: string): Sql {
   const p = syntax.params();
-  return p.sql(`SELECT id, pipeline_id, state FROM ${JOB_TABLE} WHERE pipeline_id = ${p.add(pipelineId)}
+  return p.sql(`SELECT id, pipeline_id, state FROM ${jobsBy('pipeline')} WHERE pipeline_id = ${p.add(pipelineId)}
     AND (${NOT_STARTED} OR (state = 'running' AND cancel_requested = false)) FOR UPDATE`);
 }
 

@@ -31,6 +31,15 @@ class MariadbParams extends Params {
  */
 export const JOBS_BY_ID = `${JOB_TABLE} FORCE INDEX (PRIMARY)`;
 
+/**
+ * The job table read by one secondary index, for the other locking reads: InnoDB locks every index
+ * record such a read passes, so it must pass only its own rows. Without the hint, on a small table
+ * the replace's lock of the pending holders of a key read the claim index from `state = 'pending'`
+ * (EXPLAIN: key queue_job_claim_idx) and locked every pending job until the enqueue committed.
+ */
+export const jobsBy = (index: 'leased' | 'pipeline' | 'unique_recent') =>
+  `${JOB_TABLE} FORCE INDEX (queue_job_${index}_idx)`;
+
 /** The clock: UTC, milliseconds (the columns are `datetime(3)` holding UTC; the session time zone never enters). */
 export const NOW = 'UTC_TIMESTAMP(3)';
 
