@@ -52,7 +52,8 @@ export class JobControl {
 
   /**
    * Cancels every unfinished step of a pipeline, in rounds until none is left, which also catches
-   * children a step spawned while the cancel was on its way; dependants settle in each round.
+   * children a step spawned while the cancel was on its way; dependants settle in each round. The
+   * steps it ended are announced to other processes after each round, as `cancel` does.
    */
   async cancelPipeline(id: string): Promise<void> {
     for (let round = 0; round < 10; round++) {
@@ -65,6 +66,7 @@ export class JobControl {
         return changed;
       });
       if (rows.length === 0) break;
+      this.c.announce(cancelledNotices(rows));
     }
   }
 

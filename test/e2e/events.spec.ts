@@ -272,6 +272,29 @@ onPostgres('changes by hand across processes on postgresql', () => {
       await raw.end();
     }
   });
+
+  it('waitFor wakes on a pipeline cancelled by another app; its steps are announced', async () => {
+    const seen = t.app.get(EventCollector);
+    const p = await t.queue.enqueuePipeline(
+      pipeline('cancelled-elsewhere')
+        .step('a', 'test.echo', { input: { v: 1 } })
+        .step('b', 'test.echo', { after: 'a' }),
+    );
+    const ids = Object.values(p.steps).map((s) => s.id);
+    const waits = ids.map((id) => t.queue.waitFor(id, { pollIntervalMs: 600_000, timeoutMs: 45_000 }));
+    // Another app on the database (its own notices' source): only the notice can end these waits in time.
+    const other = await createJobsApp(db.options, { createSchema: false });
+    try {
+      await other.queue.cancelPipeline(p.id);
+    } finally {
+      await other.close();
+    }
+    expect((await Promise.all(waits)).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    await waitUntil(
+      () => ids.every((id) => seen.of(id).some((e) => e.event === E.Cancelled && e.payload.remote === true)),
+      'the cancelled events, heard from the other app',
+    );
+  });
 });
 
 onPostgres('finished-job notices on postgresql', () => {
