@@ -1,3 +1,4 @@
+import type { JobAttemptRecord } from '../interfaces/job-context.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobState } from '../interfaces/job-state.js';
 import type { JobRow, JobsDialect } from './jobs-dialect.js';
@@ -27,6 +28,20 @@ export function toId(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/**
+ * The attempt log with each entry's `at` as ISO 8601 text in UTC, to the millisecond, on every
+ * database: each stamps it with its own clock in its own form (PostgreSQL a timestamptz text with
+ * microseconds, MariaDB text ending in Z, SQLite epoch milliseconds as a number).
+ */
+function attemptLog(value: unknown): JobAttemptRecord[] {
+  const log = (Array.isArray(value) ? value : []) as JobAttemptRecord[];
+  for (const entry of log) {
+    const at = new Date(entry.at as string | number);
+    if (!Number.isNaN(at.getTime())) entry.at = at.toISOString();
+  }
+  return log;
+}
+
 export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
   const { traceContext: _, ...claimed } = mapClaimedRow(row, dialect);
   return {
@@ -34,7 +49,7 @@ export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
     state: row.state as JobState,
     output: dialect.parseJson(row.output),
     error: dialect.parseJson(row.error),
-    attemptLog: dialect.parseJson(row.attempt_log) ?? [],
+    attemptLog: attemptLog(dialect.parseJson(row.attempt_log)),
     createdAt: toDate(row.created_at)!,
     startedAt: toDate(row.started_at),
     finishedAt: toDate(row.finished_at),
