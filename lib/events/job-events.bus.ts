@@ -34,6 +34,9 @@ export interface StreamedEvent {
   remote: boolean;
 }
 
+/** After a failed try to open the LISTEN connection, the next is made no sooner than this. */
+export const LISTEN_RETRY_MS = 30_000;
+
 /**
  * Emits the queue's events (`JobEvents`) into the app's `EventEmitter2` when it has one
  * (`EventEmitterModule`, an optional peer: looked up at start, never imported otherwise), and wakes
@@ -46,6 +49,8 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
   private emitter?: Emitter;
   private readonly waiters = new JobWaiters();
   private listening?: Promise<Listener | undefined>;
+  /** Set when opening the LISTEN connection failed: not hearing others until a later try opens it. */
+  private listenFailedAt: number | undefined;
   private closed = false;
   private readonly pipelines: PipelineEnds;
   private readonly streams = new Set<(event: StreamedEvent) => void>();
@@ -74,7 +79,12 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether finishes in other processes reach this one (then waits poll rarely, as a safety net). */
   get hearsOtherProcesses(): boolean {
-    return this.store.monitor.hearsOtherProcesses;
+    return this.store.monitor.hearsOtherProcesses && this.listenFailedAt === undefined;
+  }
+
+  /** Resolves once the LISTEN connection opened or failed to (at once if none is being opened). */
+  async listened(): Promise<void> {
+    await this.listening;
   }
 
   /**
@@ -178,15 +188,28 @@ export class JobEventsBus implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Opens the LISTEN connection for other processes' finishes, once (where the database has one). */
+  /**
+   * Opens the LISTEN connection for other processes' finishes, once (where the database has one).
+   * If it cannot be opened, this process says it does not hear them (waits poll at their own pace,
+   * the console's stream says so) and the next wait or stream tries again after LISTEN_RETRY_MS.
+   */
   private listen(): void {
-    if (this.listening || this.closed || !this.hearsOtherProcesses) return;
+    if (this.listening || this.closed || !this.store.monitor.hearsOtherProcesses) return;
+    if (this.listenFailedAt !== undefined && Date.now() - this.listenFailedAt < LISTEN_RETRY_MS) return;
     this.listening = this.store.monitor
       .listenFinished((notices) => this.heard(notices))
-      .catch((err: Error) => {
-        this.logger.warn(`cannot listen for other processes' finished jobs (${err.message}); waits poll`);
-        return undefined;
-      });
+      .then(
+        (listener) => {
+          this.listenFailedAt = undefined;
+          return listener;
+        },
+        (err: Error) => {
+          this.logger.warn(`cannot listen for other processes' finished jobs (${err.message}); waits poll`);
+          this.listenFailedAt = Date.now();
+          this.listening = undefined;
+          return undefined;
+        },
+      );
   }
 
   /** Jobs another process finished; undefined: the connection (re)opened, notices may have been missed. */

@@ -27,7 +27,8 @@ export async function waitForEnd<T>(
   timedOut: (last: T, timeoutMs: number) => Error,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const pollMs = options.pollIntervalMs ?? (events.hearsOtherProcesses ? HEARD_WAIT_POLL_MS : 100);
+  // Asked at each pause: a LISTEN that could not be opened (or opens later) changes the answer.
+  const pollMs = () => options.pollIntervalMs ?? (events.hearsOtherProcesses ? HEARD_WAIT_POLL_MS : 100);
   const deadline = Date.now() + timeoutMs;
   // Subscribed before the first read: a finish written between the read and the sleep still wakes it.
   const waiter = events.waiter(key);
@@ -37,7 +38,7 @@ export async function waitForEnd<T>(
       if (ended(value)) return value;
       const left = deadline - Date.now();
       if (left < 0) throw timedOut(value, timeoutMs);
-      await waiter.next(Math.min(pollMs, left + 1));
+      await waiter.next(Math.min(pollMs(), left + 1));
     }
   } finally {
     waiter.close();

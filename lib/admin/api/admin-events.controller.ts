@@ -39,8 +39,16 @@ export class AdminEventsController implements BeforeApplicationShutdown {
   @Sse('events')
   events(): Observable<MessageEvent> {
     const events = new Observable<StreamHello | StreamedEvent>((subscriber) => {
-      subscriber.next({ event: 'hello', crossProcess: this.bus.hearsOtherProcesses });
-      return this.bus.subscribe((event) => subscriber.next(event));
+      // Hello first, once the LISTEN for other processes opened or failed (so it says which); events
+      // meanwhile follow it.
+      let early: StreamedEvent[] | undefined = [];
+      const unsubscribe = this.bus.subscribe((event) => (early ? early.push(event) : subscriber.next(event)));
+      void this.bus.listened().then(() => {
+        subscriber.next({ event: 'hello', crossProcess: this.bus.hearsOtherProcesses });
+        for (const event of early ?? []) subscriber.next(event);
+        early = undefined;
+      });
+      return unsubscribe;
     });
     const keepAlive = interval(KEEP_ALIVE_MS).pipe(map(() => ({ event: 'ping' as const })));
     return merge(events, keepAlive).pipe(
