@@ -13,6 +13,9 @@ import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../h
 import { waitUntil } from '../helpers/spawned-process.js';
 import { EventCollector, EventJobs } from '../fixtures/event-jobs.js';
 
+/** An app with an event emitter and the collector of what it emits (fresh modules for each app). */
+const withEvents = () => ({ imports: [EventEmitterModule.forRoot()], providers: [EventCollector] });
+
 const E = JobEvents;
 
 describe.each(DB_KINDS)('events on %s', (kind) => {
@@ -189,7 +192,7 @@ onPostgres('events across processes on postgresql', () => {
   let t: JobsTestApp;
 
   beforeEach(async () => {
-    ({ db, t } = await openJobsEnv(kind, { imports: [EventEmitterModule.forRoot()], providers: [EventCollector] }));
+    ({ db, t } = await openJobsEnv(kind, withEvents()));
   });
   afterEach(() => closeJobsEnv({ db, t }));
 
@@ -228,10 +231,7 @@ onPostgres('changes by hand across processes on postgresql', () => {
   let t: JobsTestApp;
 
   beforeEach(async () => {
-    ({ db, t } = await openJobsEnv('postgresql', {
-      imports: [EventEmitterModule.forRoot()],
-      providers: [EventCollector],
-    }));
+    ({ db, t } = await openJobsEnv('postgresql', withEvents()));
   });
   afterEach(() => closeJobsEnv({ db, t }));
 
@@ -354,10 +354,7 @@ onMariadb('events across processes on mariadb', () => {
   let t: JobsTestApp;
 
   beforeEach(async () => {
-    ({ db, t } = await openJobsEnv('mariadb', {
-      imports: [EventEmitterModule.forRoot()],
-      providers: [EventCollector],
-    }));
+    ({ db, t } = await openJobsEnv('mariadb', withEvents()));
   });
   afterEach(() => closeJobsEnv({ db, t }));
 

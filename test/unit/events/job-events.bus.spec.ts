@@ -18,7 +18,6 @@ describe('JobEventsBus, LISTEN refused', () => {
     const { bus, monitor } = busWith(() =>
       refuse ? Promise.reject(new Error('connection refused')) : Promise.resolve({ close: async () => undefined }),
     );
-    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const t0 = Date.now();
     const now = jest.spyOn(Date, 'now').mockReturnValue(t0);
     // Before the first try it says what the database can carry.
