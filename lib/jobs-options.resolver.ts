@@ -32,6 +32,8 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
   assertBackoff(o.defaultBackoff, 'JobsModule.defaultBackoff', Err);
   if (o.notify !== undefined && typeof o.notify !== 'boolean')
     throw new Err(`JobsModule option 'notify' must be true or false.`);
+  if (o.preparedStatements !== undefined && typeof o.preparedStatements !== 'boolean')
+    throw new Err(`JobsModule option 'preparedStatements' must be true or false.`);
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(leaseMs / 3));
   if (heartbeatMs * 2 > leaseMs) {
@@ -53,6 +55,7 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     leaseMs,
     heartbeatMs,
     notify: o.notify ?? true,
+    preparedStatements: o.preparedStatements ?? true,
     threadPoolSize: o.threadPoolSize ?? availableParallelism(),
     retention: resolveRetention(o.retention),
     queueLimits: resolveQueueLimits(o.queues),

@@ -27,6 +27,13 @@ export interface JobsModuleOptions {
    */
   notify?: boolean;
   /**
+   * PostgreSQL only: run the hot statements (an idle consumer's claim, a single enqueue) as named
+   * prepared statements, parsed and planned once per connection. Set false behind a pooler that
+   * cannot carry them (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+   * @default true
+   */
+  preparedStatements?: boolean;
+  /**
    * Threads of the worker-thread pool that runs `@Job({ thread })` jobs, per consumer process. The
    * pool is created at the first thread job and destroyed at shutdown. @default os.availableParallelism()
    */

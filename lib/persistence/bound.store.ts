@@ -13,6 +13,8 @@ export interface JobStoreOptions {
   notify: boolean;
   /** Limit of a pipeline's workspace, warned about when a merge leaves it over. */
   maxPayloadBytes: number;
+  /** Run the hot statements as named prepared statements (where the dialect does). */
+  preparedStatements: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export abstract class BoundStore {
 
   /** Per-connection settings of the dialect. */
   prepare(): Promise<void> {
-    return this.dialect.prepare(this.bound.db);
+    return this.dialect.prepare(this.bound.db, this.bound.orm, this.bound.options);
   }
 
   protected transaction<T>(fn: (tx: Executor) => Promise<T>, fenced = false): Promise<T> {

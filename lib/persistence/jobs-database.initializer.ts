@@ -38,7 +38,11 @@ export class JobsDatabaseInitializer implements OnModuleInit {
     // query; the store takes it synchronously. Builds it without connecting to the server.
     await (orm.em.getConnection() as { initClient?: () => Promise<void> }).initClient?.();
     await this.store
-      .attach(orm, { notify: this.options.notify, maxPayloadBytes: this.options.maxPayloadBytes })
+      .attach(orm, {
+        notify: this.options.notify,
+        maxPayloadBytes: this.options.maxPayloadBytes,
+        preparedStatements: this.options.preparedStatements,
+      })
       .prepare();
   }
 }

@@ -60,6 +60,12 @@ export interface Listener {
  * - **JSON** columns take serialised text; `parseJson` turns what the driver returns into values.
  * - The operators' reads, run-time schedules and monitoring are in `OperatorDialect`.
  */
+/** Module options a dialect reads at `prepare`. */
+export interface DialectSettings {
+  /** Hot statements as named prepared statements, where the database has them (module option `preparedStatements`). */
+  preparedStatements: boolean;
+}
+
 export interface JobsDialect extends OperatorDialect {
   readonly name: DatabaseName;
   /** One connection for everything (SQLite): a write outside a user's open transaction would wait for it forever. */
@@ -67,8 +73,11 @@ export interface JobsDialect extends OperatorDialect {
   /** Whether `listen` and `notify` do anything. */
   readonly notifies: boolean;
 
-  /** Per-connection settings, once at start (journal mode, timeouts). */
-  prepare(db: Kysely<any>): Promise<void>;
+  /**
+   * Once at start: per-connection settings (journal mode, timeouts), and what the dialect keeps of
+   * `db` (the pool-level executor the store passes for statements outside transactions) and `orm`.
+   */
+  prepare(db: Kysely<any>, orm: MikroORM, settings: DialectSettings): Promise<void>;
   /**
    * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
    * throws. `fenced`: the transaction writes fenced rows found by primary key (a dialect may steer

@@ -14,6 +14,7 @@ describe('resolveJobsOptions', () => {
       leaseMs: 10_000,
       heartbeatMs: 1_000,
       notify: true,
+      preparedStatements: true,
       threadPoolSize: availableParallelism(),
       retention: {
         rules: [
@@ -127,6 +128,7 @@ describe('resolveJobsOptions', () => {
     ['JobsModule.defaultBackoff.baseMs', { defaultBackoff: { baseMs: -1 } }],
     ['JobsModule.defaultBackoff.jitter', { defaultBackoff: { jitter: 1 } }],
     ['notify', { notify: 'no' }],
+    ['preparedStatements', { preparedStatements: 1 }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 0 }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 2.5 }],
   ])("a bad '%s' (%p) throws JobsConfigurationError naming it", (option, options) => {

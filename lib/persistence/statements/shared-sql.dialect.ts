@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { MikroORM } from '@mikro-orm/core';
-import type { DatabaseName, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
+import type { DatabaseName, DialectSettings, JobRow, JobsDialect, Listener } from '../jobs-dialect.js';
 import { run, type Executor } from '../sql.util.js';
 import type {
   ClaimFilter,
@@ -43,7 +43,7 @@ export abstract class SharedSqlDialect extends SharedOperatorSql implements Jobs
   abstract readonly oneConnection: boolean;
   abstract readonly notifies: boolean;
 
-  abstract prepare(db: Kysely<any>): Promise<void>;
+  abstract prepare(db: Kysely<any>, orm: MikroORM, settings: DialectSettings): Promise<void>;
   abstract transaction<T>(db: Kysely<any>, fn: (tx: Executor) => Promise<T>, fenced?: boolean): Promise<T>;
   abstract parseJson(value: unknown): any;
   abstract schema(from: number): string[];
