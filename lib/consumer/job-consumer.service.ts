@@ -51,6 +51,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
   private readonly loops = new Set<ConsumerLoop>();
   /** Each `run()` until its clean-up (timers, schedules, retention) has ended: the ORM closes after. */
   private readonly runs = new Set<Promise<unknown>>();
+  /** Stopped consumers' LISTEN connections, still closing (`ConsumerLoop.closed`): the ORM closes after. */
+  private readonly closing = new Set<Promise<void>>();
   /** The recurring jobs' timers, shared by this application's consumers. */
   private recurring?: RecurringScheduler;
 
@@ -205,6 +207,8 @@ export class JobConsumer implements BeforeApplicationShutdown {
       process.off('unhandledRejection', onRejection);
       detach();
       this.loops.delete(loop);
+      this.closing.add(loop.closed);
+      void loop.closed.finally(() => this.closing.delete(loop.closed));
     }
   }
 
@@ -241,6 +245,7 @@ export class JobConsumer implements BeforeApplicationShutdown {
   /** Before the ORM closes: consumers stopped, and the statements they left in the background settled. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
+    await Promise.all(this.closing);
     await this.store.settleBackground(SETTLE_ON_SHUTDOWN_MS);
   }
 
