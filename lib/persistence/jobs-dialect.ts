@@ -29,6 +29,12 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** Module options a dialect reads at `prepare`. */
+export interface DialectSettings {
+  /** Hot statements as named prepared statements, where the database has them (module option `preparedStatements`). */
+  preparedStatements: boolean;
+}
+
 /**
  * Everything the queue asks of one database: one implementation per database, in
  * `dialects/<name>/`, registered in `dialects/index.ts`. `JobStore` holds the one for the ORM it is
@@ -60,12 +66,6 @@ export interface Listener {
  * - **JSON** columns take serialised text; `parseJson` turns what the driver returns into values.
  * - The operators' reads, run-time schedules and monitoring are in `OperatorDialect`.
  */
-/** Module options a dialect reads at `prepare`. */
-export interface DialectSettings {
-  /** Hot statements as named prepared statements, where the database has them (module option `preparedStatements`). */
-  preparedStatements: boolean;
-}
-
 export interface JobsDialect extends OperatorDialect {
   readonly name: DatabaseName;
   /** One connection for everything (SQLite): a write outside a user's open transaction would wait for it forever. */

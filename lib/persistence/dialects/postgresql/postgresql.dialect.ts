@@ -109,8 +109,7 @@ export class PostgresqlDialect extends SharedSqlDialect {
   insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]> {
     // One job: a fixed text, named. Larger batches vary in which columns are arrays, and plan in a
     // fraction of their run time.
-    const ex1 = rows.length === 1 ? this.hot(ex) : ex;
-    return run<InsertedRow>(ex1, insertJobs(rows, notify ? CHANNEL : undefined));
+    return run<InsertedRow>(rows.length === 1 ? this.hot(ex) : ex, insertJobs(rows, notify ? CHANNEL : undefined));
   }
 
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
