@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_THREAD_NICE,
 } from './jobs.constants.js';
 import { JobsConfigurationError } from './errors/configuration.error.js';
 import type { JobsModuleOptions, ResolvedJobsModuleOptions } from './interfaces/jobs-module-options.js';
@@ -29,6 +30,7 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
   assertInt(o.leaseMs, 'JobsModule.leaseMs', { min: 100, Err });
   assertInt(o.heartbeatMs, 'JobsModule.heartbeatMs', { min: 10, Err });
   assertInt(o.threadPoolSize, 'JobsModule.threadPoolSize', { min: 1, max: 1024, Err });
+  assertInt(o.threadNice, 'JobsModule.threadNice', { min: 0, max: 19, Err });
   assertBackoff(o.defaultBackoff, 'JobsModule.defaultBackoff', Err);
   if (o.notify !== undefined && typeof o.notify !== 'boolean')
     throw new Err(`JobsModule option 'notify' must be true or false.`);
@@ -57,6 +59,7 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     notify: o.notify ?? true,
     preparedStatements: o.preparedStatements ?? true,
     threadPoolSize: o.threadPoolSize ?? availableParallelism(),
+    threadNice: o.threadNice ?? DEFAULT_THREAD_NICE,
     retention: resolveRetention(o.retention),
     queueLimits: resolveQueueLimits(o.queues),
   };

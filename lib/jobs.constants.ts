@@ -42,3 +42,9 @@ export const MAX_PRIORITY = 2_147_483_647;
 export const MIN_PRIORITY = -2_147_483_648;
 /** Metadata key of the lifecycle hook decorators (@BeforeJob, @AfterJob, @OnJobFailed, @OnJobEnqueued). */
 export const JOB_HOOK_METADATA = 'jobs:hook';
+
+/**
+ * Nice increment of the worker threads that run thread jobs (JobsModule `threadNice`): CPU-bound
+ * jobs filling every core then yield to the consumer's event loop and the database.
+ */
+export const DEFAULT_THREAD_NICE = 10;

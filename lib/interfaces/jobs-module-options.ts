@@ -39,6 +39,13 @@ export interface JobsModuleOptions {
    */
   threadPoolSize?: number;
   /**
+   * How much lower than the consumer's own the CPU priority of those threads is, as a Linux nice
+   * increment (0-19; the thread's nice value stops at 19). The consumer's event loop (heartbeats,
+   * claims, results) and the database then get the CPU first when CPU-bound jobs fill every core.
+   * Linux only; elsewhere the threads keep the process's priority. @default 10
+   */
+  threadNice?: number;
+  /**
    * Deletes finished jobs in the background: every consumer takes part, one at a time across
    * processes, in small batches on a slow timer (never on the claim or finish path). A finished
    * pipeline goes whole (row, steps, edges) once each step is past the rule of its state.

@@ -67,6 +67,7 @@ export class JobThreadPool implements OnApplicationShutdown, TrackedPool {
         step: ctx.step,
       },
       port: port2,
+      nice: this.options.threadNice,
     };
     try {
       const result = (await pool.run(task, { transferList: [port2], signal: ctx.signal })) as ThreadResult;

@@ -43,6 +43,8 @@ export interface ThreadTask {
   input: unknown;
   job: Omit<ThreadJobContext, 'signal' | 'progress'>;
   port: MessagePort;
+  /** The nice increment the thread applies to itself before its first task (JobsModule `threadNice`). */
+  nice: number;
 }
 
 /** Internal: what the thread answers; errors travel as data so their name, message and stack survive. */

@@ -3,6 +3,8 @@
  * `import()` caches it), builds the thread side of the context and calls the exported function.
  * Imports nothing from the library but types: a thread loads no Nest, no ORM.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { JobErrorInfo } from '../interfaces/job-context.js';
 import type { ThreadJobContext, ThreadPortMessage, ThreadResult, ThreadTask } from './thread-job.types.js';
 
@@ -11,7 +13,27 @@ function describe(err: unknown): JobErrorInfo {
   return { name: 'NonErrorThrown', message: `A thread job threw a non-Error value: ${String(err)}` };
 }
 
+/** Whether this thread lowered its priority already (module state is per thread). */
+let niced = false;
+
+/**
+ * Lowers this thread's CPU priority by `increment`, once. On Linux the nice value belongs to each
+ * thread, addressed by its thread id (`/proc/thread-self` links to `<pid>/task/<tid>`). Elsewhere
+ * (no `/proc`), or when the system refuses, the thread keeps the process's priority.
+ */
+function lowerPriority(increment: number): void {
+  if (niced || increment === 0) return;
+  niced = true;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, Math.min(19, getPriority(tid) + increment));
+  } catch {
+    // Not Linux, or not allowed: run at the process's priority.
+  }
+}
+
 export default async function runThreadTask(task: ThreadTask): Promise<ThreadResult> {
+  lowerPriority(task.nice);
   const { port } = task;
   const controller = new AbortController();
   const acks = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();

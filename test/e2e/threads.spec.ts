@@ -112,6 +112,34 @@ describe.each(DB_KINDS)('thread jobs on %s', (kind) => {
     expect(done.progress).toEqual({ message: 'step 3', details: { done: 3, total: 3 } });
   });
 
+  // The nice value is per thread on Linux only; elsewhere the option does nothing.
+  (process.platform === 'linux' ? it : it.skip)(
+    'runs the threads at a lower CPU priority than the consumer: 10 lower by default, as set by threadNice',
+    async () => {
+      const byDefault = await t.queue.enqueue('thread.priority', {});
+      await drain();
+      const { output } = await t.queue.get(byDefault.id);
+      const { process: consumerNice } = output as { process: number };
+      expect(output).toEqual({ thread: Math.min(19, consumerNice + 10), process: consumerNice, isOwnThread: true });
+
+      const unchanged = await t.queue.enqueue('thread.priority', {});
+      await drain({}, { threadNice: 0 });
+      expect((await t.queue.get(unchanged.id)).output).toEqual({
+        thread: consumerNice,
+        process: consumerNice,
+        isOwnThread: true,
+      });
+
+      const three = await t.queue.enqueue('thread.priority', {});
+      await drain({}, { threadNice: 3 });
+      expect((await t.queue.get(three.id)).output).toEqual({
+        thread: Math.min(19, consumerNice + 3),
+        process: consumerNice,
+        isOwnThread: true,
+      });
+    },
+  );
+
   it("keeps the consumer's event loop responsive while a thread burns CPU, unlike the same burn in-process", async () => {
     const burn = { ms: 1_200 };
     const inThread = await t.queue.enqueue('thread.burn', burn);

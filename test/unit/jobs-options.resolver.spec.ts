@@ -16,6 +16,7 @@ describe('resolveJobsOptions', () => {
       notify: true,
       preparedStatements: true,
       threadPoolSize: availableParallelism(),
+      threadNice: 10,
       retention: {
         rules: [
           { state: 'completed', olderThanMs: 86_400_000 },
@@ -131,6 +132,8 @@ describe('resolveJobsOptions', () => {
     ['preparedStatements', { preparedStatements: 1 }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 0 }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 2.5 }],
+    ['JobsModule.threadNice', { threadNice: -1 }],
+    ['JobsModule.threadNice', { threadNice: 20 }],
   ])("a bad '%s' (%p) throws JobsConfigurationError naming it", (option, options) => {
     expect(() => resolveJobsOptions(options as never)).toThrow(JobsConfigurationError);
     expect(() => resolveJobsOptions(options as never)).toThrow(`'${option}'`);
