@@ -53,16 +53,8 @@ const FENCED_WRITE_SETTINGS = ['enable_seqscan = off', 'enable_bitmapscan = off'
 const begin = (settings: readonly string[]) => ['BEGIN', ...settings.map((s) => `SET LOCAL ${s}`)].join('; ');
 const BEGIN = begin([]);
 const BEGIN_FENCED = begin(FENCED_WRITE_SETTINGS);
-/**
- * A guarded claim also commits without waiting for its WAL flush: nothing is lost by it. A claim
- * whose commit a server crash loses leaves its jobs pending, to run again (at least once, as after
- * any crash); the consumer's result for such a job is fenced on the lost claim and dropped, and any
- * result that commits flushes the WAL up to it, the claim included. Saves one flush per claim while a
- * backlog lasts (bench noop-drain, builds alternated three times: 28,616/27,029/27,238 ->
- * 30,448/28,011/27,831 jobs/s). Idle claims are single statements outside a transaction, where a
- * `SET LOCAL` would cost two more round trips.
- */
-const BEGIN_CLAIM = begin([...CLAIM_PLAN_SETTINGS, 'synchronous_commit = off']);
+/** A guarded claim's transaction; the claim itself turns off the wait for its WAL flush (claimJobs). */
+const BEGIN_CLAIM = begin(CLAIM_PLAN_SETTINGS);
 
 /**
  * PostgreSQL: row locks (`FOR UPDATE`, `SKIP LOCKED` for claims and rescues), `jsonb` and
