@@ -53,8 +53,8 @@ const FENCED_WRITE_SETTINGS = ['enable_seqscan = off', 'enable_bitmapscan = off'
 const begin = (settings: readonly string[]) => ['BEGIN', ...settings.map((s) => `SET LOCAL ${s}`)].join('; ');
 const BEGIN = begin([]);
 const BEGIN_FENCED = begin(FENCED_WRITE_SETTINGS);
-/** A guarded claim's transaction; the claim itself turns off the wait for its WAL flush (claimJobs). */
-const BEGIN_CLAIM = begin(CLAIM_PLAN_SETTINGS);
+/** A guarded claim's transaction: its planner settings, and no wait for its WAL flush (see claimJobs' UNSYNCED_COMMIT). */
+const BEGIN_CLAIM = begin([...CLAIM_PLAN_SETTINGS, 'synchronous_commit = off']);
 
 /**
  * PostgreSQL: row locks (`FOR UPDATE`, `SKIP LOCKED` for claims and rescues), `jsonb` and

@@ -18,13 +18,16 @@ import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
 
 /**
  * A claim commits without waiting for its WAL flush (`synchronous_commit` off for its own
- * transaction, whether the implicit one of a lone statement or the one a guarded claim opens):
- * nothing is lost by it. A claim whose commit a server crash loses leaves its jobs pending, to run
- * again (at least once, as after any crash); the consumer's result for such a job is fenced on the
- * lost claim and dropped, and any result that commits flushes the WAL up to it, the claim included.
- * `set_config(..., true)` inside the statement costs no round trip, where a `SET LOCAL` outside a
- * transaction would need two more. Saves one flush per claim: bench noop-drain while a backlog
- * lasts, builds alternated three times: 28,616/27,029/27,238 -> 30,448/28,011/27,831 jobs/s.
+ * transaction only): nothing is lost by it. A claim whose commit a server crash loses leaves its
+ * jobs pending, to run again (at least once, as after any crash); the consumer's result for such a
+ * job is fenced on the lost claim and dropped, and any result that commits flushes the WAL up to it,
+ * the claim included. A guarded claim's transaction sets it with its planner settings (the
+ * dialect's BEGIN_CLAIM): bench noop-drain, builds alternated three times: 28,616/27,029/27,238 ->
+ * 30,448/28,011/27,831 jobs/s. An idle consumer's claim is a lone statement, where a `SET LOCAL`
+ * would cost two more round trips: it sets it itself with `set_config(..., true)`, for the implicit
+ * transaction of the statement (bench latency against graphile-worker, builds alternated three
+ * times: p50 0.76/0.93/0.78x -> 0.63/0.75/0.70x, p99 1.17/1.28/0.78x -> 0.68/0.79/0.61x). A
+ * guarded claim sends its BEGIN and `SET LOCAL`s anyway, so its statement stays as it was.
  */
 const UNSYNCED_COMMIT = `SELECT set_config('synchronous_commit', 'off', true)`;
 
@@ -42,12 +45,12 @@ export function claimJobs(f: ClaimFilter): Sql {
   // `= ANY(ARRAY(...))`, not a join with `due`: the ids are collected once and the rows found by
   // primary key, whatever the statistics say. A join planned on a freshly filled, not yet analysed
   // table re-scanned it per row (bench noop-drain, 20,000 jobs: 17 ms per claim of ~400 jobs).
-  // `unsynced`: the claim commits without waiting for its WAL flush (see UNSYNCED_COMMIT), joined
-  // in so it runs once, with the first row claimed.
-  const sql = `WITH due AS (${due}), unsynced AS (${UNSYNCED_COMMIT})
+  // An idle claim's `unsynced` (see UNSYNCED_COMMIT) is joined in, so it runs once, with the first row claimed.
+  const [unsynced, join] = f.guardPlan ? ['', ''] : [`, unsynced AS (${UNSYNCED_COMMIT})`, ', unsynced'];
+  const sql = `WITH due AS (${due})${unsynced}
       UPDATE ${JOB_TABLE} j SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = now(), cancel_requested = false
-      WHERE j.id = ANY(ARRAY(SELECT id FROM due, unsynced)) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')}`;
+      WHERE j.id = ANY(ARRAY(SELECT id FROM due${join})) RETURNING ${CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', ')}`;
   return p.sql(sql);
 }
 
