@@ -1,7 +1,8 @@
 /**
  * PostgreSQL: a claim commits without waiting for its WAL flush (`synchronous_commit` off for its
- * own transaction only, set inside the claim statement). The app's pool holds one connection, so the
- * session the consumer claimed on is the one looked at after.
+ * own transaction only): an idle consumer's claim sets it inside its statement, a guarded claim in
+ * the BEGIN of its transaction. The app's pool holds one connection, so the session the consumer
+ * claimed on is the one looked at after.
  */
 import 'reflect-metadata';
 import type pg from 'pg';
@@ -29,7 +30,7 @@ onPostgres('the commit of a claim on postgresql', () => {
     await db.drop();
   });
 
-  it('turns synchronous_commit off for the claim transaction only', async () => {
+  it("an idle claim's statement turns synchronous_commit off for its own transaction only", async () => {
     const pool = (await t.orm.em.getConnection().getNativeClient()) as pg.Pool;
     const job = await t.queue.enqueue('test.echo', { n: 1 });
     const c = await pool.connect();
