@@ -51,7 +51,9 @@ onPostgres('named prepared statements on postgresql', () => {
     await enqueueAndRun(app, 8);
     const statements = await namedStatements(app);
     expect(statements).toHaveLength(2);
-    expect(statements[0]).toMatch(/^WITH due AS \(SELECT id FROM queue_job[^]*set_config\(.synchronous_commit., .off., true\)/);
+    expect(statements[0]).toMatch(
+      /^WITH due AS \(SELECT id FROM queue_job[^]*set_config\(.synchronous_commit., .off., true\)/,
+    );
     expect(statements[1]).toMatch(/INSERT INTO queue_job/);
   });
 
