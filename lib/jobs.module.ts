@@ -11,6 +11,7 @@ import { JobsExplorer } from './discovery/jobs.explorer.js';
 import { JobStore } from './persistence/job.store.js';
 import { JobsDatabaseInitializer } from './persistence/jobs-database.initializer.js';
 import { JobRowFactory } from './queue/job-row.factory.js';
+import { JobEnqueuer } from './queue/job-enqueuer.js';
 import { JobQueue } from './queue/job-queue.service.js';
 import { JobsInspector } from './queue/jobs-inspector.service.js';
 import { JobConsumer } from './consumer/job-consumer.service.js';
@@ -43,6 +44,7 @@ import { QueueGauges } from './telemetry/queue-gauges.service.js';
     JobsExplorer,
     JobThreadPool,
     JobRowFactory,
+    JobEnqueuer,
     Pipelines,
     Schedules,
     JobQueue,

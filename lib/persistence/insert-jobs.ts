@@ -1,9 +1,8 @@
-import type { JobRecord } from '../interfaces/job-record.js';
 import { insertDeduplicated } from './dedup-insert.js';
 import type { JobsDialect } from './jobs-dialect.js';
-import { DateCache, insertedRecord, mapJobRow } from './row.mapper.js';
+import { DateCache, insertedRecord, mapJobRow, newRecord, toDate } from './row.mapper.js';
 import type { Executor } from './sql.util.js';
-import type { InsertedJobs, NewJobRow } from './store.types.js';
+import type { InsertedIds, InsertedJobs, InsertedRow, NewJobRow } from './store.types.js';
 
 /**
  * Rows per INSERT statement. A larger batch without unique keys goes in several statements, each
@@ -38,8 +37,10 @@ export async function insertJobRows(
       );
     return insertDeduplicated(d, ex, rows, plain);
   }
-  if (rows.length > ROWS_PER_INSERT && rows.every((r) => r.unique_key === null))
-    return insertInChunks(d, ex, rows, notify);
+  const plain = rows.every((r) => r.unique_key === null);
+  if (plain && rows.length > ROWS_PER_INSERT) return insertInChunks(d, ex, rows, notify);
+  if (plain && rows.length > 1 && d.insertPlainJobs)
+    return plainRecords(rows, await d.insertPlainJobs(ex, rows, notify));
   // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
   // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
   const inserted = (await d.insertJobs(ex, rows, notify)).sort((a, b) => Number(a.id) - Number(b.id));
@@ -63,6 +64,25 @@ export async function insertJobRows(
   return { jobs, written };
 }
 
+/** The records of rows that were all written, from `JobsDialect.insertPlainJobs`. */
+function plainRecords(
+  rows: readonly NewJobRow[],
+  { ids, createdAt }: InsertedIds,
+  into: InsertedJobs = emptyJobs(),
+): InsertedJobs {
+  const created = toDate(createdAt)!.getTime();
+  const written = into.written as Set<string>;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const id = ids[i]!;
+    into.jobs.push(newRecord(row, id, new Date(row.run_after ? row.run_after.getTime() : created), new Date(created)));
+    written.add(id);
+  }
+  return into;
+}
+
+const emptyJobs = (): InsertedJobs => ({ jobs: [], written: new Set<string>() });
+
 /**
  * Rows without unique keys, `ROWS_PER_INSERT` at a time in one transaction: the next statement is
  * sent before this one's records are built, so the database writes while this process maps.
@@ -70,21 +90,31 @@ export async function insertJobRows(
  */
 async function insertInChunks(d: JobsDialect, ex: Executor, rows: NewJobRow[], notify: boolean): Promise<InsertedJobs> {
   const chunk = (i: number) => rows.slice(i, i + ROWS_PER_INSERT);
-  const dates = new DateCache();
-  const jobs: JobRecord[] = [];
-  const written = new Set<string>();
-  let next = d.insertJobs(ex, chunk(0), notify);
+  const into = emptyJobs();
+  const insert = (part: NewJobRow[], wake: boolean) =>
+    d.insertPlainJobs
+      ? d.insertPlainJobs(ex, part, wake).then((ids) => () => plainRecords(part, ids, into))
+      : d.insertJobs(ex, part, wake).then((inserted) => () => insertedRecords(part, inserted, into));
+  let next = insert(chunk(0), notify);
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const inserted = (await next).sort((a, b) => Number(a.id) - Number(b.id));
+    const records = await next;
     if (i + ROWS_PER_INSERT < rows.length) {
-      next = d.insertJobs(ex, chunk(i + ROWS_PER_INSERT), false);
+      next = insert(chunk(i + ROWS_PER_INSERT), false);
       next.catch(() => undefined); // awaited in the next round; a failure rolls the transaction back
     }
-    for (let k = 0; k < inserted.length; k++) {
-      const job = insertedRecord(rows[i + k]!, inserted[k]!, dates);
-      jobs.push(job);
-      written.add(job.id);
-    }
+    records();
   }
-  return { jobs, written };
+  return into;
+}
+
+/** The records of rows that were all written, from `JobsDialect.insertJobs`. */
+function insertedRecords(rows: readonly NewJobRow[], inserted: InsertedRow[], into: InsertedJobs): void {
+  inserted.sort((a, b) => Number(a.id) - Number(b.id));
+  const dates = new DateCache();
+  const written = into.written as Set<string>;
+  for (let k = 0; k < inserted.length; k++) {
+    const job = insertedRecord(rows[k]!, inserted[k]!, dates);
+    into.jobs.push(job);
+    written.add(job.id);
+  }
 }

@@ -67,9 +67,9 @@ export class JobStore extends BoundStore {
     const refused = refuseWriteTarget(this.orm, this.dialect, em);
     if (refused) return Promise.reject(refused);
     let wake = false;
-    const insert = (x: Executor, rows: NewJobRow[]) => {
+    const insert = (x: Executor, rows: NewJobRow[], notify: boolean) => {
       wake ||= this.localWakes.listening && rows.some((r) => r.state === 'pending');
-      return this.insertOn(x, rows);
+      return this.insertOn(x, rows, notify);
     };
     const on = (ex: Executor) => fn(new JobWriter(ex, this.dialect, insert));
     const written = guard(() => {
@@ -91,8 +91,8 @@ export class JobStore extends BoundStore {
   }
 
   /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
-  private insertOn(ex: Executor, rows: NewJobRow[]): Promise<InsertedJobs> {
-    return insertJobRows(this.dialect, ex, rows, this.wakesOtherProcesses);
+  private insertOn(ex: Executor, rows: NewJobRow[], notify: boolean): Promise<InsertedJobs> {
+    return insertJobRows(this.dialect, ex, rows, notify && this.wakesOtherProcesses);
   }
 
   /** Claims due jobs, with what running them needs, in claim order. */
@@ -129,7 +129,7 @@ export class JobStore extends BoundStore {
   private effectsContext(): EffectsContext {
     return (this.effects ??= {
       dialect: this.dialect,
-      insert: async (x, r) => (await this.insertOn(x, r)).jobs,
+      insert: async (x, r) => (await this.insertOn(x, r, true)).jobs,
       maxPayloadBytes: this.bound.options.maxPayloadBytes,
       warn: (m) => this.warnSink(m),
     });

@@ -33,7 +33,7 @@ export class JobWriter {
   constructor(
     private readonly ex: Executor,
     private readonly d: JobsDialect,
-    private readonly insertRows: (ex: Executor, rows: NewJobRow[]) => Promise<InsertedJobs>,
+    private readonly insertRows: (ex: Executor, rows: NewJobRow[], notify: boolean) => Promise<InsertedJobs>,
   ) {}
 
   /**
@@ -49,13 +49,16 @@ export class JobWriter {
     return this.ex;
   }
 
-  /** Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order. */
-  insert(rows: NewJobRow[]): Promise<JobRecord[]> {
-    return this.insertOn(this.ex, rows);
+  /**
+   * Inserts jobs; a job whose unique key is taken yields the job holding it. Result in input order.
+   * `notify: false` for the later statements of one transaction: its first woke the consumers.
+   */
+  insert(rows: NewJobRow[], notify = true): Promise<JobRecord[]> {
+    return this.insertOn(this.ex, rows, notify);
   }
 
-  private async insertOn(ex: Executor, rows: NewJobRow[]): Promise<JobRecord[]> {
-    const { jobs, written } = await this.insertRows(ex, rows);
+  private async insertOn(ex: Executor, rows: NewJobRow[], notify = true): Promise<JobRecord[]> {
+    const { jobs, written } = await this.insertRows(ex, rows, notify);
     for (const job of jobs) if (written.has(job.id)) this.writtenById.set(job.id, job);
     return jobs;
   }

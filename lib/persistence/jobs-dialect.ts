@@ -6,6 +6,7 @@ import type {
   CompletedJob,
   EndedRow,
   FailedJob,
+  InsertedIds,
   InsertedRow,
   ClaimUnit,
   JobFilter,
@@ -93,6 +94,12 @@ export interface JobsDialect extends OperatorDialect {
 
   /** Inserts jobs (see Order); `notify`: wake listeners on commit if a pending job was written. */
   insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
+  /**
+   * Optional: `insertJobs` for rows that have no unique key (every row is written), returning their
+   * ids in input order and the statement's creation time (every row's `created_at`; a row without
+   * `run_after` is due then) in one result row. For a driver that pays per returned row.
+   */
+  insertPlainJobs?(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedIds>;
   /** Jobs holding these unique keys created less than `for_ms` ago (per key), finished or not, newest first. */
   recentByUniqueKeys(ex: Executor, keys: readonly { key: string; for_ms: number }[]): Promise<JobRow[]>;
   /**

@@ -65,8 +65,13 @@ export function mapJobRow(row: JobRow, dialect: Parser): JobRecord {
  * JSON comes from the texts that were stored, so nothing is read back.
  */
 export function insertedRecord(row: NewJobRow, db: InsertedRow, dates: DateCache = new DateCache()): JobRecord {
+  return newRecord(row, String(db.id), dates.get(db.run_after), dates.get(db.created_at));
+}
+
+/** `insertedRecord` from an id and the times already parsed. */
+export function newRecord(row: NewJobRow, id: string, runAfter: Date, createdAt: Date): JobRecord {
   return {
-    id: String(db.id),
+    id,
     name: row.name,
     queue: row.queue,
     state: row.state,
@@ -79,8 +84,8 @@ export function insertedRecord(row: NewJobRow, db: InsertedRow, dates: DateCache
     maxAttempts: row.max_attempts,
     timeoutMs: row.timeout_ms,
     backoff: row.backoff === null ? null : JSON.parse(row.backoff),
-    runAfter: dates.get(db.run_after),
-    createdAt: dates.get(db.created_at),
+    runAfter,
+    createdAt,
     startedAt: null,
     finishedAt: null,
     progress: null,

@@ -195,6 +195,12 @@ export interface InsertedRow {
 
 export const INSERTED_COLUMNS = 'id, name, unique_key, run_after, created_at';
 
+/** What `JobsDialect.insertPlainJobs` returns: the new ids in input order, and the one creation time of the statement. */
+export interface InsertedIds {
+  ids: string[];
+  createdAt: unknown;
+}
+
 export interface CompletedJob {
   id: string;
   attempt: number;

@@ -2,6 +2,7 @@
  * JobQueue: enqueue, enqueueMany (all or nothing), get, cancel and waitFor, on both databases.
  */
 import {
+  InvalidJobInputError,
   InvalidJobOptionsError,
   JobNotFoundError,
   JobState,
@@ -130,6 +131,34 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     await expect(t.queue.enqueueMany(bad)).rejects.toThrow();
     expect(await countRows(t.orm)).toBe(n); // none of the second batch
   });
+
+  // Such a batch is built a statement's worth at a time, while the database writes the one before:
+  // an item of a later statement that fails its checks must still leave nothing written.
+  it.each([
+    ['an unknown name', { name: 'test.nope', input: {} }, UnknownJobError],
+    ['a non-JSON input', { name: 'test.echo', input: { when: new Date() } }, NonJsonValueError],
+    ['a bad option', { name: 'test.echo', input: {}, priority: 0.5 }, InvalidJobOptionsError],
+    ['an input its DTO refuses', { name: 'test.greet', input: { name: 'x', times: -1 } }, InvalidJobInputError],
+  ])(
+    `enqueueMany of more jobs than one statement takes with %s in its last statement writes nothing`,
+    async (_what, bad, ErrorClass) => {
+      const n = ROWS_PER_INSERT * 2 + 500;
+      const items: any[] = Array.from({ length: n }, (_, i) =>
+        // DTO jobs through the batch, so every statement's rows are validated before they are sent.
+        i % 100 === 0
+          ? { name: 'test.greet', input: { name: `n${i}`, times: 1 } }
+          : { name: 'test.echo', input: { i } },
+      );
+      items[n - 2] = bad;
+      await expect(t.queue.enqueueMany(items)).rejects.toBeInstanceOf(ErrorClass);
+      expect(await countRows(t.orm)).toBe(0);
+      // The same batch without the bad item is written whole, in order.
+      items[n - 2] = { name: 'test.echo', input: { i: n - 2 } };
+      const jobs = await t.queue.enqueueMany(items);
+      expect(jobs.map((j) => j.input)).toEqual(items.map((it) => it.input));
+      expect(await countRows(t.orm)).toBe(n);
+    },
+  );
 
   it.each([
     ['an unknown name', { name: 'test.nope', input: {} }, UnknownJobError],

@@ -3,7 +3,15 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { DialectSettings, JobRow, Listener } from '../../jobs-dialect.js';
 import { schemaSql } from '../../schema.sql.js';
 import { inTransaction, run, type Executor } from '../../sql.util.js';
-import type { ClaimFilter, ClaimUnit, EndedRow, FailedJob, InsertedRow, NewJobRow } from '../../store.types.js';
+import type {
+  ClaimFilter,
+  ClaimUnit,
+  EndedRow,
+  FailedJob,
+  InsertedIds,
+  InsertedRow,
+  NewJobRow,
+} from '../../store.types.js';
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { listenOn } from './postgresql.listener.js';
 import { NamedStatements } from './named-statements.js';
@@ -102,6 +110,14 @@ export class PostgresqlDialect extends SharedSqlDialect {
     // One job: a fixed text, named. Larger batches vary in which columns are arrays, and plan in a
     // fraction of their run time.
     return run<InsertedRow>(rows.length === 1 ? this.hot(ex) : ex, insertJobs(rows, notify ? CHANNEL : undefined));
+  }
+
+  async insertPlainJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedIds> {
+    const [row] = await run<{ ids: string; created_at: unknown }>(
+      ex,
+      insertJobs(rows, notify ? CHANNEL : undefined, true),
+    );
+    return { ids: row!.ids.split(','), createdAt: row!.created_at };
   }
 
   claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
