@@ -1,4 +1,5 @@
 import { drainOurs, latencyOurs } from '../adapters/ours.adapter.js';
+import { LATENCY_SAMPLES } from './latency.workload.js';
 import { createBenchMariadb } from '../mariadb.server.js';
 import { quantile } from '../stats.util.js';
 import { perSecond, type Workload } from './workload.js';
@@ -48,7 +49,7 @@ export const mariadbLatency: Workload = {
   systems: 'ours',
   measure: (ctx) =>
     onFreshMariadb(async (url) => {
-      const samples = await latencyOurs({ mariadbUrl: url }, ctx.args.quick ? 60 : 200);
+      const samples = await latencyOurs({ mariadbUrl: url }, ctx.args.quick ? 60 : LATENCY_SAMPLES);
       return { 'mariadb-latency-p50': quantile(samples, 0.5), 'mariadb-latency-p99': quantile(samples, 0.99) };
     }),
 };
