@@ -60,8 +60,9 @@ async function withEffects(
       );
     }
   }
+  // Async per child, so a child that fails its checks at once rejects like one whose DTO fails later.
   const children = await Promise.all(
-    spawned.map((c, i) =>
+    spawned.map(async (c, i) =>
       deps.rows.build(i, c.name, c.input, {
         priority: c.priority,
         queue: c.queue,

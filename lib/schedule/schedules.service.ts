@@ -97,7 +97,7 @@ export class Schedules {
     if (!this.registry.has(s.name)) return undefined;
     try {
       return await Promise.all(
-        runs.map((at, i) =>
+        runs.map(async (at, i) =>
           this.rows.build(i, s.name, s.input, {
             ...(s.options as ScheduledJobOptions | null),
             runAfter: at,

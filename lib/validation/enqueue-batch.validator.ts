@@ -15,10 +15,11 @@ export const ENQUEUE_FIELDS = [
   'em',
 ];
 const ENQUEUE_ITEM_FIELDS = ['name', 'input', ...ENQUEUE_FIELDS.filter((f) => f !== 'em')];
+const ITEM_FIELDS = new Set(ENQUEUE_ITEM_FIELDS);
 
 /**
  * Checks `enqueueMany()`'s batch before anything is built: an array, within `maxBatchSize`, each item
- * with known fields only. Returns false for an empty batch (nothing to write).
+ * an object with known fields only. Returns false for an empty batch (nothing to write).
  */
 export function assertEnqueueBatch(items: unknown, maxBatchSize: number): boolean {
   if (!Array.isArray(items)) {
@@ -31,9 +32,20 @@ export function assertEnqueueBatch(items: unknown, maxBatchSize: number): boolea
       `enqueueMany() got ${items.length} jobs; the limit is ${maxBatchSize} (option maxBatchSize). Split the batch.`,
     );
   }
-  items.forEach((item, i) => {
-    if (item !== null && typeof item === 'object')
-      assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${String(item.name)}')`);
-  });
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new InvalidJobOptionsError(
+        `Job ${i} of the batch must be an object { name, input, ...options }; got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}.`,
+      );
+    }
+    // The label is built only for a batch that fails (10,000 strings otherwise).
+    for (const key in item) {
+      if (Object.hasOwn(item, key) && !ITEM_FIELDS.has(key)) {
+        const name = String((item as { name?: unknown }).name);
+        assertKnownFields(item, ENQUEUE_ITEM_FIELDS, `Job ${i} of the batch ('${name}')`);
+      }
+    }
+  }
   return items.length > 0;
 }

@@ -79,6 +79,18 @@ const ENQUEUE_CASES: [string, (q: JobQueue) => Promise<unknown>, ErrorClass, Reg
     /Job 1 of the batch \('test.echo'\): unknown option\(s\) 'queu'/,
   ],
   [
+    'a batch item that is not an object',
+    (q) => q.enqueueMany([{ name: 'test.echo', input: 1 }, null as any]),
+    InvalidJobOptionsError,
+    /Job 1 of the batch must be an object \{ name, input, \.\.\.options \}; got null/,
+  ],
+  [
+    'a batch item that is a string',
+    (q) => q.enqueueMany(['test.echo' as any]),
+    InvalidJobOptionsError,
+    /Job 0 of the batch must be an object .*; got string/,
+  ],
+  [
     'a misspelt backoff field',
     (q) => q.enqueue('test.echo', {}, { backoff: { baseMs: 10, maxMS: 100 } as any }),
     InvalidJobOptionsError,
