@@ -60,7 +60,8 @@ async function withEffects(
       );
     }
   }
-  // Async per child, so a child that fails its checks at once rejects like one whose DTO fails later.
+  // Async per child: a child failing its checks at once must reject, not throw out of map() and
+  // leave an earlier child's pending DTO check to reject unheard.
   const children = await Promise.all(
     spawned.map(async (c, i) =>
       deps.rows.build(i, c.name, c.input, {

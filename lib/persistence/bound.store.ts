@@ -50,6 +50,14 @@ export abstract class BoundStore {
     return this.bound.dialect;
   }
 
+  /**
+   * Whether statements run in a database server beside this process, so it can prepare the next
+   * while the server runs one (not SQLite, which runs them in this thread).
+   */
+  get writesInParallel(): boolean {
+    return !this.dialect.oneConnection;
+  }
+
   /** Whether a write in one process wakes consumers in others (else they find it at their next poll). */
   get wakesOtherProcesses(): boolean {
     return this.bound.options.notify && this.dialect.notifies;

@@ -1,3 +1,4 @@
+import type { JobRecord } from '../interfaces/job-record.js';
 import { insertDeduplicated } from './dedup-insert.js';
 import type { JobsDialect } from './jobs-dialect.js';
 import { DateCache, insertedRecord, mapJobRow, newRecord, toDate } from './row.mapper.js';
@@ -65,23 +66,24 @@ export async function insertJobRows(
 }
 
 /** The records of rows that were all written, from `JobsDialect.insertPlainJobs`. */
-function plainRecords(
-  rows: readonly NewJobRow[],
-  { ids, createdAt }: InsertedIds,
-  into: InsertedJobs = emptyJobs(),
-): InsertedJobs {
+function plainRecords(rows: readonly NewJobRow[], { ids, createdAt }: InsertedIds, into = emptyJobs()): Written {
+  if (ids.length !== rows.length)
+    throw new Error(
+      `The database returned ${ids.length} ids for ${rows.length} inserted jobs (a trigger on the jobs table?).`,
+    );
   const created = toDate(createdAt)!.getTime();
-  const written = into.written as Set<string>;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const id = ids[i]!;
     into.jobs.push(newRecord(row, id, new Date(row.run_after ? row.run_after.getTime() : created), new Date(created)));
-    written.add(id);
+    into.written.add(id);
   }
   return into;
 }
 
-const emptyJobs = (): InsertedJobs => ({ jobs: [], written: new Set<string>() });
+/** `InsertedJobs` while it is filled. */
+type Written = { jobs: JobRecord[]; written: Set<string> };
+const emptyJobs = (): Written => ({ jobs: [], written: new Set<string>() });
 
 /**
  * Rows without unique keys, `ROWS_PER_INSERT` at a time in one transaction: the next statement is
@@ -108,13 +110,12 @@ async function insertInChunks(d: JobsDialect, ex: Executor, rows: NewJobRow[], n
 }
 
 /** The records of rows that were all written, from `JobsDialect.insertJobs`. */
-function insertedRecords(rows: readonly NewJobRow[], inserted: InsertedRow[], into: InsertedJobs): void {
+function insertedRecords(rows: readonly NewJobRow[], inserted: InsertedRow[], into: Written): void {
   inserted.sort((a, b) => Number(a.id) - Number(b.id));
   const dates = new DateCache();
-  const written = into.written as Set<string>;
   for (let k = 0; k < inserted.length; k++) {
     const job = insertedRecord(rows[k]!, inserted[k]!, dates);
     into.jobs.push(job);
-    written.add(job.id);
+    into.written.add(job.id);
   }
 }

@@ -96,8 +96,8 @@ export interface JobsDialect extends OperatorDialect {
   insertJobs(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedRow[]>;
   /**
    * Optional: `insertJobs` for rows that have no unique key (every row is written), returning their
-   * ids in input order and the statement's creation time (every row's `created_at`; a row without
-   * `run_after` is due then) in one result row. For a driver that pays per returned row.
+   * ids in input order and their creation time (every row's `created_at`, the transaction's clock;
+   * a row without `run_after` is due then) in one result row. For a driver that pays per returned row.
    */
   insertPlainJobs?(ex: Executor, rows: readonly NewJobRow[], notify: boolean): Promise<InsertedIds>;
   /** Jobs holding these unique keys created less than `for_ms` ago (per key), finished or not, newest first. */

@@ -195,7 +195,7 @@ export interface InsertedRow {
 
 export const INSERTED_COLUMNS = 'id, name, unique_key, run_after, created_at';
 
-/** What `JobsDialect.insertPlainJobs` returns: the new ids in input order, and the one creation time of the statement. */
+/** What `JobsDialect.insertPlainJobs` returns: the new ids in input order, and their one creation time. */
 export interface InsertedIds {
   ids: string[];
   createdAt: unknown;

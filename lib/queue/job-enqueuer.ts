@@ -5,6 +5,7 @@ import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobName } from '../interfaces/job-types.js';
 import { insertIsOneStatement, JobStore, ROWS_PER_INSERT } from '../persistence/job.store.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
+import { JobRegistry } from '../discovery/job.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
 import { JobEventsBus } from '../events/job-events.bus.js';
 import { stampTraceContext } from '../telemetry/tracing.js';
@@ -20,13 +21,19 @@ export class JobEnqueuer {
   constructor(
     private readonly store: JobStore,
     private readonly rows: JobRowFactory,
+    private readonly registry: JobRegistry,
     private readonly hooks: JobHooksRegistry,
     private readonly events: JobEventsBus,
   ) {}
 
   /** Builds and inserts the rows of `enqueueMany`, in the enqueue's span (whose context they store). */
   async write(items: EnqueueManyItem<JobName>[], em: EntityManager | undefined): Promise<JobRecord[]> {
-    if (!em && items.length > ROWS_PER_INSERT && !items.some((i) => this.hookedOrUnique(i)))
+    if (
+      !em &&
+      this.store.writesInParallel &&
+      items.length > ROWS_PER_INSERT &&
+      !items.some((i) => this.hookedOrUnique(i))
+    )
       return this.writeWhileBuilding(items);
     const rows = await this.rows.buildMany(items);
     stampTraceContext(rows);
@@ -51,16 +58,19 @@ export class JobEnqueuer {
 
   /**
    * A large batch in the store's own transaction, `ROWS_PER_INSERT` rows per statement, each chunk
-   * built while the database writes the one before (the database works on the other core): the
-   * rows of a batch are not all checked before the first is written, but an item that fails its
-   * checks rolls the whole transaction back, so it is still all or nothing.
+   * built while the database server writes the one before (it works on another core): the rows of
+   * the first statement are checked before the transaction opens, the others while it runs, and a
+   * job that fails its checks rolls the whole transaction back, so it is still all or nothing. Of
+   * two bad jobs in different statements, the earlier statement's error is the one thrown.
    */
   private async writeWhileBuilding(items: EnqueueManyItem<JobName>[]): Promise<JobRecord[]> {
+    const chunk = (from: number) => this.rows.buildMany(items, from, Math.min(items.length, from + ROWS_PER_INSERT));
+    const first = await chunk(0);
     const { jobs, written } = await this.store.write(undefined, async (w) => {
       const jobs: JobRecord[] = [];
       let previous: Promise<JobRecord[]> | undefined;
       for (let from = 0; from < items.length; from += ROWS_PER_INSERT) {
-        const rows = await this.rows.buildMany(items, from, Math.min(items.length, from + ROWS_PER_INSERT));
+        const rows = from === 0 ? first : await chunk(from);
         stampTraceContext(rows);
         // Consumers are woken by the first statement (a transaction's notices go out at its commit).
         const sent = w.insert(rows, from === 0);
@@ -77,9 +87,9 @@ export class JobEnqueuer {
 
   /** Whether an item needs the whole batch built before the write: an @OnJobEnqueued hook, or a unique key. */
   private hookedOrUnique(item: EnqueueManyItem<JobName>): boolean {
-    if (item === null || typeof item !== 'object') return true; // refused by the plain path's checks
     if (item.unique !== undefined || item.uniqueKey !== undefined) return true;
-    return typeof item.name === 'string' && this.hooks.for(JobHookKind.Enqueued, item.name).length > 0;
+    // Known names only: the hooks' lookup keeps every name it is asked for (an unknown one is refused by the build).
+    return this.registry.has(item.name) && this.hooks.for(JobHookKind.Enqueued, item.name).length > 0;
   }
 
   /**

@@ -46,8 +46,9 @@ export class JobRowFactory {
 
   /**
    * The rows of `items[from..to)` (positions in the whole batch as `ord`), in order: an array, or
-   * a promise of one when an item has a DTO to validate. Throws (or rejects) with the first item's
-   * error, as `Promise.all` over `build` would.
+   * a promise of one when an item has a DTO to validate. Throws (or rejects) with the error of the
+   * first item to fail, as `Promise.all` over `build` would: an item failing its checks at once
+   * wins over an earlier item whose DTO check is still running.
    */
   buildMany(
     items: readonly EnqueueManyItem<string>[],

@@ -7,6 +7,7 @@ import {
   JobNotFoundError,
   JobState,
   NonJsonValueError,
+  type JobRecord,
   UnknownJobError,
   WaitTimeoutError,
 } from '../../lib/index.js';
@@ -106,6 +107,45 @@ describe.each(DB_KINDS)('enqueue, get, cancel, waitFor on %s', (kind) => {
     expect(jobs[2]!.backoff).toMatchObject({ baseMs: 5 });
     expect(jobs[1]!.runAfter.getTime()).toBe(runAfter.getTime());
     for (const job of jobs) expect(await t.queue.get(job.id)).toEqual(job);
+  });
+
+  it('enqueueMany without unique keys returns the records get() reads back, whichever options vary', async () => {
+    // No unique key: on PostgreSQL each statement returns only its ids and its clock, and the
+    // records are built from the rows as written.
+    const runAfter = new Date(Date.now() + 3_600_000);
+    const jobs = await t.queue.enqueueMany([
+      { name: 'test.echo', input: { b: 1 } },
+      { name: 'test.echo', input: 'text', priority: 5, runAfter, timeoutMs: 1000 },
+      { name: 'test.fail', input: null, maxAttempts: 7, backoff: { baseMs: 5 }, concurrencyKey: 'k' },
+      { name: 'test.gpu', input: 42, queue: 'gpu' },
+    ]);
+    expect(jobs[1]!.runAfter.getTime()).toBe(runAfter.getTime());
+    expect(jobs[0]!.runAfter.getTime()).toBe(jobs[0]!.createdAt.getTime());
+    for (const job of jobs) expect(await t.queue.get(job.id)).toEqual(job);
+  });
+
+  it(`enqueueMany of more jobs than one statement takes inside the caller's transaction ({ em }): in order, as get() reads them, all or nothing`, async () => {
+    const n = ROWS_PER_INSERT * 2 + 500;
+    const runAfter = new Date(Date.now() + 60_000);
+    const items = Array.from({ length: n }, (_, i) => ({
+      name: 'test.echo' as const,
+      input: { i },
+      ...(i % 7 === 0 ? { runAfter, priority: 3 } : {}),
+    }));
+    const jobs: JobRecord[] = await t.orm.em.fork().transactional((em: any) => t.queue.enqueueMany(items, { em }));
+    expect(jobs.map((j) => j.input)).toEqual(items.map((it) => it.input));
+    const ids = jobs.map((j) => Number(j.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    for (const k of [0, 7, ROWS_PER_INSERT, ROWS_PER_INSERT + 1, n - 1])
+      expect(await t.queue.get(jobs[k]!.id)).toEqual(jobs[k]);
+    // The caller's transaction rolls back: none of a second batch stays.
+    await expect(
+      t.orm.em.fork().transactional(async (em: any) => {
+        await t.queue.enqueueMany(items, { em });
+        throw new Error('caller gives up');
+      }),
+    ).rejects.toThrow('caller gives up');
+    expect(await countRows(t.orm)).toBe(n);
   });
 
   // More than ROWS_PER_INSERT rows go in several statements of one transaction (the next sent
