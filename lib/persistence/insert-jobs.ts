@@ -6,9 +6,8 @@ import type { Executor } from './sql.util.js';
 import type { InsertedIds, InsertedJobs, InsertedRow, NewJobRow } from './store.types.js';
 
 /**
- * Rows per INSERT statement. A larger batch without unique keys goes in several statements, each
- * sent as soon as the one before it has come back, so the records of one are built while the
- * database writes the next (see `insertInChunks`): the caller's executor must then be a transaction.
+ * Rows per INSERT statement. A larger batch without unique keys goes in several statements of one
+ * transaction (see `sendInChunks`): the caller's executor must then be a transaction.
  */
 export const ROWS_PER_INSERT = 1_000;
 
@@ -38,18 +37,22 @@ export async function insertJobRows(
       );
     return insertDeduplicated(d, ex, rows, plain);
   }
-  const plain = rows.every((r) => r.unique_key === null);
-  if (plain && rows.length > ROWS_PER_INSERT) return insertInChunks(d, ex, rows, notify);
-  if (plain && rows.length > 1 && d.insertPlainJobs)
-    return plainRecords(rows, await d.insertPlainJobs(ex, rows, notify));
+  if (rows.every((r) => r.unique_key === null)) {
+    const jobs =
+      rows.length <= ROWS_PER_INSERT
+        ? await insertWritten(d, ex, rows, notify)
+        : // Consumers are woken by the first statement (a transaction's notices go out at its commit).
+          await sendInChunks(rows.length, (from, to) =>
+            insertWritten(d, ex, rows.slice(from, to), notify && from === 0),
+          );
+    return { jobs, written: new Set(jobs.map((j) => j.id)) };
+  }
   // Inserted rows come back in input order (ascending ids); rows left out hit a unique key held by
   // an unfinished job (maybe one earlier in this batch). Walk both lists side by side.
-  const inserted = (await d.insertJobs(ex, rows, notify)).sort((a, b) => Number(a.id) - Number(b.id));
+  const inserted = (await d.insertJobs(ex, rows, notify)).sort(byId);
   const dates = new DateCache();
   const written = new Set(inserted.map((r) => String(r.id)));
-  if (inserted.length === rows.length) {
-    return { jobs: rows.map((row, i) => insertedRecord(row, inserted[i]!, dates)), written };
-  }
+  if (inserted.length === rows.length) return { jobs: recordsOf(rows, inserted), written };
   const keys = rows.filter((r) => r.unique_key !== null).map((r) => r.unique_key!);
   const holders = (await d.selectByUniqueKeys(ex, keys)).map((r) => mapJobRow(r, d));
   const byKey = new Map(holders.map((j) => [j.uniqueKey, j]));
@@ -65,57 +68,49 @@ export async function insertJobRows(
   return { jobs, written };
 }
 
+/**
+ * Sends `count` rows as statements of `ROWS_PER_INSERT` on one connection and returns their results
+ * in order. `send(from, to)` prepares a statement (builds its rows, if need be) and hands it to the
+ * driver while the statement before still runs (the connection queues it), so this process prepares
+ * the next statement and maps the last one's records while the database writes. The first
+ * statement to fail is the error thrown; the caller's transaction rolls back the others.
+ */
+export async function sendInChunks<T>(count: number, send: (from: number, to: number) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  let previous: Promise<T[]> | undefined;
+  for (let from = 0; from < count; from += ROWS_PER_INSERT) {
+    const sent = send(from, Math.min(count, from + ROWS_PER_INSERT));
+    sent.catch(() => undefined); // awaited in the next round or below
+    if (previous) for (const x of await previous) out.push(x);
+    previous = sent;
+  }
+  if (previous) for (const x of await previous) out.push(x);
+  return out;
+}
+
+/** Inserts rows without unique keys (every one is written) in one statement; their records in order. */
+async function insertWritten(d: JobsDialect, ex: Executor, rows: NewJobRow[], notify: boolean): Promise<JobRecord[]> {
+  if (d.insertPlainJobs && rows.length > 1) return plainRecords(rows, await d.insertPlainJobs(ex, rows, notify));
+  return recordsOf(rows, (await d.insertJobs(ex, rows, notify)).sort(byId));
+}
+
+/** Inserted rows come back in input order: ascending ids. */
+const byId = (a: InsertedRow, b: InsertedRow) => Number(a.id) - Number(b.id);
+
+/** The records of rows that were all written, from `JobsDialect.insertJobs` (sorted `byId`). */
+function recordsOf(rows: readonly NewJobRow[], inserted: readonly InsertedRow[]): JobRecord[] {
+  const dates = new DateCache();
+  return rows.map((row, i) => insertedRecord(row, inserted[i]!, dates));
+}
+
 /** The records of rows that were all written, from `JobsDialect.insertPlainJobs`. */
-function plainRecords(rows: readonly NewJobRow[], { ids, createdAt }: InsertedIds, into = emptyJobs()): Written {
+function plainRecords(rows: readonly NewJobRow[], { ids, createdAt }: InsertedIds): JobRecord[] {
   if (ids.length !== rows.length)
     throw new Error(
       `The database returned ${ids.length} ids for ${rows.length} inserted jobs (a trigger on the jobs table?).`,
     );
   const created = toDate(createdAt)!.getTime();
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const id = ids[i]!;
-    into.jobs.push(newRecord(row, id, new Date(row.run_after ? row.run_after.getTime() : created), new Date(created)));
-    into.written.add(id);
-  }
-  return into;
-}
-
-/** `InsertedJobs` while it is filled. */
-type Written = { jobs: JobRecord[]; written: Set<string> };
-const emptyJobs = (): Written => ({ jobs: [], written: new Set<string>() });
-
-/**
- * Rows without unique keys, `ROWS_PER_INSERT` at a time in one transaction: the next statement is
- * sent before this one's records are built, so the database writes while this process maps.
- * Consumers are woken by the first statement (a transaction's notices go out at its commit).
- */
-async function insertInChunks(d: JobsDialect, ex: Executor, rows: NewJobRow[], notify: boolean): Promise<InsertedJobs> {
-  const chunk = (i: number) => rows.slice(i, i + ROWS_PER_INSERT);
-  const into = emptyJobs();
-  const insert = (part: NewJobRow[], wake: boolean) =>
-    d.insertPlainJobs
-      ? d.insertPlainJobs(ex, part, wake).then((ids) => () => plainRecords(part, ids, into))
-      : d.insertJobs(ex, part, wake).then((inserted) => () => insertedRecords(part, inserted, into));
-  let next = insert(chunk(0), notify);
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const records = await next;
-    if (i + ROWS_PER_INSERT < rows.length) {
-      next = insert(chunk(i + ROWS_PER_INSERT), false);
-      next.catch(() => undefined); // awaited in the next round; a failure rolls the transaction back
-    }
-    records();
-  }
-  return into;
-}
-
-/** The records of rows that were all written, from `JobsDialect.insertJobs`. */
-function insertedRecords(rows: readonly NewJobRow[], inserted: InsertedRow[], into: Written): void {
-  inserted.sort((a, b) => Number(a.id) - Number(b.id));
-  const dates = new DateCache();
-  for (let k = 0; k < inserted.length; k++) {
-    const job = insertedRecord(rows[k]!, inserted[k]!, dates);
-    into.jobs.push(job);
-    into.written.add(job.id);
-  }
+  return rows.map((row, i) =>
+    newRecord(row, ids[i]!, new Date(row.run_after ? row.run_after.getTime() : created), new Date(created)),
+  );
 }

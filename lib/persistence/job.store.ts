@@ -11,7 +11,7 @@ import { BoundStore } from './bound.store.js';
 import type { Listener } from './jobs-dialect.js';
 import { JobWriter, refuseWriteTarget } from './job.writer.js';
 import { insertJobRows } from './insert-jobs.js';
-export { insertIsOneStatement, ROWS_PER_INSERT } from './insert-jobs.js';
+export { insertIsOneStatement, ROWS_PER_INSERT, sendInChunks } from './insert-jobs.js';
 
 import { JobControl } from './job-control.js';
 import { DateCache, mapClaimedRow, mapJobRow, toDate } from './row.mapper.js';

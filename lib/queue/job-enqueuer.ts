@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { EnqueueManyItem } from '../interfaces/job-options.js';
 import type { JobRecord } from '../interfaces/job-record.js';
 import type { JobName } from '../interfaces/job-types.js';
-import { insertIsOneStatement, JobStore, ROWS_PER_INSERT } from '../persistence/job.store.js';
+import { insertIsOneStatement, JobStore, ROWS_PER_INSERT, sendInChunks } from '../persistence/job.store.js';
 import { JobHooksRegistry } from '../discovery/job-hooks.registry.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import { JobHookKind } from '../decorators/job-hooks.decorator.js';
@@ -64,21 +64,15 @@ export class JobEnqueuer {
    * two bad jobs in different statements, the earlier statement's error is the one thrown.
    */
   private async writeWhileBuilding(items: EnqueueManyItem<JobName>[]): Promise<JobRecord[]> {
-    const chunk = (from: number) => this.rows.buildMany(items, from, Math.min(items.length, from + ROWS_PER_INSERT));
-    const first = await chunk(0);
+    const build = (from: number, to: number) => this.rows.buildMany(items, from, to);
+    const first = await build(0, Math.min(items.length, ROWS_PER_INSERT));
     const { jobs, written } = await this.store.write(undefined, async (w) => {
-      const jobs: JobRecord[] = [];
-      let previous: Promise<JobRecord[]> | undefined;
-      for (let from = 0; from < items.length; from += ROWS_PER_INSERT) {
-        const rows = from === 0 ? first : await chunk(from);
+      const jobs = await sendInChunks(items.length, async (from, to) => {
+        const rows = from === 0 ? first : await build(from, to);
         stampTraceContext(rows);
         // Consumers are woken by the first statement (a transaction's notices go out at its commit).
-        const sent = w.insert(rows, from === 0);
-        sent.catch(() => undefined); // awaited below or in the next round; a failure rolls back
-        if (previous) for (const job of await previous) jobs.push(job);
-        previous = sent;
-      }
-      for (const job of await previous!) jobs.push(job);
+        return w.insert(rows, from === 0);
+      });
       return { jobs, written: w.written };
     });
     this.announce(written);

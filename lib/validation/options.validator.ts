@@ -59,18 +59,19 @@ export function assertQueueName(
 
 /**
  * Refuses fields `o` does not take: a misspelt option (`prority`) would otherwise be dropped
- * without a word and the job run with the default.
+ * without a word and the job run with the default. `what` names `o` in the error (a function: built
+ * only then).
  */
 export function assertKnownFields(
   o: object,
   allowed: readonly string[],
-  what: string,
+  what: string | (() => string),
   Err: ErrCtor = InvalidJobOptionsError,
 ): void {
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length) {
     throw new Err(
-      `${what}: unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${allowed.join(', ')}.`,
+      `${typeof what === 'function' ? what() : what}: unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${allowed.join(', ')}.`,
     );
   }
 }
