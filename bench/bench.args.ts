@@ -4,6 +4,11 @@ export interface BenchArgs {
   jobs: number;
   /** Repetitions per system and workload. @default 3 (1 with --quick) */
   reps: number;
+  /**
+   * Unmeasured runs per system before the repetitions of a workload that asks for them
+   * (`Workload.warmUp`). @default 1 (0 with --quick)
+   */
+  warmup: number;
   quick: boolean;
   /** Write the results as JSON here. */
   json?: string;
@@ -14,7 +19,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  'npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only bulk-enqueue,noop-drain,...] [--systems ours,graphile-worker,pg-boss]';
+  'npm run bench -- [--quick] [--jobs N] [--reps N] [--warmup N] [--json FILE] [--only bulk-enqueue,noop-drain,...] [--systems ours,graphile-worker,pg-boss]';
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: Partial<BenchArgs> = {};
@@ -34,7 +39,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--quick') args.quick = true;
     else if (flag === '--jobs') args.jobs = int();
     else if (flag === '--reps') args.reps = int();
-    else if (flag === '--json') args.json = value();
+    else if (flag === '--warmup') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number >= 0. Usage: ${USAGE}`);
+      args.warmup = n;
+    } else if (flag === '--json') args.json = value();
     else if (flag === '--only')
       args.only = value()
         .split(',')
@@ -52,6 +61,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     quick,
     jobs: args.jobs ?? (quick ? 2_000 : 20_000),
     reps: args.reps ?? (quick ? 1 : 3),
+    warmup: args.warmup ?? (quick ? 0 : 1),
     json: args.json,
     only: args.only,
     systems: args.systems,

@@ -43,6 +43,9 @@ function onServer(serverUrl: string, description: string, stop: () => Promise<vo
     async createDatabase() {
       const name = `jobs_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
       await admin(`CREATE DATABASE "${name}"`);
+      // Every repetition starts with no dirty pages of the one before (a dropped database's, or
+      // another system's) left for the server to write out while it is measured.
+      await admin('CHECKPOINT');
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
       return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--jobs N] [--reps N] [--json FILE] [--only id,id]`: the workloads of
+ * `npm run bench -- [--quick] [--jobs N] [--reps N] [--warmup N] [--json FILE] [--only id,id]`: the workloads of
  * issue 5 for this library, graphile-worker and pg-boss on one PostgreSQL (DATABASE_URL, else an
  * embedded one), alternating systems, repeated, printed as medians with min-max; this library alone
  * on SQLite and on MariaDB (MARIADB_URL, default 127.0.0.1:3306). `--only` naming a MariaDB figure
@@ -101,6 +101,18 @@ try {
     const systems = (w.systems === 'all' && !sibling ? SYSTEMS : [ours]).filter(
       (s) => !args.systems || args.systems.includes(s.id),
     );
+    if (w.warmUp) {
+      for (let i = 0; i < args.warmup; i++) {
+        for (const system of systems) {
+          try {
+            await w.measure(ctx, system);
+            log(`  ${w.figures.map((f) => f.id).join('+')} warm-up ${system.id}: not counted`);
+          } catch (err) {
+            log(`  ${w.figures[0]!.id} warm-up ${system.id}: FAILED ${(err as Error).stack ?? err}`);
+          }
+        }
+      }
+    }
     for (let rep = 0; rep < args.reps; rep++) {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
       const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);
@@ -132,6 +144,8 @@ const settings = Object.fromEntries(SYSTEMS.map((s) => [s.id, s.settings]));
 const context = {
   jobs: args.jobs,
   repetitions: args.reps,
+  // Unmeasured runs per system before the repetitions of these figures (Workload.warmUp).
+  warmUp: { runs: args.warmup, figures: WORKLOADS.filter((w) => w.warmUp).flatMap((w) => w.figures.map((f) => f.id)) },
   database: pg.description,
   machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   settings,

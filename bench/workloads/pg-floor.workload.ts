@@ -31,6 +31,7 @@ export const pgFloors: Workload = {
     },
   ],
   systems: 'ours',
+  warmUp: true,
   measure: (ctx) =>
     ctx.onFreshDatabase(async (url) => {
       const n = ctx.args.jobs;

@@ -3,6 +3,7 @@ import { perSecond, type Workload } from './workload.js';
 export const bulkEnqueue: Workload = {
   figures: [{ id: 'bulk-enqueue', unit: 'jobs/s', higherIsBetter: true, title: 'bulk enqueue' }],
   systems: 'all',
+  warmUp: true,
   measure: async (ctx, system) => {
     const ms = await ctx.onFreshDatabase((url) => system.bulkEnqueue(url, ctx.args.jobs));
     return { 'bulk-enqueue': perSecond(ctx.args.jobs, ms) };
@@ -15,6 +16,7 @@ export const noopDrain: Workload = {
     { id: 'noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, one process (peers tuned)' },
   ],
   systems: 'all',
+  warmUp: true,
   measure: async (ctx, system) => {
     const ms = await ctx.onFreshDatabase((url) => system.drain(url, ctx.args.jobs, 'tuned'));
     return { 'noop-drain': perSecond(ctx.args.jobs, ms) };

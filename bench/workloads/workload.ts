@@ -25,6 +25,13 @@ export interface Workload {
   ideal?(ctx: BenchContext): number;
   /** A lower bound tighter than `ideal` that no system of its kind can beat (shown beside it). */
   bound?(ctx: BenchContext): number;
+  /**
+   * Run each system `--warmup` times (default 1), unmeasured, before the repetitions. For the
+   * throughput workloads: their figures are steady-state rates, and a first repetition in a fresh
+   * bench process otherwise measures the JIT compiling the code under test (ours' bulk enqueue went
+   * 158,366 / 192,816 / 211,366 jobs/s over three repetitions in 2026-12-01-fourth).
+   */
+  warmUp?: boolean;
   /** One repetition for one system: a value per figure id. `system` is undefined for ours-only workloads. */
   measure(ctx: BenchContext, system: QueueSystem): Promise<Record<string, number>>;
 }
