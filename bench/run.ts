@@ -25,7 +25,6 @@ import { mariadbDrain, mariadbLatency } from './workloads/mariadb.workload.js';
 import { mariadbFloors } from './workloads/mariadb-floor.workload.js';
 import { consumerRss } from './workloads/rss.workload.js';
 import { pgLimit, pgLimitNotes } from './workloads/pg-limit.workload.js';
-import { pgFloors } from './workloads/pg-floor.workload.js';
 import { threadCpu } from './workloads/thread-cpu.workload.js';
 import { noopDrainProcesses } from './workloads/processes.workload.js';
 import { pipelineSteps } from './workloads/pipeline.workload.js';
@@ -43,7 +42,6 @@ const WORKLOADS: Workload[] = [
   largeTable,
   sqliteDrain,
   consumerRss,
-  pgFloors,
   pgLimit,
   pipelineSteps,
   threadCpu,
@@ -55,6 +53,15 @@ const WORKLOADS: Workload[] = [
   adminList,
 ];
 const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
+/** The id under which a workload's plain-SQL floor takes part (`Workload.floor`; `--systems` can name it). */
+const PLAIN_SQL = 'plain-sql';
+
+interface Participant {
+  id: string;
+  /** Whose values the figures it measures are kept as. */
+  recordAs: string;
+  measure(): Promise<Record<string, number>>;
+}
 
 // Dropping a measured database terminates any connection a library left open (57P01); a pool
 // without an error listener would otherwise take the whole run down with it.
@@ -101,31 +108,49 @@ try {
     const systems = (w.systems === 'all' && !sibling ? SYSTEMS : [ours]).filter(
       (s) => !args.systems || args.systems.includes(s.id),
     );
-    if (w.warmUp) {
-      for (let i = 0; i < args.warmup; i++) {
-        for (const system of systems) {
-          try {
-            await w.measure(ctx, system);
-            log(`  ${w.figures.map((f) => f.id).join('+')} warm-up ${system.id}: not counted`);
-          } catch (err) {
-            log(`  ${w.figures[0]!.id} warm-up ${system.id}: FAILED ${(err as Error).stack ?? err}`);
-          }
+    // Who takes part in each repetition: the systems, and the workload's plain-SQL floor (its
+    // value kept under `ours`, as the ours-only figures are).
+    const participants: Participant[] = systems.map((s) => ({
+      id: s.id,
+      recordAs: s.id,
+      measure: () => w.measure(ctx, s),
+    }));
+    const floor = w.floor;
+    if (floor && (!args.systems || args.systems.includes(PLAIN_SQL)))
+      participants.push({
+        id: PLAIN_SQL,
+        recordAs: 'ours',
+        measure: async () => ({ [floor.id]: await floor.measure(ctx) }),
+      });
+    const label = (values: Record<string, number>) =>
+      w.figures
+        .filter((f) => values[f.id] !== undefined)
+        .map((f) => `${f.id} ${values[f.id]!.toFixed(1)} ${f.unit}`)
+        .join(', ');
+    for (let i = 0; w.warmUp && i < args.warmup; i++) {
+      for (const p of participants) {
+        try {
+          await p.measure();
+          log(`  ${w.figures[0]!.id} warm-up ${p.id}: not counted`);
+        } catch (err) {
+          log(`  ${w.figures[0]!.id} warm-up ${p.id}: FAILED ${(err as Error).stack ?? err}`);
         }
       }
     }
     for (let rep = 0; rep < args.reps; rep++) {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
-      const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);
-      for (const system of order) {
+      const order = participants.map((_, i) => participants[(i + rep) % participants.length]!);
+      for (const p of order) {
         const t0 = performance.now();
         try {
-          const values = await w.measure(ctx, system);
-          for (const e of entries) (e.values[system.id] ??= []).push(values[e.figure.id]!);
-          log(
-            `  ${w.figures.map((f) => f.id).join('+')} rep ${rep + 1} ${system.id}: ${w.figures.map((f) => `${values[f.id]!.toFixed(1)} ${f.unit}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-          );
+          const values = await p.measure();
+          for (const e of entries) {
+            const v = values[e.figure.id];
+            if (v !== undefined) (e.values[p.recordAs] ??= []).push(v);
+          }
+          log(`  rep ${rep + 1} ${p.id}: ${label(values)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
         } catch (err) {
-          log(`  ${w.figures[0]!.id} rep ${rep + 1} ${system.id}: FAILED ${(err as Error).stack ?? err}`);
+          log(`  ${w.figures[0]!.id} rep ${rep + 1} ${p.id}: FAILED ${(err as Error).stack ?? err}`);
         }
       }
     }

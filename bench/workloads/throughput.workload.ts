@@ -1,9 +1,11 @@
 import { perSecond, type Workload } from './workload.js';
+import { drainFloor, insertFloor, measureDrainFloor, measureInsertFloor } from './pg-floor.workload.js';
 
 export const bulkEnqueue: Workload = {
-  figures: [{ id: 'bulk-enqueue', unit: 'jobs/s', higherIsBetter: true, title: 'bulk enqueue' }],
+  figures: [{ id: 'bulk-enqueue', unit: 'jobs/s', higherIsBetter: true, title: 'bulk enqueue' }, insertFloor],
   systems: 'all',
   warmUp: true,
+  floor: { id: insertFloor.id, measure: measureInsertFloor },
   measure: async (ctx, system) => {
     const ms = await ctx.onFreshDatabase((url) => system.bulkEnqueue(url, ctx.args.jobs));
     return { 'bulk-enqueue': perSecond(ctx.args.jobs, ms) };
@@ -14,9 +16,11 @@ export const bulkEnqueue: Workload = {
 export const noopDrain: Workload = {
   figures: [
     { id: 'noop-drain', unit: 'jobs/s', higherIsBetter: true, title: 'no-op drain, one process (peers tuned)' },
+    drainFloor,
   ],
   systems: 'all',
   warmUp: true,
+  floor: { id: drainFloor.id, measure: measureDrainFloor },
   measure: async (ctx, system) => {
     const ms = await ctx.onFreshDatabase((url) => system.drain(url, ctx.args.jobs, 'tuned'));
     return { 'noop-drain': perSecond(ctx.args.jobs, ms) };

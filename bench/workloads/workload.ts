@@ -32,7 +32,13 @@ export interface Workload {
    * 158,366 / 192,816 / 211,366 jobs/s over three repetitions in 2026-12-01-fourth).
    */
   warmUp?: boolean;
-  /** One repetition for one system: a value per figure id. `system` is undefined for ours-only workloads. */
+  /**
+   * The plain-SQL floor of this workload's figure: measured as one more participant of each
+   * repetition's rotation (as `plain-sql`, so `--systems` can leave it out), its value recorded
+   * under `ours` for the figure `id` (one of `figures`).
+   */
+  floor?: { id: string; measure(ctx: BenchContext): Promise<number> };
+  /** One repetition for one system: a value per figure id (but the floor's). `system` is undefined for ours-only workloads. */
   measure(ctx: BenchContext, system: QueueSystem): Promise<Record<string, number>>;
 }
 
