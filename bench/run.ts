@@ -56,6 +56,12 @@ const SYSTEMS: QueueSystem[] = [ours, graphileWorker, pgBoss];
 /** The id under which a workload's plain-SQL floor takes part (`Workload.floor`; `--systems` can name it). */
 const PLAIN_SQL = 'plain-sql';
 
+/**
+ * A full collection before each measured run (when node runs with --expose-gc, as `npm run bench`
+ * does), so no run pays for the garbage of the one before it in this process.
+ */
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
 interface Participant {
   id: string;
   /** Whose values the figures it measures are kept as. */
@@ -130,6 +136,7 @@ try {
     for (let i = 0; w.warmUp && i < args.warmup; i++) {
       for (const p of participants) {
         try {
+          collectGarbage();
           await p.measure();
           log(`  ${w.figures[0]!.id} warm-up ${p.id}: not counted`);
         } catch (err) {
@@ -141,6 +148,7 @@ try {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
       const order = participants.map((_, i) => participants[(i + rep) % participants.length]!);
       for (const p of order) {
+        collectGarbage();
         const t0 = performance.now();
         try {
           const values = await p.measure();
