@@ -36,6 +36,8 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     throw new Err(`JobsModule option 'notify' must be true or false.`);
   if (o.preparedStatements !== undefined && typeof o.preparedStatements !== 'boolean')
     throw new Err(`JobsModule option 'preparedStatements' must be true or false.`);
+  if (o.claimSession !== undefined && typeof o.claimSession !== 'boolean')
+    throw new Err(`JobsModule option 'claimSession' must be true or false.`);
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(leaseMs / 3));
   if (heartbeatMs * 2 > leaseMs) {
@@ -58,6 +60,7 @@ export function resolveJobsOptions(raw: JobsModuleOptions = {}): ResolvedJobsMod
     heartbeatMs,
     notify: o.notify ?? true,
     preparedStatements: o.preparedStatements ?? true,
+    claimSession: o.claimSession ?? true,
     threadPoolSize: o.threadPoolSize ?? availableParallelism(),
     threadNice: o.threadNice ?? DEFAULT_THREAD_NICE,
     retention: resolveRetention(o.retention),

@@ -34,6 +34,14 @@ export interface JobsModuleOptions {
    */
   preparedStatements?: boolean;
   /**
+   * PostgreSQL only: while a backlog lasts, a consumer process claims on one connection of its own
+   * (besides the pool) whose session holds the claim's planner settings, so a claim is one round
+   * trip instead of three. Set false behind a pooler in transaction mode (PgBouncer's
+   * `pool_mode = transaction`), where a session's settings would stay on a server connection that
+   * other clients then get. @default true
+   */
+  claimSession?: boolean;
+  /**
    * Threads of the worker-thread pool that runs `@Job({ thread })` jobs, per consumer process. The
    * pool is created at the first thread job and destroyed at shutdown. @default os.availableParallelism()
    */

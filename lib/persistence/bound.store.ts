@@ -15,6 +15,8 @@ export interface JobStoreOptions {
   maxPayloadBytes: number;
   /** Run the hot statements as named prepared statements (where the dialect does). */
   preparedStatements: boolean;
+  /** Claim on a connection of the dialect's own while a backlog lasts (where the dialect does). */
+  claimSession: boolean;
 }
 
 /**

@@ -236,9 +236,13 @@ export class JobStore extends BoundStore {
     ));
   }
 
-  /** At shutdown: the monitor's background statements settled (nothing to wait for if it never started). */
-  settleBackground(ms: number): Promise<void> {
-    return this.monitorOf?.settle(ms) ?? Promise.resolve();
+  /**
+   * At shutdown, before the ORM closes: the monitor's background statements settled (nothing to wait
+   * for if it never started), and the dialect's own connections ended.
+   */
+  async settleBackground(ms: number): Promise<void> {
+    await (this.monitorOf?.settle(ms) ?? Promise.resolve());
+    await this.dialect.close?.();
   }
 
   /** A running job's progress note (serialised JSON), written at once. */

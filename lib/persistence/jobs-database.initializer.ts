@@ -42,6 +42,7 @@ export class JobsDatabaseInitializer implements OnModuleInit {
         notify: this.options.notify,
         maxPayloadBytes: this.options.maxPayloadBytes,
         preparedStatements: this.options.preparedStatements,
+        claimSession: this.options.claimSession,
       })
       .prepare();
   }

@@ -34,6 +34,8 @@ export interface Listener {
 export interface DialectSettings {
   /** Hot statements as named prepared statements, where the database has them (module option `preparedStatements`). */
   preparedStatements: boolean;
+  /** Claims made while a backlog lasts on a connection of the dialect's own, where it has one (module option `claimSession`). */
+  claimSession: boolean;
 }
 
 /**
@@ -79,6 +81,8 @@ export interface JobsDialect extends OperatorDialect {
    * `db` (the pool-level executor the store passes for statements outside transactions) and `orm`.
    */
   prepare(db: Kysely<any>, orm: MikroORM, settings: DialectSettings): Promise<void>;
+  /** Optional: ends connections of its own (not the pool's) before the application closes the ORM. */
+  close?(): Promise<void>;
   /**
    * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
    * throws. `fenced`: the transaction writes fenced rows found by primary key (a dialect may steer

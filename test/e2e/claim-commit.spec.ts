@@ -37,7 +37,7 @@ onPostgres('the commit of a claim on postgresql', () => {
     try {
       expect(await setting(c)).toBe('on');
       await c.query('BEGIN');
-      const claim = claimJobs({ consumerId: 'probe', limit: 10, leaseMs: 10_000, names: ['test.echo'] });
+      const claim = claimJobs({ consumerId: 'probe', limit: 10, leaseMs: 10_000, names: ['test.echo'] }, true);
       const { rows } = await c.query(claim.sql, claim.params);
       expect(rows.map((r: { id: unknown }) => String(r.id))).toEqual([job.id]);
       expect(await setting(c)).toBe('off');

@@ -15,6 +15,7 @@ describe('resolveJobsOptions', () => {
       heartbeatMs: 1_000,
       notify: true,
       preparedStatements: true,
+      claimSession: true,
       threadPoolSize: availableParallelism(),
       threadNice: 10,
       retention: {
@@ -130,6 +131,7 @@ describe('resolveJobsOptions', () => {
     ['JobsModule.defaultBackoff.jitter', { defaultBackoff: { jitter: 1 } }],
     ['notify', { notify: 'no' }],
     ['preparedStatements', { preparedStatements: 1 }],
+    ['claimSession', { claimSession: 'yes' }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 0 }],
     ['JobsModule.threadPoolSize', { threadPoolSize: 2.5 }],
     ['JobsModule.threadNice', { threadNice: -1 }],

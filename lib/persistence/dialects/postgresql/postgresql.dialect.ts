@@ -15,6 +15,7 @@ import type {
 import { SharedSqlDialect } from '../../statements/shared-sql.dialect.js';
 import { listenOn } from './postgresql.listener.js';
 import { NamedStatements } from './named-statements.js';
+import { SettingsSession } from './settings-session.js';
 import { LISTENER_HELLO } from '../../finish-notices.js';
 import { claimJobs, claimLimitedJobs, failJobs, insertJobs, rescueExpired } from './postgresql.statements.js';
 import { postgresqlSyntax } from './postgresql.syntax.js';
@@ -22,6 +23,8 @@ import { postgresqlSyntax } from './postgresql.syntax.js';
 const CHANNEL = 'queue_job_ready';
 /** Jobs finished (see `finish-notices.ts`): heard by processes that emit events or wait for jobs. */
 const FINISHED_CHANNEL = 'queue_job_finished';
+/** The `application_name` of a consumer process's claim session (module option `claimSession`). */
+export const CLAIM_SESSION_NAME = 'nestjs-job-pipelines claims';
 const FINISHED_HEARD = `SELECT current_setting('track_activities') = 'off' OR EXISTS (SELECT 1 FROM pg_stat_activity
   WHERE datname = current_database() AND pid <> pg_backend_pid()
     AND query IN ('LISTEN ${FINISHED_CHANNEL}', '<insufficient privilege>')) AS heard`;
@@ -61,7 +64,11 @@ const FENCED_WRITE_SETTINGS = ['enable_seqscan = off', 'enable_bitmapscan = off'
 const begin = (settings: readonly string[]) => ['BEGIN', ...settings.map((s) => `SET LOCAL ${s}`)].join('; ');
 const BEGIN = begin([]);
 const BEGIN_FENCED = begin(FENCED_WRITE_SETTINGS);
-/** A guarded claim's transaction: its planner settings, and no wait for its WAL flush (see claimJobs' UNSYNCED_COMMIT). */
+/**
+ * A guarded claim's transaction where it has no session of its own (module option `claimSession`
+ * false, or while that session cannot be opened): its planner settings, and no wait for its WAL
+ * flush (see claimJobs' UNSYNCED_COMMIT).
+ */
 const BEGIN_CLAIM = begin([...CLAIM_PLAN_SETTINGS, 'synchronous_commit = off']);
 
 /**
@@ -80,10 +87,23 @@ export class PostgresqlDialect extends SharedSqlDialect {
   /** The pool-level executor the store hands over for statements outside transactions, and its named twin. */
   private pool?: Executor;
   private named?: NamedStatements;
+  /**
+   * Where guarded claims run: a session holding the claim's planner settings, so a claim is one
+   * statement (setting its own `synchronous_commit`, as an idle claim does) and not the three round
+   * trips of BEGIN_CLAIM's transaction. Only planner settings live in the session: behind a pooler
+   * that moved it to another client's server connection, they could slow that client's queries,
+   * never weaken its commits.
+   */
+  private claims?: SettingsSession;
 
   async prepare(db: Kysely<any>, orm: MikroORM, settings: DialectSettings): Promise<void> {
     this.pool = db;
     this.named = settings.preparedStatements ? new NamedStatements(orm, db) : undefined;
+    this.claims = settings.claimSession ? new SettingsSession(orm, CLAIM_PLAN_SETTINGS, CLAIM_SESSION_NAME) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.claims?.close();
   }
 
   /** `ex` itself, or its named-statement twin when `ex` is the pool (not a transaction). */
@@ -120,9 +140,11 @@ export class PostgresqlDialect extends SharedSqlDialect {
     return { ids: row!.ids.split(','), createdAt: row!.created_at };
   }
 
-  claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
-    const q = claimJobs(filter);
-    return filter.guardPlan ? inTransaction(db, BEGIN_CLAIM, (tx) => run<JobRow>(tx, q)) : run<JobRow>(this.hot(db), q);
+  async claim(db: Kysely<any>, filter: ClaimFilter): Promise<JobRow[]> {
+    if (!filter.guardPlan) return run<JobRow>(this.hot(db), claimJobs(filter, true));
+    const session = await this.claims?.executor();
+    if (session) return run<JobRow>(session, claimJobs(filter, true));
+    return inTransaction(db, BEGIN_CLAIM, (tx) => run<JobRow>(tx, claimJobs(filter, false)));
   }
 
   claimLimited(db: Kysely<any>, filter: ClaimFilter, units: readonly ClaimUnit[]): Promise<JobRow[]> {

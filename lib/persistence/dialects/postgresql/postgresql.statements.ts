@@ -26,8 +26,9 @@ import { postgresqlSyntax as syntax } from './postgresql.syntax.js';
  * 30,448/28,011/27,831 jobs/s. An idle consumer's claim is a lone statement, where a `SET LOCAL`
  * would cost two more round trips: it sets it itself with `set_config(..., true)`, for the implicit
  * transaction of the statement (bench latency against graphile-worker, builds alternated three
- * times: p50 0.76/0.93/0.78x -> 0.63/0.75/0.70x, p99 1.17/1.28/0.78x -> 0.68/0.79/0.61x). A
- * guarded claim sends its BEGIN and `SET LOCAL`s anyway, so its statement stays as it was.
+ * times: p50 0.76/0.93/0.78x -> 0.63/0.75/0.70x, p99 1.17/1.28/0.78x -> 0.68/0.79/0.61x). So
+ * does a guarded claim in the dialect's claim session (`claimSession`); one in a transaction sends
+ * its BEGIN and `SET LOCAL`s anyway (`unsyncedCommit` false).
  */
 const UNSYNCED_COMMIT = `SELECT set_config('synchronous_commit', 'off', true)`;
 
@@ -35,7 +36,7 @@ const UNSYNCED_COMMIT = `SELECT set_config('synchronous_commit', 'off', true)`;
  * Claims up to `limit` due jobs in one statement with `FOR UPDATE SKIP LOCKED`, so concurrent
  * claimers never wait on or share a row. Each claim starts an attempt and takes a lease.
  */
-export function claimJobs(f: ClaimFilter): Sql {
+export function claimJobs(f: ClaimFilter, unsyncedCommit: boolean): Sql {
   const p = syntax.params();
   let where = `state = 'pending' AND run_after <= now() AND name ${p.list(f.names, 'text')} AND ${notPaused('')}`;
   if (f.queues?.length) where += ` AND queue ${p.list(f.queues, 'text')}`;
@@ -45,8 +46,8 @@ export function claimJobs(f: ClaimFilter): Sql {
   // `= ANY(ARRAY(...))`, not a join with `due`: the ids are collected once and the rows found by
   // primary key, whatever the statistics say. A join planned on a freshly filled, not yet analysed
   // table re-scanned it per row (bench noop-drain, 20,000 jobs: 17 ms per claim of ~400 jobs).
-  // An idle claim's `unsynced` (see UNSYNCED_COMMIT) is joined in, so it runs once, with the first row claimed.
-  const [unsynced, join] = f.guardPlan ? ['', ''] : [`, unsynced AS (${UNSYNCED_COMMIT})`, ', unsynced'];
+  // A lone claim's `unsynced` (see UNSYNCED_COMMIT) is joined in, so it runs once, with the first row claimed.
+  const [unsynced, join] = unsyncedCommit ? [`, unsynced AS (${UNSYNCED_COMMIT})`, ', unsynced'] : ['', ''];
   const sql = `WITH due AS (${due})${unsynced}
       UPDATE ${JOB_TABLE} j SET state = 'running', attempts = attempts + 1, locked_by = ${p.add(f.consumerId)},
      lease_until = ${syntax.nowPlus(p.add(f.leaseMs))}, started_at = now(), cancel_requested = false

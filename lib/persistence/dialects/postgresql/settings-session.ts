@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import type { CompiledQuery, QueryResult } from 'kysely';
+import type { Executor } from '../../sql.util.js';
+
+/** What this file needs of a node-postgres client. */
+interface SessionClient {
+  connect(): Promise<unknown>;
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Distinct statement texts kept named on the session; beyond it a text runs unnamed. */
+const MAX_NAMES = 32;
+
+/**
+ * A connection of its own (not one of the pool's), opened on first use, whose session holds
+ * `settings` (planner settings, `synchronous_commit`). A statement that needs them is then one round
+ * trip in autocommit; on a pool connection it takes three (BEGIN with its SET LOCALs, the statement,
+ * COMMIT), and the settings cannot stay on a connection the application shares. Statements run as
+ * named prepared statements, one at a time in the order they were sent (node-postgres queues them).
+ *
+ * `executor` is undefined when the session cannot be had (closed, or it failed to open): the
+ * caller then runs the statement its other way. A statement that fails drops the connection; the
+ * next one opens a new session.
+ */
+export class SettingsSession {
+  private client: Promise<SessionClient | undefined> | undefined;
+  private closed = false;
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly settings: readonly string[],
+    /** The connection's `application_name`, so operators can tell it in `pg_stat_activity`. */
+    private readonly applicationName: string,
+  ) {}
+
+  /** An executor for one statement in this session, or undefined (closed, or the session cannot be opened). */
+  async executor(): Promise<Executor | undefined> {
+    if (this.closed) return undefined;
+    const opening = (this.client ??= this.open());
+    const client = await opening;
+    if (!client) {
+      if (this.client === opening) this.client = undefined; // ask again next time
+      return undefined;
+    }
+    return {
+      executeQuery: (async (q: CompiledQuery) => {
+        try {
+          const { rows } = await client.query({ name: this.nameOf(q.sql), text: q.sql, values: [...q.parameters] });
+          return { rows } as QueryResult<unknown>;
+        } catch (err) {
+          this.drop(client);
+          throw err;
+        }
+      }) as Executor['executeQuery'],
+    };
+  }
+
+  /** Ends the session for good: later statements go their other way. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = await this.client?.catch(() => undefined);
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async open(): Promise<SessionClient | undefined> {
+    const connection = this.orm.em.getConnection() as { mapOptions?: (o: object) => object };
+    if (typeof connection.mapOptions !== 'function') return undefined;
+    const pg = (await import('pg')).default;
+    // The pool's own options (type parsers included), so rows come back as from the pool.
+    const options = { ...connection.mapOptions({}), application_name: this.applicationName };
+    const client = new pg.Client(options) as unknown as SessionClient;
+    client.on('error', () => this.drop(client));
+    try {
+      await client.connect();
+      await client.query({ text: this.settings.map((s) => `SET ${s}`).join('; ') });
+      if (this.closed) throw new Error('closed');
+      return client;
+    } catch {
+      await client.end().catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /** Forgets a connection that failed (its session is unknown now) and ends it. */
+  private drop(client: SessionClient): void {
+    const current = this.client;
+    void current?.then((c) => {
+      if (c === client && this.client === current) this.client = undefined;
+    });
+    void client.end().catch(() => undefined);
+  }
+
+  private nameOf(sql: string): string | undefined {
+    const known = this.names.get(sql);
+    if (known || this.names.size >= MAX_NAMES) return known;
+    const name = `njs_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    this.names.set(sql, name);
+    return name;
+  }
+}
