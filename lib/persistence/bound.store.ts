@@ -52,6 +52,11 @@ export abstract class BoundStore {
     return this.bound.dialect;
   }
 
+  /** The dialect once attached; undefined before (an application that never finished initialising). */
+  protected get attachedDialect(): JobsDialect | undefined {
+    return this.attached?.dialect;
+  }
+
   /**
    * Whether statements run in a database server beside this process, so it can prepare the next
    * while the server runs one (not SQLite, which runs them in this thread).

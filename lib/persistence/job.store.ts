@@ -242,7 +242,7 @@ export class JobStore extends BoundStore {
    */
   async settleBackground(ms: number): Promise<void> {
     await (this.monitorOf?.settle(ms) ?? Promise.resolve());
-    await this.dialect.close?.();
+    await this.attachedDialect?.close?.();
   }
 
   /** A running job's progress note (serialised JSON), written at once. */
