@@ -8,8 +8,27 @@ interface NamedQueryPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-/** Distinct statement texts kept named; beyond it (never reached by the hot statements) a text runs unnamed. */
-const MAX_NAMES = 64;
+/**
+ * Names for statement texts, so node-postgres prepares each once per connection: one per distinct
+ * text, `prefix` and a hash of it, up to `max` texts; beyond that (never reached by the queue's own
+ * statements) a text gets no name and runs unnamed.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly max: number,
+  ) {}
+
+  of(sql: string): string | undefined {
+    const known = this.names.get(sql);
+    if (known || this.names.size >= this.max) return known;
+    const name = `${this.prefix}${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    this.names.set(sql, name);
+    return name;
+  }
+}
 
 /**
  * Runs the hot statements (an idle consumer's claim, a single enqueue) as named prepared statements
@@ -21,7 +40,7 @@ const MAX_NAMES = 64;
  */
 export class NamedStatements {
   private pool: Promise<NamedQueryPool | undefined> | undefined;
-  private readonly names = new Map<string, string>();
+  private readonly names = new StatementNames('njp_', 64);
 
   constructor(
     private readonly orm: MikroORM,
@@ -32,20 +51,12 @@ export class NamedStatements {
   readonly executor: Executor = {
     executeQuery: (async (q: CompiledQuery) => {
       const pool = await (this.pool ??= this.nativePool());
-      const name = pool && this.nameOf(q.sql);
+      const name = pool && this.names.of(q.sql);
       if (!pool || !name) return this.fallback.executeQuery(q);
       const { rows } = await pool.query({ name, text: q.sql, values: [...q.parameters] });
       return { rows } as QueryResult<unknown>;
     }) as Executor['executeQuery'],
   };
-
-  private nameOf(sql: string): string | undefined {
-    const known = this.names.get(sql);
-    if (known || this.names.size >= MAX_NAMES) return known;
-    const name = `njp_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    this.names.set(sql, name);
-    return name;
-  }
 
   private async nativePool(): Promise<NamedQueryPool | undefined> {
     const connection = this.orm.em.getConnection() as { getNativeClient?: () => Promise<unknown> };

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { CompiledQuery, QueryResult } from 'kysely';
 import type { Executor } from '../../sql.util.js';
+import { StatementNames } from './named-statements.js';
 
 /** What this file needs of a node-postgres client. */
 interface SessionClient {
@@ -11,12 +11,9 @@ interface SessionClient {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-/** Distinct statement texts kept named on the session; beyond it a text runs unnamed. */
-const MAX_NAMES = 32;
-
 /**
  * A connection of its own (not one of the pool's), opened on first use, whose session holds
- * `settings` (planner settings, `synchronous_commit`). A statement that needs them is then one round
+ * `settings` (the claim's planner settings). A statement that needs them is then one round
  * trip in autocommit; on a pool connection it takes three (BEGIN with its SET LOCALs, the statement,
  * COMMIT), and the settings cannot stay on a connection the application shares. Statements run as
  * named prepared statements, one at a time in the order they were sent (node-postgres queues them).
@@ -28,7 +25,7 @@ const MAX_NAMES = 32;
 export class SettingsSession {
   private client: Promise<SessionClient | undefined> | undefined;
   private closed = false;
-  private readonly names = new Map<string, string>();
+  private readonly names = new StatementNames('njs_', 32);
 
   constructor(
     private readonly orm: MikroORM,
@@ -49,7 +46,7 @@ export class SettingsSession {
     return {
       executeQuery: (async (q: CompiledQuery) => {
         try {
-          const { rows } = await client.query({ name: this.nameOf(q.sql), text: q.sql, values: [...q.parameters] });
+          const { rows } = await client.query({ name: this.names.of(q.sql), text: q.sql, values: [...q.parameters] });
           return { rows } as QueryResult<unknown>;
         } catch (err) {
           this.drop(client);
@@ -93,13 +90,5 @@ export class SettingsSession {
       if (c === client && this.client === current) this.client = undefined;
     });
     void client.end().catch(() => undefined);
-  }
-
-  private nameOf(sql: string): string | undefined {
-    const known = this.names.get(sql);
-    if (known || this.names.size >= MAX_NAMES) return known;
-    const name = `njs_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    this.names.set(sql, name);
-    return name;
   }
 }
