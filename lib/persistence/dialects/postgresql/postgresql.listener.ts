@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Listener } from '../../jobs-dialect.js';
+import { pgClientFactory, type PgClient } from './pg-client.js';
 
 /**
  * LISTEN on one dedicated connection (not the pool's): calls `onWake` with the payload of every
@@ -14,16 +15,15 @@ export async function listenOn(
   /** Run on each (re)connect before the LISTEN, which stays the connection's last statement. */
   before?: { sql: string; params: unknown[] },
 ): Promise<Listener> {
-  const pg = (await import('pg')).default;
-  const connectionOptions = (orm.em.getConnection() as any).mapOptions({});
-  let client: InstanceType<typeof pg.Client> | undefined;
+  const newClient = await pgClientFactory(orm);
+  let client: PgClient | undefined;
   let closed = false;
   let retryMs = 250;
   const connect = async (): Promise<void> => {
     if (closed) return;
-    const c = new pg.Client(connectionOptions);
-    c.on('notification', (msg) => onWake(msg.payload));
-    c.on('error', (err) => {
+    const c = newClient();
+    c.on('notification', (msg: { payload?: string }) => onWake(msg.payload));
+    c.on('error', (err: Error) => {
       warn(`LISTEN connection lost (${err.message}); polling until it is back`);
       c.removeAllListeners('error');
       c.on('error', () => undefined);
@@ -34,7 +34,7 @@ export async function listenOn(
     });
     try {
       await c.connect();
-      if (before) await c.query(before.sql, before.params);
+      if (before) await c.query({ text: before.sql, values: before.params });
       await c.query(`LISTEN ${channel}`);
       if (closed) {
         await c.end().catch(() => undefined);

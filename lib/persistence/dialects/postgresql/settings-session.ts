@@ -2,14 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { CompiledQuery, QueryResult } from 'kysely';
 import type { Executor } from '../../sql.util.js';
 import { StatementNames } from './named-statements.js';
-
-/** What this file needs of a node-postgres client. */
-interface SessionClient {
-  connect(): Promise<unknown>;
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-  end(): Promise<void>;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
+import { pgClientFactory, type PgClient } from './pg-client.js';
 
 /**
  * A connection of its own (not one of the pool's), opened on first use, whose session holds
@@ -23,7 +16,7 @@ interface SessionClient {
  * next one opens a new session.
  */
 export class SettingsSession {
-  private client: Promise<SessionClient | undefined> | undefined;
+  private client: Promise<PgClient | undefined> | undefined;
   private closed = false;
   private readonly names = new StatementNames('njs_', 32);
 
@@ -64,13 +57,13 @@ export class SettingsSession {
     await client?.end().catch(() => undefined);
   }
 
-  private async open(): Promise<SessionClient | undefined> {
-    const connection = this.orm.em.getConnection() as { mapOptions?: (o: object) => object };
-    if (typeof connection.mapOptions !== 'function') return undefined;
-    const pg = (await import('pg')).default;
-    // The pool's own options (type parsers included), so rows come back as from the pool.
-    const options = { ...connection.mapOptions({}), application_name: this.applicationName };
-    const client = new pg.Client(options) as unknown as SessionClient;
+  private async open(): Promise<PgClient | undefined> {
+    let client: PgClient;
+    try {
+      client = (await pgClientFactory(this.orm))({ application_name: this.applicationName });
+    } catch {
+      return undefined; // no node-postgres to be had: the statement goes its other way
+    }
     client.on('error', () => this.drop(client));
     try {
       await client.connect();
@@ -84,7 +77,7 @@ export class SettingsSession {
   }
 
   /** Forgets a connection that failed (its session is unknown now) and ends it. */
-  private drop(client: SessionClient): void {
+  private drop(client: PgClient): void {
     const current = this.client;
     void current?.then((c) => {
       if (c === client && this.client === current) this.client = undefined;
