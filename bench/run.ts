@@ -133,32 +133,30 @@ try {
         .filter((f) => values[f.id] !== undefined)
         .map((f) => `${f.id} ${values[f.id]!.toFixed(1)} ${f.unit}`)
         .join(', ');
-    for (let i = 0; w.warmUp && i < args.warmup; i++) {
-      for (const p of participants) {
-        try {
-          collectGarbage();
-          await p.measure();
-          log(`  ${w.figures[0]!.id} warm-up ${p.id}: not counted`);
-        } catch (err) {
-          log(`  ${w.figures[0]!.id} warm-up ${p.id}: FAILED ${(err as Error).stack ?? err}`);
-        }
+    /** One run of `p` after a full collection: its values, or undefined when it failed (logged). */
+    const runOnce = async (p: Participant, what: string) => {
+      collectGarbage();
+      const t0 = performance.now();
+      try {
+        const values = await p.measure();
+        log(`  ${what} ${p.id}: ${label(values)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        return values;
+      } catch (err) {
+        log(`  ${w.figures[0]!.id} ${what} ${p.id}: FAILED ${(err as Error).stack ?? err}`);
+        return undefined;
       }
+    };
+    for (let i = 0; w.warmUp && i < args.warmup; i++) {
+      for (const p of participants) await runOnce(p, 'warm-up (not counted)');
     }
     for (let rep = 0; rep < args.reps; rep++) {
       // Alternate, and rotate who goes first, so drift in the machine spreads over everyone.
       const order = participants.map((_, i) => participants[(i + rep) % participants.length]!);
       for (const p of order) {
-        collectGarbage();
-        const t0 = performance.now();
-        try {
-          const values = await p.measure();
-          for (const e of entries) {
-            const v = values[e.figure.id];
-            if (v !== undefined) (e.values[p.recordAs] ??= []).push(v);
-          }
-          log(`  rep ${rep + 1} ${p.id}: ${label(values)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-        } catch (err) {
-          log(`  ${w.figures[0]!.id} rep ${rep + 1} ${p.id}: FAILED ${(err as Error).stack ?? err}`);
+        const values = await runOnce(p, `rep ${rep + 1}`);
+        for (const e of entries) {
+          const v = values?.[e.figure.id];
+          if (v !== undefined) (e.values[p.recordAs] ??= []).push(v);
         }
       }
     }

@@ -111,7 +111,6 @@ export async function timeDrain(
     probe.onJob = (k) => seen.hit(k);
     const t0 = performance.now();
     const running = withTimeout(o.consumer.run({ untilEmpty: true, schedule: false }), 300_000, 'ours drain');
-    const summary = running.then((s) => JSON.stringify(s));
     // On PostgreSQL the clock stops where the peers' does: every handler ran and the database holds
     // no unfinished job (the consumer's own stop, after untilEmpty saw nothing left, is not timed).
     const ms = db.postgresUrl
@@ -120,14 +119,16 @@ export async function timeDrain(
           return performance.now() - t0;
         })
       : await running.then(() => performance.now() - t0);
-    await running;
+    const summary = await running;
     if (seen.seen !== n) {
       // What the table says, for the report: which jobs were left, in which state, held by whom.
       const left = await o.app
         .get(MikroORM)
         .em.getConnection()
         .execute(`SELECT state, COUNT(*) AS n, MAX(locked_by) AS held_by FROM queue_job GROUP BY state`);
-      throw new Error(`ours ran ${seen.seen} of ${n} jobs; consumer ${await summary}; table ${JSON.stringify(left)}`);
+      throw new Error(
+        `ours ran ${seen.seen} of ${n} jobs; consumer ${JSON.stringify(summary)}; table ${JSON.stringify(left)}`,
+      );
     }
     return ms;
   } finally {
