@@ -309,8 +309,19 @@ onPostgres('finished-job notices on postgresql', () => {
     const raw = new pg.Client((t.orm.em.getConnection() as any).mapOptions({}));
     await raw.connect();
     const heard: string[] = [];
-    raw.on('notification', (m) => m.channel === 'queue_job_finished' && heard.push(m.payload ?? ''));
+    const barriers: string[] = [];
+    raw.on('notification', (m) => {
+      if (m.channel === 'queue_job_finished') heard.push(m.payload ?? '');
+      if (m.channel === 'test_barrier') barriers.push(m.payload ?? '');
+    });
+    // A notice sent after a job's finish committed: notices reach a session in the order their
+    // transactions committed, so once it is heard, so is the job's own notice if there was one.
+    const barrier = async (tag: string) => {
+      await t.orm.em.fork().getConnection().execute(`SELECT pg_notify('test_barrier', ?)`, [tag]);
+      await waitUntil(() => barriers.includes(tag), `the barrier notice ${tag}`);
+    };
     // Listening, but its last statement is not the LISTEN: the consumer's look at who listens does not see it.
+    await raw.query('LISTEN test_barrier');
     await raw.query('LISTEN queue_job_finished');
     await raw.query('SELECT 1');
     const running = t.consumer.run({ pollIntervalMs: 20, schedule: false });
@@ -323,7 +334,7 @@ onPostgres('finished-job notices on postgresql', () => {
       for (let i = 0; i < 30 && unheard === undefined; i++) {
         const job = await t.queue.enqueue('test.echo', { i });
         await done(job.id);
-        await new Promise((r) => setTimeout(r, 200)); // a notice sent at the commit arrives by then
+        await barrier(job.id);
         if (!heard.some((p) => p.includes(`"${job.id}"`))) unheard = job.id;
       }
       expect(unheard).toBeDefined();

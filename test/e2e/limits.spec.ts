@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InvalidJobOptionsError, Job, JobsConfigurationError } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, createJobsApp, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
-import { ledgerRuns, maxAtOnce, maxStartsInWindow, overlaps } from '../helpers/ledger-times.js';
+import { claimTimes, ledgerRuns, maxAtOnce, maxStartsInWindow, overlaps } from '../helpers/ledger-times.js';
 import { startConsumer } from '../helpers/reliability.util.js';
 import { killAll, waitUntil } from '../helpers/spawned-process.js';
 import { LimitedJobs } from '../fixtures/limited-jobs.js';
@@ -104,11 +104,16 @@ describe.each(DB_KINDS)('limits across processes on %s', (kind) => {
     for (const j of jobs) expect((await t.queue.waitFor(j.id, { timeoutMs: 60_000 })).state).toBe('completed');
     const runs = await ledgerRuns(t.orm);
     expect(runs).toHaveLength(12);
-    // The database counts starts at the claim; the ledger sees them a few ms later (the handler's
-    // first await), by a varying delay. A window 150 ms shorter than the limit's absorbs that delay
-    // and still sees any 4th start the limit should have held back.
-    expect(maxStartsInWindow(runs, 850)).toBeLessThanOrEqual(3);
-    expect(maxStartsInWindow(runs, 850)).toBe(3); // it did run at the limit
+    // The database's claim times (what the limit counts), not the ledger's: those lag the claim by
+    // however long a loaded machine takes to run the handler's first write, and unevenly (a consumer
+    // still booting its neighbour's Nest can stamp its first starts 150 ms late). 999 ms: a timestamp
+    // read back to the millisecond may shorten a gap of just over 1000 ms by up to 1 ms.
+    const claimed = await claimTimes(
+      t.orm,
+      jobs.map((j) => j.id),
+    );
+    expect(maxStartsInWindow(claimed, 999)).toBeLessThanOrEqual(3);
+    expect(maxStartsInWindow(claimed, 999)).toBe(3); // it did run at the limit
   }, 90_000);
 });
 

@@ -3,7 +3,7 @@ import type { JobsTestApp } from '../helpers/jobs-app.js';
 import { openReliabilityEnv, closeReliabilityEnv, ledgerRows, startConsumer } from '../helpers/reliability.util.js';
 import { waitUntil } from '../helpers/spawned-process.js';
 
-/** Cancelling a job that runs in another process, with the default heartbeat: its signal fires within ~2 s and it ends cancelled. */
+/** Cancelling a job that runs in another process, with the default heartbeat: its signal fires at the next heartbeat (within seconds, not the 10 s lease) and it ends cancelled. */
 describe.each(DB_KINDS)('cancel a running job on %s', (kind) => {
   let db: TestDatabase;
   let t: JobsTestApp;
@@ -28,10 +28,12 @@ describe.each(DB_KINDS)('cancel a running job on %s', (kind) => {
     await waitUntil(
       async () => (await ledgerRows(t.orm, victim!.id)).some((r) => r.event === 'abort:JobCancelledError'),
       'the handler signal to abort',
-      5_000,
+      8_000,
       20,
     );
-    expect(Date.now() - cancelledAt).toBeLessThan(2_500);
+    // At the next heartbeat (every 1 s), not when the 10 s lease runs out; a loaded machine may be
+    // late with the heartbeat's timer and with the handler's write.
+    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
 
     const done = await t.queue.waitFor(victim!.id, { timeoutMs: 5_000 });
     expect(done.state).toBe('cancelled');

@@ -23,18 +23,20 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
 
   const starts = async () => (await ledgerRows(t.orm)).filter((r) => r.event === 'start');
 
-  it('starts nothing after the signal, lets running jobs finish, exits 0 within grace + 1 s', async () => {
-    const running = await t.queue.enqueueMany([1, 2, 3].map(() => ({ name: 'rel.watch', input: { ms: 1_000 } })));
+  it('starts nothing after the signal, lets running jobs finish, exits 0 within the grace period + 1 s', async () => {
+    const running = await t.queue.enqueueMany([1, 2, 3].map(() => ({ name: 'rel.watch', input: { ms: 2_500 } })));
     const waiting = await t.queue.enqueueMany(
       Array.from({ length: 20 }, () => ({ name: 'rel.watch', input: { ms: 10 } })),
     );
-    const c = await startConsumer(db, { consumer: { concurrency: 3, shutdownGraceMs: 3_000 } });
+    const c = await startConsumer(db, { consumer: { concurrency: 3, shutdownGraceMs: 6_000 } });
     await waitUntil(async () => (await starts()).length === 3, 'three jobs running');
+    // The jobs run 2.5 s: a loaded machine may take a while to see three starts and deliver the
+    // signal, and a job that finished before the signal would free its slot for a waiting one.
     const signalledAt = Date.now();
     c.child.signal('SIGTERM');
     const exit = await c.child.exited;
     expect(exit.code).toBe(0);
-    expect(exit.at - signalledAt).toBeLessThan(3_000 + 1_000);
+    expect(exit.at - signalledAt).toBeLessThan(6_000 + 1_000);
     expect((await starts()).map((r) => r.job_id).sort()).toEqual(running.map((j) => j.id).sort());
     for (const j of running) expect((await t.queue.get(j.id)).state).toBe('completed');
     for (const j of waiting) expect(await t.queue.get(j.id)).toMatchObject({ state: 'pending', attempts: 0 });
@@ -48,7 +50,8 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
     c.child.signal('SIGTERM');
     const exit = await c.child.exited;
     expect(exit.code).toBe(0);
-    expect(exit.at - signalledAt).toBeLessThan(1_000 + 1_000);
+    // Far below the jobs' 30 s; the rest is the abort, the hand-back and closing the app.
+    expect(exit.at - signalledAt).toBeLessThan(1_000 + 4_000);
     for (const j of jobs)
       expect(await t.queue.get(j.id)).toMatchObject({ state: 'pending', attempts: 0, attemptLog: [] });
     const aborts = (await ledgerRows(t.orm)).filter((r) => r.event.startsWith('abort:'));
@@ -65,7 +68,7 @@ describe.each(DB_KINDS)('SIGTERM on %s', (kind) => {
     c.child.signal('SIGTERM');
     const exit = await c.child.exited;
     expect(exit.code).toBe(0);
-    expect(exit.at - secondAt).toBeLessThan(1_000);
+    expect(exit.at - secondAt).toBeLessThan(4_000); // not the 30 s grace, nor the jobs' 30 s
     for (const j of jobs) expect(await t.queue.get(j.id)).toMatchObject({ state: 'pending', attempts: 0 });
     expect(await countJobs(t.orm, `state = 'running'`)).toBe(0);
   });
