@@ -112,13 +112,37 @@ onPostgres('the claim session on postgresql', () => {
       params: [],
     });
     expect(rows).toEqual([{ s: 'off', b: 'off' }]);
+    // An executor runs one statement.
+    await expect(run(ex!, { sql: 'SELECT 1', params: [] })).rejects.toThrow(/runs one statement/);
     // A failed statement drops the connection; the next executor opens another with the same settings.
-    await expect(run(ex!, { sql: 'SELECT * FROM no_such_table', params: [] })).rejects.toThrow(/no_such_table/);
+    const failing = await session.executor();
+    await expect(run(failing!, { sql: 'SELECT * FROM no_such_table', params: [] })).rejects.toThrow(/no_such_table/);
     const again = await session.executor();
     expect(await run(again!, { sql: `SELECT current_setting('enable_sort') AS s`, params: [] })).toEqual([
       { s: 'off' },
     ]);
     await session.close();
     expect(await session.executor()).toBeUndefined();
+  });
+
+  it("is one caller's while its statement runs: another caller gets no executor and goes its other way", async () => {
+    const app = await open();
+    const session = new SettingsSession(app.orm, ['enable_sort = off'], 'settings-session-test');
+    try {
+      const [first, second] = await Promise.all([session.executor(), session.executor()]);
+      expect([first, second].filter(Boolean)).toHaveLength(1); // two callers asking at once
+      const slow = run(first ?? second!, { sql: 'SELECT pg_sleep(0.3)', params: [] });
+      expect(await session.executor()).toBeUndefined();
+      await slow;
+      const after = await session.executor();
+      expect(await run(after!, { sql: `SELECT current_setting('enable_sort') AS s`, params: [] })).toEqual([
+        { s: 'off' },
+      ]);
+      // A failed statement frees the session too.
+      await expect(run((await session.executor())!, { sql: 'SELECT 1/0', params: [] })).rejects.toThrow(/division/);
+      expect(await session.executor()).toBeDefined();
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -11,13 +11,16 @@ import { pgClientFactory, type PgClient } from './pg-client.js';
  * COMMIT), and the settings cannot stay on a connection the application shares. Statements run as
  * named prepared statements, one at a time in the order they were sent (node-postgres queues them).
  *
- * `executor` is undefined when the session cannot be had (closed, or it failed to open): the
- * caller then runs the statement its other way. A statement that fails drops the connection; the
- * next one opens a new session.
+ * `executor` is undefined when the session cannot be had (closed, failed to open, or busy with
+ * another caller's statement): the caller then runs the statement its other way. So several
+ * consumer loops of one process never queue behind one another on this one connection. A statement
+ * that fails drops the connection; the next one opens a new session.
  */
 export class SettingsSession {
   private client: Promise<PgClient | undefined> | undefined;
   private closed = false;
+  /** An executor is out whose statement has not ended. */
+  private busy = false;
   private readonly names = new StatementNames('njs_', 32);
 
   constructor(
@@ -27,23 +30,33 @@ export class SettingsSession {
     private readonly applicationName: string,
   ) {}
 
-  /** An executor for one statement in this session, or undefined (closed, or the session cannot be opened). */
+  /**
+   * An executor for one statement in this session, which is the caller's until that statement ends;
+   * or undefined (closed, the session cannot be opened, or another caller's statement holds it).
+   */
   async executor(): Promise<Executor | undefined> {
-    if (this.closed) return undefined;
+    if (this.closed || this.busy) return undefined;
     const opening = (this.client ??= this.open());
     const client = await opening;
     if (!client) {
       if (this.client === opening) this.client = undefined; // ask again next time
       return undefined;
     }
+    if (this.closed || this.busy) return undefined; // taken while this caller waited for the connection
+    this.busy = true;
+    let used = false;
     return {
       executeQuery: (async (q: CompiledQuery) => {
+        if (used) throw new Error('A SettingsSession executor runs one statement');
+        used = true;
         try {
           const { rows } = await client.query({ name: this.names.of(q.sql), text: q.sql, values: [...q.parameters] });
           return { rows } as QueryResult<unknown>;
         } catch (err) {
           this.drop(client);
           throw err;
+        } finally {
+          this.busy = false;
         }
       }) as Executor['executeQuery'],
     };
