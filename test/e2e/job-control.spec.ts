@@ -16,7 +16,7 @@ import {
 } from '../../lib/index.js';
 import { DB_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { closeJobsEnv, openJobsEnv, type JobsTestApp } from '../helpers/jobs-app.js';
-import { deferred } from '../helpers/job-rows.js';
+import { deferred, jobRowsBesidesLeases } from '../helpers/job-rows.js';
 
 /** Whether the upstream the jobs call is down; the test repairs it before retrying. */
 const upstream = { down: true };
@@ -56,17 +56,8 @@ describe.each(DB_KINDS)('retry and discard on %s', (kind) => {
   });
 
   const drain = () => t.consumer.run({ untilEmpty: true, pollIntervalMs: 20 });
-  /**
-   * Every row of the jobs table, to show a refused call wrote nothing. A running job's `lease_until`
-   * is left out: its consumer's heartbeats move it meanwhile.
-   */
-  const table = async () =>
-    (
-      (await t.orm.em.fork().getConnection().execute('select * from queue_job order by id')) as Record<
-        string,
-        unknown
-      >[]
-    ).map(({ lease_until: _moving, ...row }) => row);
+  /** Every row of the jobs table (leases aside), to show a refused call wrote nothing. */
+  const table = () => jobRowsBesidesLeases(t.orm);
 
   it('retry runs a failed job again with its attempts reset, keeping its history', async () => {
     const job = await t.queue.enqueue('control.flaky', { n: 1 });

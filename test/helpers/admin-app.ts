@@ -18,6 +18,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { JobConsumer, JobQueue, JobsAdminModule, JobsModule, type JobsAdminOptions } from '../../lib/index.js';
 import { FixtureJobs } from '../fixtures/fixture-jobs.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases.js';
+import { jobRowsBesidesLeases } from './job-rows.js';
 import { mikroOrmOptions } from './jobs-app.js';
 
 /** The token the test guard accepts. */
@@ -128,16 +129,11 @@ export async function call(
   return { status: res.status, body: parsed, text };
 }
 
-/**
- * Every row of the jobs table and of queue_control, to show a refused request changed nothing. A
- * running job's `lease_until` is left out: its consumer's heartbeats move it meanwhile.
- */
+/** Every row of the jobs table (leases aside) and of queue_control, to show a refused request changed nothing. */
 export async function snapshot(orm: MikroORM<any, any, any>): Promise<unknown> {
-  const conn = orm.em.fork().getConnection();
-  const jobs = (await conn.execute('select * from queue_job order by id')) as Record<string, unknown>[];
   return {
-    jobs: jobs.map(({ lease_until: _moving, ...row }) => row),
-    control: await conn.execute('select queue, paused from queue_control order by queue'),
+    jobs: await jobRowsBesidesLeases(orm),
+    control: await orm.em.fork().getConnection().execute('select queue, paused from queue_control order by queue'),
   };
 }
 

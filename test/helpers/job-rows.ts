@@ -11,6 +11,18 @@ export async function countRows(orm: MikroORM<any, any, any>, table = 'queue_job
   return Number(rows[0].n);
 }
 
+/**
+ * Every row of the job table, by id, to show that a refused call wrote nothing. A running job's
+ * `lease_until` is left out: its consumer's heartbeats move it meanwhile.
+ */
+export async function jobRowsBesidesLeases(orm: MikroORM<any, any, any>): Promise<Record<string, unknown>[]> {
+  const rows = (await orm.em.fork().getConnection().execute('select * from queue_job order by id')) as Record<
+    string,
+    unknown
+  >[];
+  return rows.map(({ lease_until: _moving, ...row }) => row);
+}
+
 /** Every ledger row, in the order written (autoincrement id). */
 export async function ledgerRows(orm: MikroORM<any, any, any>): Promise<LedgerEntry[]> {
   return orm.em.fork().find(LedgerEntrySchema, {}, { orderBy: { id: 'asc' } });
